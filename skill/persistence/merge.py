@@ -1,0 +1,142 @@
+"""Three-way merge of a listener's attributes at save time, and the per-request memory
+of what each request loaded (the merge base). Pure Python; no storage here.
+
+See the package docstring (skill.persistence) for the rules in prose.
+"""
+from __future__ import annotations
+
+import json
+import threading
+from collections import OrderedDict
+
+HISTORY_KEY = "history"
+HISTORY_ID_FIELD = "id"
+HISTORY_TS_FIELD = "ts"
+# Oldest records (by ts) are dropped beyond this; keeps one listener's row small
+# (DynamoDB items are capped at 400 KB, and every request reads the whole row).
+HISTORY_MAX_RECORDS = 500
+# How many in-flight requests per process remember their loaded base. A request normally
+# loads and saves within seconds; the bound only stops a leak from requests that never save.
+BASE_MEMORY_MAX_REQUESTS = 1024
+
+
+def dumps(attributes) -> str:
+    """Canonical storage text. Raises TypeError/ValueError for non-JSON values (NaN too)."""
+    return json.dumps(attributes, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+
+
+def _record_key(record):
+    if isinstance(record, dict) and HISTORY_ID_FIELD in record:
+        return ("id", json.dumps(record[HISTORY_ID_FIELD], sort_keys=True))
+    # No id: the record's content is its identity, so equal records are not duplicated.
+    return ("content", json.dumps(record, sort_keys=True))
+
+
+def _ts_sort_key(record):
+    ts = record.get(HISTORY_TS_FIELD) if isinstance(record, dict) else None
+    # Numbers and strings never compare with each other, so rank by type first;
+    # records without ts count as oldest (dropped first by the cap).
+    if isinstance(ts, (int, float)) and not isinstance(ts, bool):
+        return (1, ts, "")
+    if isinstance(ts, str):
+        return (2, 0, ts)
+    return (0, 0, "")
+
+
+def _as_list(value) -> list:
+    return value if isinstance(value, list) else []
+
+
+def merge_history(base: list, mine: list, theirs: list,
+                  max_records: int = HISTORY_MAX_RECORDS) -> list:
+    """Union by id of records added on either side; a record either side removed
+    (present in base, missing in mine or theirs) stays removed; a record both kept but
+    this request changed takes this request's version. Sorted by ts (stable), capped."""
+    base_by = {_record_key(r): r for r in base}
+    mine_by = {_record_key(r): r for r in mine}
+    theirs_by = {_record_key(r): r for r in theirs}
+    removed = {k for k in base_by if k not in mine_by or k not in theirs_by}
+    merged = {}
+    for k, r in theirs_by.items():
+        if k in removed:
+            continue
+        changed_by_me = k in mine_by and (k not in base_by or mine_by[k] != base_by[k])
+        merged[k] = mine_by[k] if changed_by_me else r
+    for k, r in mine_by.items():
+        if k not in removed and k not in merged:
+            merged[k] = r
+    records = sorted(merged.values(), key=_ts_sort_key)
+    return records[-max_records:] if max_records > 0 else []
+
+
+def merge_attributes(base: dict | None, mine: dict, theirs: dict | None,
+                     history_max_records: int = HISTORY_MAX_RECORDS) -> dict:
+    """The record to store when a request that loaded `base` saves `mine` while the
+    store now holds `theirs`. base None (load not remembered) merges like base {}."""
+    base = base or {}
+    theirs = theirs or {}
+    merged = {}
+    for key in list(theirs) + [k for k in mine if k not in theirs] + \
+            [k for k in base if k not in theirs and k not in mine]:
+        if key in merged:
+            continue
+        if key == HISTORY_KEY and isinstance(mine.get(key), list) \
+                and isinstance(theirs.get(key, []), list):
+            merged[key] = merge_history(_as_list(base.get(key)), mine[key],
+                                        theirs.get(key, []), history_max_records)
+            continue
+        in_mine, in_base = key in mine, key in base
+        mine_changed = in_mine != in_base or (in_mine and mine[key] != base[key])
+        if mine_changed:
+            if in_mine:
+                merged[key] = mine[key]  # set or changed by this request
+            # else: this request deleted the key
+        elif key in theirs:
+            merged[key] = theirs[key]
+    if HISTORY_KEY in merged and isinstance(merged[HISTORY_KEY], list):
+        # The cap holds even when the key was simply taken from one side.
+        merged[HISTORY_KEY] = sorted(merged[HISTORY_KEY], key=_ts_sort_key)[-history_max_records:] \
+            if history_max_records > 0 else []
+    return merged
+
+
+class LoadedBases:
+    """What each request loaded, keyed by (request_id, listener key); bounded LRU,
+    thread-safe. Stored as JSON text so later in-place edits by handlers cannot leak
+    into the base (the SDK hands handlers the very dict returned by get_attributes)."""
+
+    def __init__(self, max_requests: int = BASE_MEMORY_MAX_REQUESTS):
+        self.max_requests = max_requests
+        self._entries: OrderedDict[tuple[str, str], str] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def remember(self, request_id: str | None, listener_key: str, attributes_text: str) -> None:
+        if not request_id:
+            return
+        with self._lock:
+            self._entries[(request_id, listener_key)] = attributes_text
+            self._entries.move_to_end((request_id, listener_key))
+            while len(self._entries) > self.max_requests:
+                self._entries.popitem(last=False)
+
+    def recall(self, request_id: str | None, listener_key: str) -> dict | None:
+        if not request_id:
+            return None
+        with self._lock:
+            text = self._entries.get((request_id, listener_key))
+        return None if text is None else json.loads(text)
+
+    def forget_listener(self, listener_key: str) -> None:
+        """Drop every remembered copy of this listener's data ("forget me")."""
+        with self._lock:
+            for k in [k for k in self._entries if k[1] == listener_key]:
+                del self._entries[k]
+
+
+def request_id_of(request_envelope) -> str | None:
+    request = getattr(request_envelope, "request", None)
+    rid = getattr(request, "request_id", None)
+    return rid if isinstance(rid, str) and rid else None

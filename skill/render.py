@@ -1,0 +1,228 @@
+"""Scripts (ssml/*.ssml.j2) rendered into the SSML turns Alexa speaks.
+
+A script renders to `<practice><part>…</part>…</practice>`: parts are the natural places a
+practice may pause for the listener to say "continue". The renderer packs parts into turns
+that fit Alexa's limits; the offline runner parses the very same turns into a timeline
+(skill.ssml.to_timeline). Words come only from the templates and ssml/ data files; values
+from outside (slot values, names) are escaped by Jinja's autoescape.
+"""
+from __future__ import annotations
+
+import json
+import traceback
+from dataclasses import dataclass
+from functools import lru_cache
+
+import jinja2
+from markupsafe import Markup, escape
+
+from skill import breathing, catalogue, ssml
+from skill.catalogue import SSML_DIR
+from skill.timeline import duration_s
+
+RATES_PCT = {"normal": 90, "slower": 80}      # prosody rate of every turn, by preference
+DEFAULT_RATE = "normal"
+TURN_BUDGET_S = 215.0      # a turn's own length; the closing prompt fits in MAX_TURN_S
+TURN_BUDGET_CHARS = 7000   # leaves room for the prompt within MAX_SPEECH_CHARS
+BREATH_BLOCK_S = 60.0      # breathing is split into parts of about a minute
+REMINDER_SPARE_S = 1.0     # a reminder replaces an out-breath cue only with this to spare
+
+
+class RenderError(Exception):
+    """A script that cannot render; `where` names the template file and line."""
+
+    def __init__(self, message: str, where: str = ""):
+        super().__init__(f"{where}: {message}" if where else message)
+        self.where = where
+
+
+@dataclass(frozen=True)
+class Turn:
+    body: str          # SSML content, without <speak> and the rate wrapper
+    est_s: float       # estimated speech and silence at the render's rate
+    index: int
+    count: int
+
+    @property
+    def last(self) -> bool:
+        return self.index == self.count - 1
+
+
+def rate_pct(rate: str) -> int:
+    try:
+        return RATES_PCT[rate]
+    except KeyError:
+        raise catalogue.ParamError(f"rate must be one of {', '.join(RATES_PCT)}") from None
+
+
+def speech(*bodies: str, rate: str = DEFAULT_RATE) -> str:
+    """One complete <speak> document from rendered bodies, at the listener's rate."""
+    inner = " ".join(b.strip() for b in bodies if b and b.strip())
+    return f'<speak><prosody rate="{rate_pct(rate)}%">{inner}</prosody></speak>'
+
+
+def estimate_s(body: str, rate: str = DEFAULT_RATE) -> float:
+    return duration_s(ssml.to_timeline(speech(body, rate=rate)))
+
+
+@lru_cache(maxsize=None)
+def _env(locale: str) -> jinja2.Environment:
+    loader = jinja2.FileSystemLoader([str(SSML_DIR / locale), str(SSML_DIR)])
+    env = jinja2.Environment(loader=loader, autoescape=True, undefined=jinja2.StrictUndefined,
+                             trim_blocks=True, lstrip_blocks=True)
+    return env
+
+
+@lru_cache(maxsize=None)
+def _json(name: str) -> dict:
+    data = json.loads((SSML_DIR / name).read_text(encoding="utf-8"))
+    return {k: v for k, v in data.items() if not k.startswith("_")}
+
+
+def words(locale: str) -> dict:
+    return _json(f"words/{catalogue.locales()[locale]['words']}.json")
+
+
+def _breaks(seconds: float) -> Markup:
+    """Silence as <break> tags of at most MAX_BREAK_S each, to the millisecond."""
+    ms = round(seconds * 1000)
+    out = []
+    while ms > 0:
+        chunk = min(ms, int(ssml.MAX_BREAK_S * 1000))
+        out.append(f'<break time="{chunk}ms"/>')
+        ms -= chunk
+    return Markup("".join(out))
+
+
+def _helpers(pct: int) -> dict:
+    def est(text: str) -> float:
+        return ssml.estimate_speech_s(str(text), pct)
+
+    def pause(seconds: float) -> Markup:
+        return _breaks(float(seconds))
+
+    def timed(seconds: float, text: str) -> Markup:
+        """Say `text` and then be quiet, `seconds` in all: the pacing of a breath phase."""
+        rest = float(seconds) - est(text)
+        if rest < 0:
+            raise RenderError(f"{text!r} takes about {est(text):.1f} s, longer than its "
+                              f"{float(seconds):g} s")
+        return escape(text) + _breaks(rest)
+
+    return {"est": est, "pause": pause, "timed": timed}
+
+
+def _breathing_context(params: dict, pct: int) -> dict:
+    cues = _json("breathing_cues.json")
+    pattern = breathing.patterns()[params["pattern"]]
+    cycles = breathing.cycles(params["pattern"], params["minutes"] * 60)
+    blocks: list[list] = []
+    for c in cycles:
+        if not blocks or c.start_s >= BREATH_BLOCK_S * len(blocks):
+            blocks.append([])
+        blocks[-1].append(c)
+    reminders = iter(cues["reminder"] * len(blocks))
+
+    def cue(cycle, phase) -> str:
+        n = sum(1 for p in cycle.phases[: cycle.phases.index(phase)] if p.breath == phase.breath)
+        options = cues[phase.breath]
+        text = options[(cycle.index + n) % len(options)]
+        first_in_block = any(b[0] is cycle for b in blocks[1:])
+        if phase.breath == "out" and first_in_block:
+            reminder = next(reminders)
+            if ssml.estimate_speech_s(reminder, pct) + REMINDER_SPARE_S <= phase.s:
+                return reminder
+        return text
+
+    return {"cycles": cycles, "blocks": blocks, "cue": cue, "pattern_spec": pattern,
+            "holds": bool(pattern.get("holds"))}
+
+
+def _template_line(err: BaseException) -> str:
+    for frame in reversed(traceback.extract_tb(err.__traceback__)):
+        if frame.filename.endswith(".j2"):
+            return f"{frame.filename}:{frame.lineno}"
+    return ""
+
+
+def render_source(template: str, locale: str, rate: str = DEFAULT_RATE, **context) -> str:
+    """A template rendered to text, before it is split into parts."""
+    catalogue.check_locale(locale)
+    pct = rate_pct(rate)
+    ctx = {"w": words(locale), "locale": locale, "rate": rate, **_helpers(pct), **context}
+    try:
+        return _env(locale).get_template(template).render(ctx)
+    except RenderError as err:
+        raise RenderError(str(err), _template_line(err)) from None
+    except jinja2.TemplateSyntaxError as err:
+        raise RenderError(err.message or "syntax error", f"{err.filename}:{err.lineno}") from None
+    except jinja2.UndefinedError as err:
+        raise RenderError(str(err), _template_line(err)) from None
+    except jinja2.TemplateNotFound:
+        raise RenderError("no such template", str(SSML_DIR / template)) from None
+
+
+def template_path(template: str, locale: str) -> str:
+    try:
+        return _env(locale).get_template(template).filename
+    except jinja2.TemplateNotFound:
+        return str(SSML_DIR / template)
+
+
+def parts(script_id: str, locale: str, rate: str = DEFAULT_RATE, **params) -> list[str]:
+    """The bodies of a script's parts, in order."""
+    script = catalogue.get(script_id)
+    resolved = script.resolve(**params)
+    context = {"params": resolved, "title": script.title, **resolved}
+    if script.id == "breathing":
+        context.update(_breathing_context(resolved, rate_pct(rate)))
+    source = render_source(script.template, locale, rate, **context)
+    where = template_path(script.template, locale)
+    try:
+        root = ssml.parse(source)
+    except ssml.SsmlError as err:
+        raise RenderError(f"not well-formed: {err}", where) from None
+    if root.tag != "practice":
+        raise RenderError("a script's root element must be <practice>", where)
+    bodies = [ssml.inner_xml(n) for n in root.children if isinstance(n, ssml.Node) and n.tag == "part"]
+    if not bodies:
+        raise RenderError("a script needs at least one <part>", where)
+    return bodies
+
+
+def render(script_id: str, locale: str, rate: str = DEFAULT_RATE, **params) -> list[Turn]:
+    """The turns Alexa speaks for a practice or explanation, each within Alexa's limits.
+
+    Practices fill each turn with whole parts; an explanation gives one part per turn,
+    so "tell me more" goes one level deeper."""
+    script = catalogue.get(script_id)
+    bodies = parts(script_id, locale, rate, **params)
+    groups: list[list[str]] = []
+    total = 0.0
+    for body in bodies:
+        est = estimate_s(body, rate)
+        if est > TURN_BUDGET_S or len(body) > TURN_BUDGET_CHARS:
+            raise RenderError(f"a part lasts about {est:.0f} s ({len(body)} characters); "
+                              f"parts must fit in {TURN_BUDGET_S:g} s and {TURN_BUDGET_CHARS} characters",
+                              template_path(script.template, locale))
+        fits = (groups and script.kind == "practice" and total + est <= TURN_BUDGET_S
+                and len(" ".join(groups[-1])) + len(body) <= TURN_BUDGET_CHARS)
+        if fits:
+            groups[-1].append(body)
+            total += est
+        else:
+            groups.append([body])
+            total = est
+    bodies = [" ".join(g) for g in groups]
+    return [Turn(b, round(estimate_s(b, rate), 3), i, len(bodies)) for i, b in enumerate(bodies)]
+
+
+def dialog(name: str, locale: str, rate: str = DEFAULT_RATE, **values) -> str:
+    """A line of the conversation (ssml/dialog/<name>.ssml.j2) as an SSML body.
+
+    `values` are escaped, so a slot value or a name can never break the SSML."""
+    return render_source(f"dialog/{name}.ssml.j2", locale, rate, **values).strip()
+
+
+def dialog_names() -> list[str]:
+    return sorted(p.name[: -len(".ssml.j2")] for p in (SSML_DIR / "dialog").glob("*.ssml.j2"))
