@@ -26,6 +26,7 @@ TURN_BUDGET_S = 215.0      # a turn's own length; the closing prompt fits in MAX
 TURN_BUDGET_CHARS = 7000   # leaves room for the prompt within MAX_SPEECH_CHARS
 BREATH_BLOCK_S = 60.0      # breathing is split into parts of about a minute
 REMINDER_SPARE_S = 1.0     # a reminder replaces an out-breath cue only with this to spare
+MIN_PHASE_SILENCE_S = 0.5  # a timed step always leaves some quiet to breathe in
 
 
 class RenderError(Exception):
@@ -104,9 +105,9 @@ def _helpers(pct: int) -> dict:
     def timed(seconds: float, text: str) -> Markup:
         """Say `text` and then be quiet, `seconds` in all: the pacing of a breath phase."""
         rest = float(seconds) - est(text)
-        if rest < 0:
-            raise RenderError(f"{text!r} takes about {est(text):.1f} s, longer than its "
-                              f"{float(seconds):g} s")
+        if rest < MIN_PHASE_SILENCE_S:
+            raise RenderError(f"{text!r} takes about {est(text):.1f} s, too long for its "
+                              f"{float(seconds):g} s (leave {MIN_PHASE_SILENCE_S:g} s of quiet)")
         return escape(text) + _breaks(rest)
 
     return {"est": est, "pause": pause, "timed": timed}
