@@ -13,7 +13,7 @@ import re
 import sys
 from dataclasses import dataclass
 
-from skill import catalogue, render, ssml
+from skill import catalogue, helplines, render, ssml
 from skill.catalogue import SSML_DIR
 
 # The prompt a handler may append to a practice turn ("say continue when you're ready").
@@ -99,7 +99,7 @@ def lint_dialogs() -> list[Failure]:
             for rate in render.RATES_PCT:
                 where = f"dialog {name} {locale} rate={rate}"
                 try:
-                    body = render.dialog(name, locale, rate, **_sample_values())
+                    body = render.dialog(name, locale, rate, **_sample_values(locale))
                 except render.RenderError as err:
                     f, line = _split_where(err, path)
                     failures.append(Failure(f, line, "render", str(err).split(": ", 1)[-1], where))
@@ -108,10 +108,11 @@ def lint_dialogs() -> list[Failure]:
     return failures
 
 
-def _sample_values() -> dict:
+def _sample_values(locale: str) -> dict:
     """Values for every variable a dialog may use (ssml/dialog/variables.json)."""
     data = json.loads((SSML_DIR / "dialog" / "variables.json").read_text(encoding="utf-8"))
-    return {k: (HOSTILE_VALUE if v == "text" else v) for k, v in data.items() if not k.startswith("_")}
+    values = {k: (HOSTILE_VALUE if v == "text" else v) for k, v in data.items() if not k.startswith("_")}
+    return {**values, "line": helplines.for_locale(locale)}
 
 
 def lint_data() -> list[Failure]:

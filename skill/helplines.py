@@ -1,0 +1,46 @@
+"""Crisis lines by locale (skill/data/helplines.json), one maintained table with a review date."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from functools import lru_cache
+from pathlib import Path
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+FALLBACK_LOCALE = "en-US"
+
+
+@lru_cache(maxsize=1)
+def table() -> dict:
+    return json.loads((DATA_DIR / "helplines.json").read_text(encoding="utf-8"))
+
+
+def for_locale(locale: str) -> dict:
+    lines = table()["locales"]
+    return lines.get(locale, lines[FALLBACK_LOCALE])
+
+
+def review_by() -> dt.date:
+    return dt.date.fromisoformat(table()["review_by"])
+
+
+def card_text(locale: str) -> str:
+    """The numbers as plain text for the Alexa app card."""
+    line = for_locale(locale)
+    number = " ".join(line["number"])
+    emergency = " ".join(line["emergency"])
+    alt = " or " + " ".join(line["emergency_alt"]) if line.get("emergency_alt") else ""
+    return (f"{line['line']}: {line['call']} {number} (any time).\n"
+            f"In danger right now: call {emergency}{alt}.")
+
+
+@lru_cache(maxsize=1)
+def _crisis_pattern() -> re.Pattern:
+    terms = json.loads((DATA_DIR / "crisis_terms.json").read_text(encoding="utf-8"))["terms"]
+    return re.compile(r"\b(" + "|".join(re.escape(t) for t in terms) + r")\b", re.IGNORECASE)
+
+
+def sounds_like_crisis(text: str | None) -> bool:
+    """True when words in `text` (a slot value, typed text) speak of danger or self-harm."""
+    return bool(text) and _crisis_pattern().search(text.replace("’", "'")) is not None
