@@ -188,3 +188,15 @@ def test_locale_spelling(locale, words, not_words):
         assert w in text, f"{locale}: expected {w!r}"
     for w in not_words:
         assert w not in text, f"{locale}: did not expect {w!r}"
+
+
+# British spellings that must come from ssml/words/ rather than the template text.
+GB_ONLY = re.compile(r"\b(colours?|favourite|neighbour|practis(e|ing)|judgement|criticis(e|es|ed|ing)|towards)\b", re.I)
+
+
+def test_en_us_scripts_have_no_british_spellings():
+    for script in SCRIPTS:
+        for params in script.extremes():
+            text = _text(render.render(script.id, "en-US", **params))
+            found = GB_ONLY.findall(text)
+            assert not found, f"{script.id}: {found}"
