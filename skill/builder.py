@@ -1,24 +1,48 @@
-"""build_skill(config): the ASK skill with every handler, interceptor and the persistence adapter.
-
-PLACEHOLDER while the conversation is written: answers a LaunchRequest only.
-"""
+"""build_skill(config): the ASK skill with every handler, the error handler and the
+persistence adapter. `skill_id` set on the builder is what makes the SDK check the
+applicationId of every request."""
 from __future__ import annotations
 
-from ask_sdk_core.dispatch_components import AbstractRequestHandler
+import logging
+
+from ask_sdk_core.dispatch_components import AbstractExceptionHandler
 from ask_sdk_core.skill_builder import CustomSkillBuilder
-from ask_sdk_core.utils import is_request_type
+
+from skill import state
+from skill.handlers import all_handlers
+from skill.respond import dialog, reply
+
+log = logging.getLogger(__name__)
 
 
-class _Launch(AbstractRequestHandler):
-    def can_handle(self, handler_input):
-        return is_request_type("LaunchRequest")(handler_input)
+class KindApology(AbstractExceptionHandler):
+    """Any unexpected error: a kind apology and a way on, never silence."""
 
-    def handle(self, handler_input):
-        return handler_input.response_builder.speak("Welcome.").ask("What would you like?").response
+    def can_handle(self, handler_input, exception):
+        return True
+
+    def handle(self, handler_input, exception):
+        log.error("unhandled error in a handler: %s", type(exception).__name__, exc_info=exception)
+        try:
+            return reply(handler_input, dialog(handler_input, "error"),
+                         reprompt=dialog(handler_input, "choices_reprompt"))
+        except Exception:  # noqa: BLE001 - even the apology failed; say it plainly
+            rb = handler_input.response_builder
+            return rb.speak("Sorry, something went wrong.").ask("What would you like to do?").response
 
 
-def build_skill(config: dict):
-    sb = CustomSkillBuilder()
-    sb.add_request_handler(_Launch())
+def build_skill(config: dict, persistence_adapter=None):
+    if persistence_adapter is None:
+        from skill.persistence import make_persistence_adapter
+        persistence_adapter = make_persistence_adapter(config)
+    sb = CustomSkillBuilder(persistence_adapter=persistence_adapter)
+    for handler in all_handlers():
+        sb.add_request_handler(handler)
+    sb.add_exception_handler(KindApology())
     sb.skill_id = config.get("ALEXA_SKILL_ID") or None
-    return sb.create()
+    skill = sb.create()
+    skill.persistence_adapter = persistence_adapter
+    return skill
+
+
+__all__ = ["build_skill", "state"]

@@ -1,0 +1,30 @@
+"""Opening the skill: a first welcome with the disclaimer, or a returning listener's
+usual practice, or the practice they paused."""
+from __future__ import annotations
+
+from skill import catalogue, state
+from skill.handlers import on_request
+from skill.respond import dialog, reply
+
+
+@on_request("LaunchRequest")
+def launch(hi):
+    mem = state.memory(hi)
+    if mem is None and state.session(hi).get("memory_off"):
+        pass   # storage is down: a first-time welcome is the kind default
+    mem = mem or {}
+    paused = mem.get("paused")
+    if paused and paused.get("id") in catalogue.scripts():
+        state.set_pending(hi, yes={"do": "resume"}, no={"do": "choices"})
+        title = catalogue.get(paused["id"]).title
+        return reply(hi, dialog(hi, "welcome_paused", title=title), reprompt=dialog(hi, "choices_reprompt"))
+    usual = state.usual_practice(hi)
+    if usual:
+        state.set_pending(hi, yes={"do": "start", "id": usual, "params": {}}, no={"do": "choices"})
+        return reply(hi, dialog(hi, "welcome_back", title=catalogue.get(usual).title),
+                     reprompt=dialog(hi, "choices_reprompt"))
+    state.set_pending(hi, yes={"do": "start", "id": "breathing", "params": {}}, no={"do": "choices"})
+    return reply(hi, dialog(hi, "welcome_first"), reprompt=dialog(hi, "choices_reprompt"))
+
+
+HANDLERS = [launch]

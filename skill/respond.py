@@ -1,0 +1,61 @@
+"""Building every response: SSML at the listener's rate, checked, with card and session flag.
+
+The session stays open exactly when a reprompt is given, and every dialog that passes a
+reprompt ends with a question (tests hold the dialogs to that).
+"""
+from __future__ import annotations
+
+import logging
+
+from ask_sdk_model.ui import SimpleCard
+
+from skill import render, ssml, state
+
+CARD_TITLE = "Compassion Coach"
+CARD_MAX_CHARS = 900
+log = logging.getLogger(__name__)
+
+
+def _card_text(speech: str) -> str:
+    text = ssml.plain_text(speech)
+    if len(text) <= CARD_MAX_CHARS:
+        return text
+    return text[:CARD_MAX_CHARS].rsplit(" ", 1)[0] + " …"
+
+
+def reply(hi, *bodies: str, reprompt: str | None = None, card_title: str = CARD_TITLE,
+          card_text: str | None = None):
+    """Speak `bodies`; keep the session open with `reprompt` if given, else end it."""
+    loc, rate = state.locale(hi), state.rate(hi)
+    speech = render.speech(*bodies, rate=rate)
+    problems = ssml.check(speech, loc)
+    if problems:
+        # A script bug must not end the listener's session with Alexa's error sound.
+        log.error("invalid SSML in a response: %s", ", ".join(sorted({p.rule for p in problems})))
+        speech = render.speech(render.dialog("error", loc, rate), rate=rate)
+        reprompt = render.dialog("choices_reprompt", loc, rate)
+    rb = hi.response_builder.speak(speech)
+    reprompt_speech = render.speech(reprompt, rate=rate) if reprompt else None
+    if reprompt_speech:
+        rb.ask(reprompt_speech)
+    else:
+        rb.set_should_end_session(True)
+    rb.set_card(SimpleCard(card_title, card_text if card_text is not None else _card_text(speech)))
+    if reprompt_speech:
+        state.session(hi)["last"] = {"speech": speech, "reprompt": reprompt_speech}
+    state.save(hi)
+    return rb.response
+
+
+def dialog(hi, name: str, **values) -> str:
+    return render.dialog(name, state.locale(hi), state.rate(hi), **values)
+
+
+def choices(hi, *before: str):
+    """Offer the main choices (after `before`), session open."""
+    return reply(hi, *before, dialog(hi, "choices"), reprompt=dialog(hi, "choices_reprompt"))
+
+
+def goodbye(hi):
+    state.session(hi).pop("practice", None)
+    return reply(hi, dialog(hi, "goodbye"))
