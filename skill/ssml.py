@@ -261,13 +261,13 @@ def to_timeline(ssml: str | Node) -> list[Step]:
                 words.append(child)
             else:
                 walk(child)
+        if new != s:
+            flush()
         style.pop()
         if tag == "s":
             pause(S_TAG_PAUSE_S)
         elif tag == "p":
             pause(P_TAG_PAUSE_S)
-        elif new != s:
-            flush()
 
     walk(root)
     flush()
