@@ -24,6 +24,7 @@ class KindApology(AbstractExceptionHandler):
     def handle(self, handler_input, exception):
         log.error("unhandled error in a handler: %s", type(exception).__name__, exc_info=exception)
         try:
+            state.session(handler_input)["memory_off"] = True   # storage may be what failed
             return reply(handler_input, dialog(handler_input, "error"),
                          reprompt=dialog(handler_input, "choices_reprompt"))
         except Exception:  # noqa: BLE001 - even the apology failed; say it plainly
