@@ -43,6 +43,11 @@ def _ts_sort_key(record):
     return (0, 0, "")
 
 
+def same_json(a, b) -> bool:
+    """Equal as stored JSON (Python's == would call True equal to 1, and 1 to 1.0)."""
+    return a is b or json.dumps(a, sort_keys=True) == json.dumps(b, sort_keys=True)
+
+
 def _as_list(value) -> list:
     return value if isinstance(value, list) else []
 
@@ -60,12 +65,17 @@ def merge_history(base: list, mine: list, theirs: list,
     for k, r in theirs_by.items():
         if k in removed:
             continue
-        changed_by_me = k in mine_by and (k not in base_by or mine_by[k] != base_by[k])
+        changed_by_me = k in mine_by and (
+            k not in base_by or not same_json(mine_by[k], base_by[k]))
         merged[k] = mine_by[k] if changed_by_me else r
     for k, r in mine_by.items():
         if k not in removed and k not in merged:
             merged[k] = r
-    records = sorted(merged.values(), key=_ts_sort_key)
+    return _sorted_capped(list(merged.values()), max_records)
+
+
+def _sorted_capped(records: list, max_records: int) -> list:
+    records = sorted(records, key=_ts_sort_key)   # stable: equal ts keep their order
     return records[-max_records:] if max_records > 0 else []
 
 
@@ -76,17 +86,14 @@ def merge_attributes(base: dict | None, mine: dict, theirs: dict | None,
     base = base or {}
     theirs = theirs or {}
     merged = {}
-    for key in list(theirs) + [k for k in mine if k not in theirs] + \
-            [k for k in base if k not in theirs and k not in mine]:
-        if key in merged:
-            continue
+    for key in dict.fromkeys([*theirs, *mine, *base]):   # union, stored order first
         if key == HISTORY_KEY and isinstance(mine.get(key), list) \
                 and isinstance(theirs.get(key, []), list):
             merged[key] = merge_history(_as_list(base.get(key)), mine[key],
                                         theirs.get(key, []), history_max_records)
             continue
         in_mine, in_base = key in mine, key in base
-        mine_changed = in_mine != in_base or (in_mine and mine[key] != base[key])
+        mine_changed = in_mine != in_base or (in_mine and not same_json(mine[key], base[key]))
         if mine_changed:
             if in_mine:
                 merged[key] = mine[key]  # set or changed by this request
@@ -95,8 +102,7 @@ def merge_attributes(base: dict | None, mine: dict, theirs: dict | None,
             merged[key] = theirs[key]
     if HISTORY_KEY in merged and isinstance(merged[HISTORY_KEY], list):
         # The cap holds even when the key was simply taken from one side.
-        merged[HISTORY_KEY] = sorted(merged[HISTORY_KEY], key=_ts_sort_key)[-history_max_records:] \
-            if history_max_records > 0 else []
+        merged[HISTORY_KEY] = _sorted_capped(merged[HISTORY_KEY], history_max_records)
     return merged
 
 
@@ -128,12 +134,6 @@ class LoadedBases:
         with self._lock:
             text = self._entries.get((request_id, listener_key))
         return None if text is None else json.loads(text)
-
-    def forget_listener(self, listener_key: str) -> None:
-        """Drop every remembered copy of this listener's data ("forget me")."""
-        with self._lock:
-            for k in [k for k in self._entries if k[1] == listener_key]:
-                del self._entries[k]
 
 
 def request_id_of(request_envelope) -> str | None:

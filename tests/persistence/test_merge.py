@@ -1,0 +1,97 @@
+"""The three-way merge rules, as pure functions (storage-independent)."""
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from skill.persistence.merge import (
+    HISTORY_MAX_RECORDS, LoadedBases, merge_attributes, merge_history,
+)
+
+
+def rec(i, ts=None, **extra):
+    return {"id": i, "ts": i if ts is None else ts, **extra}
+
+
+def test_scalar_keys_mine_wins_only_where_i_changed_something():
+    base = {"pace": "normal", "voice": "warm", "streak": 3}
+    mine = {"pace": "slow", "voice": "warm", "streak": 3}            # I changed pace
+    theirs = {"pace": "normal", "voice": "soft", "streak": 4}        # they changed voice, streak
+    assert merge_attributes(base, mine, theirs) == {"pace": "slow", "voice": "soft", "streak": 4}
+
+
+def test_change_between_json_types_counts_as_change():
+    assert merge_attributes({"checkin": 1}, {"checkin": True}, {"checkin": 1}) == {"checkin": True}
+    assert merge_attributes({"n": 1}, {"n": 1.0}, {"n": 2}) == {"n": 1.0}
+
+
+def test_key_deletion_on_either_side():
+    base = {"a": 1, "b": 2}
+    assert merge_attributes(base, {"b": 2}, {"a": 1, "b": 2}) == {"b": 2}   # I deleted a
+    assert merge_attributes(base, {"a": 1, "b": 2}, {"a": 1}) == {"a": 1}   # they deleted b
+    assert merge_attributes(base, {"a": 1, "b": 2, "c": 3}, {}) == {"c": 3}  # forget-me race
+
+
+def test_history_union_by_id_sorted_by_ts():
+    base = [rec(1), rec(2)]
+    mine = base + [rec(5)]
+    theirs = base + [rec(3), rec(4)]
+    got = merge_attributes({"history": base}, {"history": mine}, {"history": theirs})
+    assert [r["id"] for r in got["history"]] == [1, 2, 3, 4, 5]
+
+
+def test_history_removals_stick_and_my_edits_win():
+    base = [rec(1), rec(2), rec(3, note="old")]
+    mine = [rec(2), rec(3, note="mine")]       # I removed 1, edited 3
+    theirs = [rec(1), rec(3, note="old"), rec(4)]  # they removed 2, added 4
+    got = merge_history(base, mine, theirs)
+    assert got == [rec(3, note="mine"), rec(4)]
+
+
+def test_history_cap_drops_oldest():
+    mine = [rec(i) for i in range(HISTORY_MAX_RECORDS)]
+    theirs = [rec(i) for i in range(HISTORY_MAX_RECORDS, HISTORY_MAX_RECORDS + 10)]
+    got = merge_attributes({}, {"history": mine}, {"history": theirs})["history"]
+    assert len(got) == HISTORY_MAX_RECORDS
+    assert got[0]["id"] == 10 and got[-1]["id"] == HISTORY_MAX_RECORDS + 9
+
+
+def test_unknown_base_adds_and_never_removes():
+    got = merge_attributes(None, {"pace": "slow", "history": [rec(2)]},
+                           {"pace": "fast", "voice": "soft", "history": [rec(1)]})
+    assert got == {"pace": "slow", "voice": "soft", "history": [rec(1), rec(2)]}
+
+
+def test_mixed_and_missing_ts_do_not_crash():
+    got = merge_history([], [{"id": "a", "ts": "2026-11-26T03:00:00Z"}, {"id": "b"}],
+                        [{"id": "c", "ts": 5}, "plain"])
+    # No ts first (stored ones before new ones), then numbers, then strings.
+    assert [r.get("id") if isinstance(r, dict) else r for r in got] == ["plain", "b", "c", "a"]
+
+
+def test_loaded_bases_is_bounded_and_copies():
+    bases = LoadedBases(max_requests=3)
+    for i in range(10):
+        bases.remember(f"r{i}", "k", '{"n": %d}' % i)
+    assert len(bases) == 3
+    assert bases.recall("r0", "k") is None and bases.recall("r9", "k") == {"n": 9}
+    bases.recall("r9", "k")["n"] = 99          # a caller mutating its copy...
+    assert bases.recall("r9", "k") == {"n": 9}  # ...does not change the base
+
+
+ids = st.sets(st.integers(0, 40), max_size=15)
+
+
+@settings(max_examples=200, deadline=None)
+@given(base_ids=ids, mine_added=ids, theirs_added=ids, mine_removed=ids, theirs_removed=ids)
+def test_history_merge_properties(base_ids, mine_added, theirs_added, mine_removed, theirs_removed):
+    mine_added, theirs_added = mine_added - base_ids, theirs_added - base_ids - mine_added
+    mine_ids = (base_ids - mine_removed) | mine_added
+    theirs_ids = (base_ids - theirs_removed) | theirs_added
+    as_records = lambda s: [rec(i) for i in sorted(s)]  # noqa: E731
+    got = merge_history(as_records(base_ids), as_records(mine_ids), as_records(theirs_ids))
+    got_ids = [r["id"] for r in got]
+    assert got_ids == sorted(set(got_ids))                     # ordered by ts, no duplicates
+    assert mine_added | theirs_added <= set(got_ids)           # no lost append
+    assert not (set(got_ids) & (base_ids & (mine_removed | theirs_removed)))  # removals stick
+    assert set(got_ids) <= mine_ids | theirs_ids                # nothing invented
