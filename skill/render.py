@@ -122,7 +122,7 @@ def _breathing_context(params: dict, pct: int) -> dict:
         if not blocks or c.start_s >= BREATH_BLOCK_S * len(blocks):
             blocks.append([])
         blocks[-1].append(c)
-    reminders = iter(cues["reminder"] * len(blocks))
+    reminders = list(cues["reminder"])
 
     def cue(cycle, phase) -> str:
         n = sum(1 for p in cycle.phases[: cycle.phases.index(phase)] if p.breath == phase.breath)
@@ -130,9 +130,11 @@ def _breathing_context(params: dict, pct: int) -> dict:
         text = options[(cycle.index + n) % len(options)]
         first_in_block = any(b[0] is cycle for b in blocks[1:])
         if phase.breath == "out" and first_in_block:
-            reminder = next(reminders)
-            if ssml.estimate_speech_s(reminder, pct) + REMINDER_SPARE_S <= phase.s:
-                return reminder
+            # the next reminder in turn that fits this out-breath; the rest wait their turn
+            for k, reminder in enumerate(reminders):
+                if ssml.estimate_speech_s(reminder, pct) + REMINDER_SPARE_S <= phase.s:
+                    reminders.append(reminders.pop(k))
+                    return reminder
         return text
 
     return {"cycles": cycles, "blocks": blocks, "cue": cue, "pattern_spec": pattern,
@@ -191,31 +193,57 @@ def parts(script_id: str, locale: str, rate: str = DEFAULT_RATE, **params) -> li
     return bodies
 
 
+def _pack(ests: list[float], sizes: list[int]) -> list[tuple[int, int]]:
+    """Split parts into as few turns as fit the budgets, then even out their lengths, so a
+    practice never ends on a short leftover turn after a "continue". Returns (start, end)
+    index ranges."""
+    def fits(i, j):
+        return sum(ests[i:j]) <= TURN_BUDGET_S and sum(sizes[i:j]) + (j - i) <= TURN_BUDGET_CHARS
+
+    count, i = 0, 0
+    while i < len(ests):            # greedy: the fewest turns
+        j = i + 1
+        while j < len(ests) and fits(i, j + 1):
+            j += 1
+        count, i = count + 1, j
+    # best[k][j]: the smallest longest turn when the first j parts make k turns
+    inf = float("inf")
+    best = [[inf] * (len(ests) + 1) for _ in range(count + 1)]
+    cut = [[0] * (len(ests) + 1) for _ in range(count + 1)]
+    best[0][0] = 0.0
+    for k in range(1, count + 1):
+        for j in range(1, len(ests) + 1):
+            for i in range(k - 1, j):
+                if best[k - 1][i] < inf and fits(i, j):
+                    longest = max(best[k - 1][i], sum(ests[i:j]))
+                    if longest < best[k][j]:
+                        best[k][j], cut[k][j] = longest, i
+    ranges, j = [], len(ests)
+    for k in range(count, 0, -1):
+        ranges.append((cut[k][j], j))
+        j = cut[k][j]
+    return ranges[::-1]
+
+
 def render(script_id: str, locale: str, rate: str = DEFAULT_RATE, **params) -> list[Turn]:
     """The turns Alexa speaks for a practice or explanation, each within Alexa's limits.
 
-    Practices fill each turn with whole parts; an explanation gives one part per turn,
-    so "tell me more" goes one level deeper."""
+    Practices pack whole parts into evenly filled turns; an explanation gives one part per
+    turn, so "tell me more" goes one level deeper."""
     script = catalogue.get(script_id)
     bodies = parts(script_id, locale, rate, **params)
-    groups: list[list[str]] = []
-    total = 0.0
-    for body in bodies:
-        est = estimate_s(body, rate)
+    ests = [estimate_s(b, rate) for b in bodies]
+    for body, est in zip(bodies, ests):
         if est > TURN_BUDGET_S or len(body) > TURN_BUDGET_CHARS:
             raise RenderError(f"a part lasts about {est:.0f} s ({len(body)} characters); "
                               f"parts must fit in {TURN_BUDGET_S:g} s and {TURN_BUDGET_CHARS} characters",
                               template_path(script.template, locale))
-        fits = (groups and script.kind == "practice" and total + est <= TURN_BUDGET_S
-                and len(" ".join(groups[-1])) + len(body) <= TURN_BUDGET_CHARS)
-        if fits:
-            groups[-1].append(body)
-            total += est
-        else:
-            groups.append([body])
-            total = est
-    bodies = [" ".join(g) for g in groups]
-    return [Turn(b, round(estimate_s(b, rate), 3), i, len(bodies)) for i, b in enumerate(bodies)]
+    if script.kind == "practice":
+        ranges = _pack(ests, [len(b) for b in bodies])
+    else:
+        ranges = [(i, i + 1) for i in range(len(bodies))]
+    joined = [" ".join(bodies[i:j]) for i, j in ranges]
+    return [Turn(b, round(estimate_s(b, rate), 3), n, len(joined)) for n, b in enumerate(joined)]
 
 
 def dialog(name: str, locale: str, rate: str = DEFAULT_RATE, **values) -> str:
