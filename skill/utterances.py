@@ -165,6 +165,20 @@ def _digits_to_words(digits: str) -> str:
     return number_to_words(n)
 
 
+def _norm(text: str) -> str:
+    """normalize() plus matcher.json rewrites ('my self' -> 'myself'), for samples and input alike."""
+    text = f" {normalize(text)} "
+    for old, new in _rewrites():
+        text = text.replace(f" {old} ", f" {new} ")
+    return " ".join(text.split())
+
+
+@lru_cache(maxsize=1)
+def _rewrites() -> list[tuple[str, str]]:
+    pairs = _matcher_data()["rewrites"]
+    return [(normalize(k), normalize(v)) for k, v in pairs.items() if not k.startswith("_")]
+
+
 def _contains(haystack: tuple[str, ...], needle: tuple[str, ...]) -> bool:
     n = len(needle)
     return n > 0 and any(haystack[i:i + n] == needle for i in range(len(haystack) - n + 1))
@@ -216,7 +230,7 @@ class _Compiled:
 
 
 def _phrases(items: list[str]) -> list[tuple[str, ...]]:
-    return sorted({tuple(normalize(p).split()) for p in items if normalize(p)}, key=len, reverse=True)
+    return sorted({tuple(_norm(p).split()) for p in items if _norm(p)}, key=len, reverse=True)
 
 
 @lru_cache(maxsize=1)
@@ -227,7 +241,7 @@ def _matcher_data() -> dict:
 def _slot_re(sample: str) -> tuple[re.Pattern, list[str], tuple[str, ...]]:
     names, parts, template, pos = [], [], [], 0
     for m in im.SLOT_REF.finditer(sample):
-        lit = normalize(sample[pos:m.start()])
+        lit = _norm(sample[pos:m.start()])
         if lit:
             parts.append(re.escape(lit).replace(r"\ ", " "))
             template.extend(lit.split())
@@ -235,7 +249,7 @@ def _slot_re(sample: str) -> tuple[re.Pattern, list[str], tuple[str, ...]]:
         names.append(m.group(1))
         template.append("\x00" + m.group(1))
         pos = m.end()
-    lit = normalize(sample[pos:])
+    lit = _norm(sample[pos:])
     if lit:
         parts.append(re.escape(lit).replace(r"\ ", " "))
         template.extend(lit.split())
@@ -252,7 +266,7 @@ def _compile(locale: str) -> _Compiled:
         forms = {}
         for v in t["values"]:
             for s in [v["name"]["value"]] + v["name"].get("synonyms", []):
-                forms[normalize(s)] = (v["id"], v["name"]["value"])
+                forms[_norm(s)] = (v["id"], v["name"]["value"])
         spoken[t["name"]] = forms
         vocab.update(w for f in forms for w in f.split())
     samples = im.sample_utterances(locale)
@@ -272,7 +286,7 @@ def _compile(locale: str) -> _Compiled:
                                    "trailingFillers", "intensifiers", "crisisPhrases")]
     for lst in all_lists:
         for p in lst:
-            vocab.update(normalize(p).split())
+            vocab.update(_norm(p).split())
     invocation = tuple(normalize(lm["invocationName"]).split())
     vocab.update(invocation)
     vocab.update(NUMBER_WORDS)
@@ -441,8 +455,7 @@ def match(text: str, locale: str = "en-US") -> Match | None:
     """The intent and slots Alexa would most likely send for `text`; AMAZON.FallbackIntent when
     nothing is close; None when the text is empty or only opens the skill (a LaunchRequest)."""
     c = _compile(locale)
-    toks = _correct_typos(normalize(text).split(), c)
-    toks = _strip_invocation(toks, c)
+    toks = _strip_invocation(_correct_typos(_norm(text).split(), c), c)
     if not toks:
         return None
     full = tuple(toks)
@@ -474,11 +487,11 @@ def match(text: str, locale: str = "en-US") -> Match | None:
 def resolve_slot(slot_type: str, said: str, locale: str = "en-US") -> SlotValue | None:
     """Entity resolution for one slot value: resolve_slot('BreathingPattern', 'square') ->
     SlotValue('square', 'BOX', 'box', 'BreathingPattern'); None if it cannot fill the type."""
-    return _resolve(slot_type, normalize(said), _compile(locale))
+    return _resolve(slot_type, _norm(said), _compile(locale))
 
 
 def is_launch(text: str, locale: str = "en-US") -> bool:
     """True when the text only opens the skill ('Alexa, open compassion coach')."""
     c = _compile(locale)
-    toks = normalize(text).split()
+    toks = _norm(text).split()
     return bool(toks) and not _strip_invocation(_correct_typos(toks, c), c)
