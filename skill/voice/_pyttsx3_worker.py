@@ -1,0 +1,53 @@
+"""One pyttsx3 job in a fresh process: synthesize one utterance to WAV, or list voices.
+
+Run as a script (no imports from the project) by skill.voice.engine. Why a process per
+job: pyttsx3 2.99's espeak driver runs espeak-ng asynchronously and can only initialise
+it once per process; reusing an engine lets property changes lag one utterance behind
+and makes the audio depend on what was said before, and runAndWait can spin forever if
+espeak never reports the end. A fresh process costs ~50 ms and is killed on a timeout.
+
+Usage: python _pyttsx3_worker.py REQUEST_JSON  (the result goes to request["out"];
+stdout is discarded because pyttsx3 prints to it; errors go to stderr, exit status 1).
+"""
+import json
+import sys
+
+
+def _voices(engine):
+    return [
+        {"id": v.id, "name": v.name, "languages": [str(x) for x in (v.languages or [])],
+         "gender": v.gender}
+        for v in engine.getProperty("voices")
+    ]
+
+
+def main(argv):
+    request = json.loads(argv[1])
+    import pyttsx3  # imported here so a bad request fails before espeak starts
+
+    engine = pyttsx3.init(request.get("driver"))
+    if request["op"] == "voices":
+        with open(request["out"], "w", encoding="utf-8") as f:
+            json.dump(_voices(engine), f)
+        return 0
+    voice = request.get("voice")
+    if request.get("variant"):  # espeak-ng "voice+variant", replacing any variant it had
+        base = voice or str(engine.getProperty("voice") or "")
+        voice = base.split("+", 1)[0] + "+" + request["variant"]
+    if voice:
+        engine.setProperty("voice", voice)
+    engine.setProperty("rate", request["rate_wpm"])
+    engine.setProperty("volume", request["volume"])
+    engine.save_to_file(request["text"], request["out"])
+    engine.runAndWait()
+    # pyttsx3 swallows a failed setProperty; say so rather than speak in another voice.
+    if voice and request.get("check_voice"):
+        current = str(engine.getProperty("voice") or "").lower()
+        if current != voice.lower():
+            print(f"voice {voice!r} not available (got {current!r})", file=sys.stderr)
+            return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
