@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import math
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -41,11 +42,11 @@ SCORE_UNRESOLVED_SLOT = 0.75
 MAX_UNRESOLVED_WORDS = 3        # longer unknown slot values are not taken as that slot
 FILLER_STRIPPED_FACTOR = 0.98   # the text needed its politeness words removed first
 EXACT_ENOUGH = 0.9              # an exact reading at least this good skips the fuzzy pass
-RATIO_WEIGHT = 0.5              # fuzzy score = this * difflib ratio + the rest * sample coverage
+RATIO_WEIGHT = 0.5              # fuzzy score = this * likeness + the rest * sample coverage
 FUZZY_MIN = 0.78                # difflib ratio needed for a fuzzy match
-CRISIS_FUZZY_MIN = 0.7          # crisis readings are taken at a lower similarity...
+CRISIS_FUZZY_MIN = 0.76         # crisis readings are taken at a lower similarity...
 CRISIS_MARGIN = 0.12            # ...and win when within this much of the best other reading
-TYPO_CUTOFF = 0.8               # difflib ratio to correct an unknown word to a known one
+TYPO_CUTOFF = 0.85              # difflib ratio to correct an unknown word to a known one
 TYPO_MIN_LEN = 4                # shorter words are left alone ('die' must never become 'dye')
 
 _UNITS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
@@ -210,6 +211,11 @@ class _Entry:
     template: tuple[str, ...]     # tokens; a slot is '\x00TYPE'
     types_used: frozenset[str]
 
+    @property
+    def bare_slot(self) -> bool:
+        """The sample is nothing but slots, e.g. '{feeling}'."""
+        return all(t.startswith("\x00") for t in self.template)
+
 
 @dataclass
 class _Compiled:
@@ -226,7 +232,10 @@ class _Compiled:
     leading: list[tuple[str, ...]]
     trailing: list[tuple[str, ...]]
     intensifiers: list[tuple[str, ...]]
-    max_span: int = 6
+    negations: frozenset[str]
+    weights: dict[str, float]     # token -> informativeness (rarer across samples = heavier)
+    unknown_weight: float         # for words no sample uses
+    max_span: int = 6             # longest slot value, in words, looked for in typed text
 
 
 def _phrases(items: list[str]) -> list[tuple[str, ...]]:
@@ -290,7 +299,15 @@ def _compile(locale: str) -> _Compiled:
     invocation = tuple(normalize(lm["invocationName"]).split())
     vocab.update(invocation)
     vocab.update(NUMBER_WORDS)
+    # Inverse document frequency over the samples: 'hurting' says more than 'my' or 'to'.
+    doc_freq: dict[str, int] = {}
+    for e in entries:
+        for t in set(e.template):
+            doc_freq[t] = doc_freq.get(t, 0) + 1
+    weights = {t: math.log(1 + len(entries) / n) for t, n in doc_freq.items()}
     return _Compiled(
+        negations=frozenset(_norm(w) for w in data["negations"]),
+        weights=weights, unknown_weight=max(weights.values()),
         locale=locale, entries=entries, spoken=spoken, crisis=crisis, vocab=vocab, invocation=invocation,
         wake=_phrases(data["wakeWords"]), verbs={normalize(v) for v in data["invocationVerbs"]},
         connectors={normalize(c) for c in data["invocationConnectors"]},
@@ -363,32 +380,36 @@ def _strip_words(toks: list[str], phrases: list[tuple[str, ...]]) -> list[str]:
     return out or toks
 
 
+def _read_slots(e: _Entry, captures: tuple[str, ...], c: _Compiled) -> tuple[dict[str, SlotValue], float] | None:
+    """Slot values and score for one sample's regex captures; None if they cannot be its slots."""
+    slots, score = {}, SCORE_SLOTS
+    for name, said in zip(e.slot_names, captures):
+        sv = _resolve(e.slot_types[name], said, c)
+        if sv is None:
+            return None
+        words = len(said.split())
+        if sv.er_status == ER_NO_MATCH:
+            # An unknown value is believable only inside a carrier phrase and when short
+            # ('i feel grumpy'); a bare '{feeling}' would otherwise swallow every sentence.
+            if e.bare_slot or words > MAX_UNRESOLVED_WORDS or not c.negations.isdisjoint(said.split()):
+                return None
+            score = min(score, SCORE_UNRESOLVED_SLOT)
+        slots[name] = sv
+        score -= SCORE_PER_CAPTURED_WORD * words
+    return slots, score
+
+
 def _exact(text: str, c: _Compiled) -> Match | None:
+    """Best reading of the text as one sample said word for word."""
     best: Match | None = None
     for e in c.entries:
         m = e.regex.match(text)
         if not m:
             continue
-        if not e.slot_names:
-            score, slots = SCORE_LITERAL, {}
-        else:
-            slots, score = {}, SCORE_SLOTS
-            for name, said in zip(e.slot_names, m.groups()):
-                sv = _resolve(e.slot_types[name], said, c)
-                if sv is None:
-                    break
-                slots[name] = sv
-                score -= SCORE_PER_CAPTURED_WORD * len(said.split())
-                if sv.er_status == ER_NO_MATCH:
-                    score = min(score, SCORE_UNRESOLVED_SLOT - SCORE_PER_CAPTURED_WORD * len(said.split()))
-            if len(slots) != len(e.slot_names):
-                continue
-            unresolved = [sv for sv in slots.values() if sv.er_status == ER_NO_MATCH]
-            # An unknown value is believable only inside a carrier phrase and when short
-            # ('i feel grumpy'); a bare '{feeling}' would otherwise swallow every sentence.
-            if unresolved and (e.template == tuple(t for t in e.template if t.startswith("\x00"))
-                               or any(len(sv.value.split()) > MAX_UNRESOLVED_WORDS for sv in unresolved)):
-                continue
+        read = _read_slots(e, m.groups(), c) if e.slot_names else ({}, SCORE_LITERAL)
+        if read is None:
+            continue
+        slots, score = read
         if best is None or score > best.score:
             best = Match(e.intent, slots, round(score, 4), e.sample)
     return best
@@ -421,6 +442,21 @@ def _typed_tokens(toks: list[str], types: frozenset[str], c: _Compiled):
     return tuple(out), spans
 
 
+def _similarity(typed: tuple[str, ...], template: tuple[str, ...], c: _Compiled) -> float:
+    """Weighted token likeness in [0, 1]: in-order matching words (difflib), each counted by
+    its informativeness. Half overall likeness, half how much of the sample was said: extra
+    words around a whole sample ('why is self compassion helpful') cost less than missing ones."""
+    def w(t: str) -> float:
+        return c.weights.get(t, c.unknown_weight)
+    sm = difflib.SequenceMatcher(None, typed, template, autojunk=False)
+    matched = sum(w(t) for b in sm.get_matching_blocks() for t in template[b.b:b.b + b.size])
+    total_template = sum(w(t) for t in template)
+    total_typed = sum(w(t) for t in typed)
+    likeness = 2 * matched / (total_template + total_typed)
+    covered = matched / total_template
+    return RATIO_WEIGHT * likeness + (1 - RATIO_WEIGHT) * covered
+
+
 def _fuzzy(toks: list[str], c: _Compiled) -> tuple[Match | None, Match | None]:
     """Best reading overall and best CrisisIntent reading, by difflib ratio."""
     typed_cache: dict[frozenset, tuple] = {}
@@ -429,11 +465,10 @@ def _fuzzy(toks: list[str], c: _Compiled) -> tuple[Match | None, Match | None]:
         if e.types_used not in typed_cache:
             typed_cache[e.types_used] = _typed_tokens(toks, e.types_used, c)
         typed, spans = typed_cache[e.types_used]
-        sm = difflib.SequenceMatcher(None, typed, e.template, autojunk=False)
-        # Half overall likeness, half how much of the sample was said in order: extra words
-        # around a whole sample ('why is self compassion helpful') cost less than missing ones.
-        covered = sum(b.size for b in sm.get_matching_blocks()) / len(e.template)
-        ratio = RATIO_WEIGHT * sm.ratio() + (1 - RATIO_WEIGHT) * covered
+        # 'i'm not ready' is not 'i'm ready': a negation on one side only rules the sample out.
+        if (c.negations.isdisjoint(typed)) != (c.negations.isdisjoint(e.template)):
+            continue
+        ratio = _similarity(typed, e.template, c)
         if best is not None and ratio <= best.score and e.intent != CRISIS_INTENT:
             continue
         slots = {}
@@ -474,6 +509,10 @@ def match(text: str, locale: str = "en-US") -> Match | None:
         if best is not None and best.score >= EXACT_ENOUGH:
             return best
         fuzzy, crisis = _fuzzy(core, c)
+        if core != toks:   # fillers like 'i want to' matter to crisis statements: read both
+            fuzzy_full, crisis_full = _fuzzy(toks, c)
+            fuzzy = max((x for x in (fuzzy, fuzzy_full) if x), key=lambda x: x.score, default=None)
+            crisis = max((x for x in (crisis, crisis_full) if x), key=lambda x: x.score, default=None)
         if crisis is not None and crisis.score >= CRISIS_FUZZY_MIN and (
                 fuzzy is None or crisis.score >= fuzzy.score - CRISIS_MARGIN):
             return crisis

@@ -80,6 +80,7 @@ TABLE = [
     ("go home", "AMAZON.NavigateHomeIntent", {}),
     ("yes please", "AMAZON.YesIntent", {}),
     ("nope", "AMAZON.NoIntent", {}),
+    ("I'm not ready yet", "AMAZON.NoIntent", {}),
     ("what's the weather like in Leeds", FALLBACK_INTENT, {}),
     ("play some music", FALLBACK_INTENT, {}),
     ("order me a pizza", FALLBACK_INTENT, {}),
@@ -124,6 +125,18 @@ CRISIS_PHRASES = [
 ]
 
 
+# Near misses of crisis samples that are not crisis statements (negation, one word changed).
+NOT_CRISIS = [
+    "my partner is kind to me",
+    "I feel safe now",
+    "someone is helping me",
+    "I hurt my back",
+    "take me to my safe place",
+    "I don't want to do breathing",
+    "i'm not sure",
+]
+
+
 def _slots(m):
     return {k: (v.resolved_id or v.value) for k, v in m.slots.items()}
 
@@ -150,6 +163,17 @@ def test_regional_synonyms_stay_in_their_locale():
 @pytest.mark.parametrize("text", CRISIS_PHRASES)
 def test_crisis_phrasings_map_to_crisis(text, locale):
     assert match(text, locale).intent == "CrisisIntent"
+
+
+@pytest.mark.parametrize("text", NOT_CRISIS)
+def test_near_misses_are_not_crisis(text):
+    assert match(text, "en-US").intent != "CrisisIntent"
+
+
+def test_a_negation_keeps_a_phrase_away_from_its_positive_sample():
+    assert match("i'm not ready", "en-US").intent == "AMAZON.NoIntent"
+    assert match("i'm not sure", "en-US").intent == FALLBACK_INTENT   # not a feeling 'not sure'
+    assert match("I don't want to do breathing", "en-US").intent != "BreathingIntent"
 
 
 @pytest.mark.parametrize("locale", ["en-GB", "en-AU"])
