@@ -11,10 +11,12 @@
 Subcommands (each has --help):
 
   list      every practice and explanation: id, title, length, kind.
+  voices    the installed voices (id, name, languages), for --voice.
   play      one practice or explanation, rendered by the skill's own renderer (skill.render)
             and turned into speech and silence (skill.ssml.to_timeline). Options:
             --minutes M, --pattern P (breathing), --locale L (default en-US),
-            --rate normal|slower, --voice V (an installed pyttsx3/espeak-ng voice).
+            --rate normal|slower, --voice V (an installed voice, see `voices`; default: an
+            accent that suits the locale when installed, else the engine's default).
   ssml      any SSML file in Alexa's subset (checked with skill.ssml.check first).
   fixture   a request envelope (JSON) sent through the real skill, in process, the way the
             webhook receives it (the Flask app of skill.app in DEVELOPER_MODE); speaks the
@@ -167,11 +169,16 @@ def _split_text(text: str) -> list[str]:
     return [" ".join(words[:half]), " ".join(words[half:])]
 
 
+# espeak-ng voices closest to each locale's accent, used when --voice is not given (and
+# only if installed); other locales keep the engine's default voice.
+LOCALE_VOICES = {"en-US": "gmw/en-us", "en-GB": "gmw/en-gb-x-rp"}
+
+
 class Voice:
     """One speech engine and cache for the whole run (a cue said twice is synthesized once)."""
 
-    def __init__(self, voice: str | None = None, cache_dir: str | None = None):
-        self.voice, self.cache_dir = voice, cache_dir
+    def __init__(self, voice: str | None = None, cache_dir: str | None = None, locale: str | None = None):
+        self.voice, self.cache_dir, self.locale = voice, cache_dir, locale
         self._speech = None
 
     @property
@@ -179,9 +186,11 @@ class Voice:
         if self._speech is None:
             from skill.voice import Pyttsx3Engine, SpeechCache, VoiceNotFound
             try:
-                engine = Pyttsx3Engine(voice=self.voice)
+                engine = Pyttsx3Engine(voice=self.voice or LOCALE_VOICES.get(self.locale))
             except VoiceNotFound as err:
-                raise CliError(f"--voice: {err}") from None
+                if self.voice:
+                    raise CliError(f"--voice: {err}") from None
+                engine = Pyttsx3Engine()
             self._speech = SpeechCache(SteadyEngine(engine), self.cache_dir)
         return self._speech
 
@@ -219,6 +228,8 @@ def audio_output():
 class _Progress:
     """One line on stderr, rewritten in place: label, step n/N, time left."""
 
+    closed_line = False   # the last thing on stderr ended a progress line (no newline needed)
+
     def __init__(self, label: str, n_steps: int, stream=None):
         self.label, self.n_steps = label, max(1, n_steps)
         self.stream = stream or sys.stderr
@@ -239,26 +250,34 @@ class _Progress:
             pad = " " * max(0, self.width - len(text))
             self.width = len(text)
             self.stream.write("\r" + text + pad)
+            _Progress.closed_line = False
             self.stream.flush()
 
     def close(self) -> None:
         with self.lock:
             if self.width:
                 self.stream.write("\n")
+                _Progress.closed_line = True
             if self.tty:
                 self.stream.write("\x1b[?25h")   # the cursor back
             self.stream.flush()
             self.width = 0
 
 
-def deliver(steps, label: str, args, output=None) -> None:
+def live_output(args):
+    """The audio player when the output is live (no --out, no --transcript), else None.
+    Called before any work, so a machine without sound says so at once and plays nothing."""
+    return None if args.transcript or args.out else audio_output()
+
+
+def deliver(steps, label: str, args, output=None, locale: str | None = None) -> None:
     """--transcript, --out, or speak now, for play / ssml / fixture."""
     if not args.transcript and not args.out:
-        output = output or audio_output()   # before any synthesis: never play silently
+        output = output or audio_output()
     if args.transcript:
         for line in transcript_lines(steps):
             print(line)
-    voice = Voice(args.voice, args.cache_dir)
+    voice = Voice(args.voice, args.cache_dir, locale or getattr(args, "locale", None))
     if args.out:
         report = voice.write(steps, args.out)
         print(f"{report.path}\t{report.duration_s:.1f} s")
@@ -285,6 +304,20 @@ def cmd_list(args) -> int:
     return EXIT_OK
 
 
+# ---------------------------------------------------------------- voices
+
+def cmd_voices(args) -> int:
+    from skill.voice import Pyttsx3Engine, SynthesisError
+    try:
+        voices = Pyttsx3Engine().voices()
+    except SynthesisError as err:
+        raise CliError(f"cannot list the voices: {err}", EXIT_FAILED) from None
+    for v in voices:
+        langs = ",".join(v.languages)
+        print(f"{v.id}\t{v.name}\t{langs}")
+    return EXIT_OK
+
+
 # ---------------------------------------------------------------- play
 
 def cmd_play(args) -> int:
@@ -295,7 +328,7 @@ def cmd_play(args) -> int:
         raise CliError(str(err)) from None
     except render.RenderError as err:
         raise CliError(f"{args.practice} cannot render: {err}", EXIT_FAILED) from None
-    deliver(steps, title, args)
+    deliver(steps, title, args, live_output(args))
     return EXIT_OK
 
 
@@ -324,10 +357,11 @@ def cmd_ssml(args) -> int:
         first = problems[0]
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
         raise CliError(f"{args.file}:{first.line}: invalid SSML: {first.rule}: {first.message}{more}")
+    output = live_output(args)
     root = ssml.parse(text)
     if args.rate is not None:   # the listener's rate around the whole document, as the skill does
         root = ssml.parse(render.speech(ssml.inner_xml(root), rate=args.rate))
-    deliver(ssml.to_timeline(root), Path(args.file).name, args)
+    deliver(ssml.to_timeline(root), Path(args.file).name, args, output)
     return EXIT_OK
 
 
@@ -372,6 +406,15 @@ def _speech_ssml(response: dict, key: str = "outputSpeech") -> str | None:
     return speech.get("ssml")
 
 
+def answer_timeline(text: str, source: str) -> list:
+    from skill import ssml
+    try:
+        return ssml.to_timeline(text)
+    except ssml.SsmlError as err:
+        raise CliError(f"{source}: the skill answered with SSML that is not well-formed ({err})",
+                       EXIT_FAILED) from None
+
+
 def _card_text(response: dict) -> str | None:
     card = response.get("card") or {}
     if not card:
@@ -390,10 +433,11 @@ def cmd_fixture(args) -> int:
         raise CliError(f"{args.file}:{err.lineno}: not valid JSON: {err.msg}") from None
     if not isinstance(envelope, dict) or not isinstance(envelope.get("request"), dict):
         raise CliError(f"{args.file}: not an Alexa request envelope (a JSON object with a \"request\")")
+    output = live_output(args)
     body = SkillClient().send(envelope, args.file)
     response = body.get("response") or {}
     text = _speech_ssml(response)
-    steps = ssml.to_timeline(text) if text else []
+    steps = answer_timeline(text, args.file) if text else []
     if not args.transcript:
         print(f"speech: {ssml.plain_text(text) if text else '(none)'}")
     reprompt = _speech_ssml(response, "reprompt")
@@ -405,7 +449,8 @@ def cmd_fixture(args) -> int:
     if args.transcript and not steps:
         print("(no speech)")
     if steps:
-        deliver(steps, Path(args.file).name, args)
+        locale = envelope["request"].get("locale")
+        deliver(steps, Path(args.file).name, args, output, locale if isinstance(locale, str) else None)
     return EXIT_OK
 
 
@@ -425,7 +470,7 @@ def cmd_chat(args) -> int:
             out_dir.mkdir(parents=True, exist_ok=True)
         except OSError as err:
             raise CliError(f"cannot create {out_dir}: {err.strerror or err}") from None
-    voice = Voice(args.voice, args.cache_dir)
+    voice = Voice(args.voice, args.cache_dir, args.locale)
     skill = SkillClient()
     session = envelopes.new_session(args.locale)
     interactive = sys.stdin.isatty()
@@ -440,7 +485,7 @@ def cmd_chat(args) -> int:
         text = _speech_ssml(response)
         if text:
             print(f"coach: {ssml.plain_text(text)}")
-            steps = ssml.to_timeline(text)
+            steps = answer_timeline(text, label)
             turn += 1
             if out_dir is not None:
                 report = voice.write(steps, out_dir / f"{turn:02d}-{_slug(label)}.wav")
@@ -458,9 +503,10 @@ def cmd_chat(args) -> int:
         print("(the session has ended)")
         return EXIT_OK
     while True:
-        if interactive:
-            print("you: ", end="", flush=True)
-        line = sys.stdin.readline()
+        try:
+            line = input("you: ") + "\n" if interactive else sys.stdin.readline()
+        except EOFError:
+            line = ""
         if not line:   # end of input: the listener walked away
             if interactive:
                 print()
@@ -505,6 +551,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("list", help="every practice and explanation", description="List every practice and explanation: id, title, length, kind.")
     p.set_defaults(func=cmd_list)
+
+    p = sub.add_parser("voices", help="the installed voices, for --voice",
+                       description="List the installed pyttsx3/espeak-ng voices (id, name, languages); "
+                                   "give an id or name to --voice.")
+    p.set_defaults(func=cmd_voices)
 
     p = sub.add_parser("play", help="play a practice or explanation",
                        description="Render a practice or explanation with the skill's renderer and speak it, "
@@ -559,9 +610,11 @@ def main(argv=None) -> int:
         print(f"{PROG}: the speech engine failed: {err}", file=sys.stderr)
         return EXIT_FAILED
     except KeyboardInterrupt:
-        print(f"\n{PROG}: stopped", file=sys.stderr)
+        print(f"{'' if _Progress.closed_line else chr(10)}{PROG}: stopped", file=sys.stderr)
         return EXIT_INTERRUPTED
-    except BrokenPipeError:
+    except BrokenPipeError:   # e.g. `list | head`: stop quietly, as other tools do
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
         return EXIT_OK
 
 

@@ -15,7 +15,10 @@ from skill import catalogue, render, ssml
 
 FIXTURES = REPO / "tests" / "fixtures" / "requests"
 SHORT_SCRIPT = "six-attributes"      # the shortest script in the catalogue (about 2.7 min)
-WAV_TOLERANCE_S = 1.5                # real voice vs the estimate, after pause correction
+# The WAV is the transcript's timeline with the real voice: pauses absorb the difference
+# between estimated and real speech, so only what short pauses could not absorb remains.
+WAV_TOLERANCE = 0.04                 # of the transcript's total
+WAV_TOLERANCE_MIN_S = 2.0
 SMALL_SSML = """<speak>
   Hello there.
   <break time="2s"/>
@@ -53,7 +56,14 @@ def test_list_shows_every_catalogue_script(run_cli):
             assert f"about {script.about_minutes:g} min" in row
 
 
-@pytest.mark.parametrize("command", ["list", "play", "ssml", "fixture", "chat"])
+def test_voices_lists_installed_voices(run_cli):
+    res = run_cli("voices")
+    assert res.returncode == 0, res.stderr
+    ids = [line.split("\t")[0] for line in res.stdout.splitlines()]
+    assert ids and any("en" in i for i in ids)
+
+
+@pytest.mark.parametrize("command", ["list", "voices", "play", "ssml", "fixture", "chat"])
 def test_every_command_has_help(run_cli, command):
     res = run_cli(command, "--help")
     assert res.returncode == 0 and "usage:" in res.stdout
@@ -89,7 +99,7 @@ def test_play_out_writes_a_wav_as_long_as_the_transcript(run_cli, tmp_path):
     seconds = len(samples) / rate
     assert abs(seconds - float(line.split("\t")[1].split()[0])) < 0.1
     expected = total_s(run_cli("play", SHORT_SCRIPT, "--transcript").stdout)
-    assert abs(seconds - expected) < WAV_TOLERANCE_S, (seconds, expected)
+    assert abs(seconds - expected) < max(WAV_TOLERANCE_MIN_S, WAV_TOLERANCE * expected), (seconds, expected)
     assert max(abs(x) for x in samples) > 1000, "speech, not silence"
 
 
