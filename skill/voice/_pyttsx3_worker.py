@@ -6,11 +6,17 @@ it once per process; reusing an engine lets property changes lag one utterance b
 and makes the audio depend on what was said before, and runAndWait can spin forever if
 espeak never reports the end. A fresh process costs ~50 ms and is killed on a timeout.
 
+Why the wait after runAndWait: in 2.99 the espeak driver ends its loop before synthesis
+starts, so runAndWait returns while espeak-ng is still speaking into the buffer; for a
+sentence or two the process would exit before the WAV is written. The driver announces
+"finished-utterance" only after writing the file, so we wait for that.
+
 Usage: python _pyttsx3_worker.py REQUEST_JSON  (the result goes to request["out"];
 stdout is discarded because pyttsx3 prints to it; errors go to stderr, exit status 1).
 """
 import json
 import sys
+import threading
 
 
 def _voices(engine):
@@ -38,8 +44,15 @@ def main(argv):
         engine.setProperty("voice", voice)
     engine.setProperty("rate", request["rate_wpm"])
     engine.setProperty("volume", request["volume"])
+    finished, errors = threading.Event(), []
+    engine.connect("finished-utterance", lambda completed=True, **_: completed and finished.set())
+    engine.connect("error", lambda exception=None, **_: errors.append(exception))
     engine.save_to_file(request["text"], request["out"])
     engine.runAndWait()
+    if not finished.wait(request["finish_timeout_s"]):
+        detail = f": {errors[-1]}" if errors else ""
+        print(f"speech did not finish within {request['finish_timeout_s']} s{detail}", file=sys.stderr)
+        return 1
     # pyttsx3 swallows a failed setProperty; say so rather than speak in another voice.
     if voice and request.get("check_voice"):
         current = str(engine.getProperty("voice") or "").lower()

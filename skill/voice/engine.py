@@ -17,9 +17,13 @@ from skill.timeline import NORMAL_RATE_PCT
 
 from .audio import Audio, read_wav
 
-# A calm speaking rate for rate 100 %: slower than espeak-ng's default 175 wpm and close
-# to how Alexa reads a guided practice.
-BASE_RATE_WPM = 150
+# espeak-ng words per minute for rate 100 %, calibrated so the real voice keeps the pace
+# the SSML was written for. The renderer estimates 150 wpm plus punctuation pauses
+# (skill.ssml.estimate_speech_s); over the 159 practice sentences of 6+ words, espeak-ng's
+# real length / estimate is, by setting: 150 wpm 0.79 (every paragraph pause stretched by a
+# fifth of the paragraph), 120 wpm 1.00 median but 1.13 at p90 (late paragraphs squeeze the
+# next pauses), 130 wpm 0.92 median, 1.03 at p90: pauses grow a little, rarely shrink.
+BASE_RATE_WPM = 130
 # espeak-ng's accepted range; outside it the rate is silently clamped by espeak anyway.
 MIN_RATE_WPM = 80
 MAX_RATE_WPM = 450
@@ -157,6 +161,8 @@ class Pyttsx3Engine:
                        "rate_wpm": rate_wpm(rate_pct), "volume": pyttsx3_volume(volume_db),
                        "voice": self.voice_id, "variant": whisper, "check_voice": self.is_espeak}
             timeout_s = SYNTH_TIMEOUT_BASE_S + SYNTH_TIMEOUT_PER_CHAR_S * len(text)
+            # The worker gives up a little before it would be killed, to say why.
+            request["finish_timeout_s"] = max(0.1, timeout_s - 2.0)
             self._run(request, timeout_s)
             if not out.exists() or out.stat().st_size == 0:
                 raise SynthesisError(f"pyttsx3 wrote no audio for {text[:40]!r}")

@@ -3,7 +3,8 @@
 A Speak step's est_s is a guess; the real words take actual_s. The difference goes to the
 next pause, so "cue + pause" lasts exactly as written. A pause never goes negative: an
 overrun is carried forward and taken from later pauses until the clock has caught up.
-Equivalently, every pause ends at its nominal time on the timeline, or at once if late.
+Equivalently, every pause ends at its nominal time on the timeline, or as soon as it can
+when late (after a short floor, so two phrases never run together).
 """
 from __future__ import annotations
 
@@ -14,9 +15,11 @@ from skill.timeline import Pause, Speak, Step
 
 from .audio import Audio, resample
 
-# Silence put between two Speak steps with no Pause between them (a change of prosody or
-# whisper mid-sentence), so the words do not run together; the next pause absorbs it.
-ADJACENT_SPEECH_GAP_S = 0.1
+# Speech is trimmed to its sound, so without a gap two phrases would run together. This
+# much silence goes between two Speak steps with no Pause between them (a change of prosody
+# or whisper mid-sentence), and a late pause is not squeezed below it (or its own length).
+# The clock carries this time forward like any overrun.
+JOIN_GAP_S = 0.1
 
 
 class PacingClock:
@@ -52,19 +55,26 @@ class PacingClock:
         """Set the actual time from a wall clock (live playback)."""
         self._actual = round(actual_s * self.sample_rate) if self.sample_rate else actual_s
 
-    def pause(self, seconds: float) -> float:
-        """The corrected length of a pause of `seconds`, and advance both clocks."""
+    def pause(self, seconds: float, floor_s: float = 0.0) -> float:
+        """The corrected length of a pause of `seconds` (at least floor_s), and advance both
+        clocks."""
         self.nominal_s += seconds
         if self.sample_rate:
-            due = max(0, round(self.nominal_s * self.sample_rate) - self._actual)
+            due = max(round(floor_s * self.sample_rate),
+                      round(self.nominal_s * self.sample_rate) - self._actual)
             self._actual += due
             return due / self.sample_rate
-        due = max(0.0, self.nominal_s - self._actual)
+        due = max(floor_s, self.nominal_s - self._actual)
         self._actual += due
         return due
 
     def _advance(self, actual_s: float) -> None:
         self._actual += round(actual_s * self.sample_rate) if self.sample_rate else actual_s
+
+
+def pause_floor_s(step: Pause) -> float:
+    """The shortest a pause may become when the clock is late."""
+    return min(max(0.0, step.seconds), JOIN_GAP_S)
 
 
 @dataclass(frozen=True)
@@ -116,7 +126,7 @@ def schedule(steps: Sequence[Step], speech: Callable[[Speak], Audio], sample_rat
             if audio.sample_rate != sample_rate or audio.channels != 1 or audio.sample_width != 2:
                 audio = resample(audio, sample_rate)
             if previous_was_speech and audio.n_frames:
-                gap = round(ADJACENT_SPEECH_GAP_S * sample_rate)
+                gap = round(JOIN_GAP_S * sample_rate)
                 segments.append(Segment(index, gap))
                 clock.extra(gap / sample_rate)
             start = clock.actual_s
@@ -126,7 +136,7 @@ def schedule(steps: Sequence[Step], speech: Callable[[Speak], Audio], sample_rat
             previous_was_speech = previous_was_speech or audio.n_frames > 0
         elif isinstance(step, Pause):
             start = clock.actual_s
-            n = round(clock.pause(step.seconds) * sample_rate)
+            n = round(clock.pause(step.seconds, pause_floor_s(step)) * sample_rate)
             segments.append(Segment(index, n))
             times.append(StepTime(index, start, n / sample_rate))
             previous_was_speech = False

@@ -19,7 +19,7 @@ from skill.timeline import Pause, Speak, Step
 
 from .audio import Audio, write_wav
 from .cache import SpeechCache, speech_key
-from .pacing import ADJACENT_SPEECH_GAP_S, PacingClock, StepTime, schedule
+from .pacing import JOIN_GAP_S, PacingClock, StepTime, pause_floor_s, schedule
 from .wav import DEFAULT_SAMPLE_RATE_HZ
 
 # Players tried in order, with the arguments that make them play one file and exit quietly.
@@ -173,7 +173,7 @@ class _Playback:
                     clock.spoke(step.est_s, 0.0)
                     continue
                 if previous_was_speech:
-                    self.wait_until(self.elapsed() + ADJACENT_SPEECH_GAP_S)
+                    self.wait_until(self.elapsed() + JOIN_GAP_S)
                 start = self.elapsed()
                 self.play(path)
                 clock.spoke(step.est_s, 0.0)
@@ -183,7 +183,7 @@ class _Playback:
             elif isinstance(step, Pause):
                 start = self.elapsed()
                 clock.sync(start)
-                due = clock.pause(step.seconds)
+                due = clock.pause(step.seconds, pause_floor_s(step))
                 self.wait_until(start + due)
                 times.append(StepTime(index, start, self.elapsed() - start))
                 previous_was_speech = False

@@ -34,6 +34,20 @@ def test_ten_syntheses_in_a_row_in_one_process(real_engine):
     assert real_engine.synthesize(texts[0]).frames == first
 
 
+def test_long_multi_sentence_text_is_complete(real_engine):
+    # pyttsx3 2.99 returns from runAndWait before espeak-ng has finished a text this long;
+    # the worker must wait, or the WAV is missing. 56 words at BASE_RATE_WPM.
+    text = ("Breathe gently, not deeply. If at any point you feel dizzy or light-headed, stop "
+            "following my voice, and return to your natural breathing. Some people find that "
+            "focusing on the breath feels uncomfortable. That's not your fault. You can simply "
+            "breathe normally and listen, or try grounding instead.")
+    words = len(text.split())
+    lengths = {trim_silence(real_engine.synthesize(text)).n_frames for _ in range(3)}
+    assert len(lengths) == 1
+    seconds = lengths.pop() / 22050
+    assert seconds == pytest.approx(words * 60 / BASE_RATE_WPM, rel=0.25)
+
+
 def test_rate_changes_length_in_order(real_engine):
     # Alternate rates so a setting that lags one call behind would show.
     d = {pct: trim_silence(real_engine.synthesize("Let the out-breath be long and easy.", pct)).duration_s

@@ -10,7 +10,7 @@ import pytest
 from skill.timeline import Pause, Speak
 from skill.voice import SpeechCache
 from skill.voice.audio import Audio
-from skill.voice.pacing import ADJACENT_SPEECH_GAP_S, PacingClock, schedule
+from skill.voice.pacing import JOIN_GAP_S, PacingClock, schedule
 
 RATE_HZ = 1000  # one sample per millisecond keeps expected values readable
 
@@ -65,25 +65,33 @@ def test_overrun_is_carried_forward_until_caught_up():
     steps = [Speak("long", 1.0), Pause(0.5), Speak("in", 1.0), Pause(1.0), Pause(2.0),
              Speak("in", 1.0), Pause(3.0)]
     result, _ = plan(steps, {"long": 3.0, "in": 1.0})
-    # 2 s over: pause 1 gives 0.5, pause 2 gives 1.0, pause 3 gives the last 0.5.
-    assert pauses(result) == [0.0, 0.0, 1.5, 3.0]
+    floor = JOIN_GAP_S
+    # 2 s over. Late pauses shrink to the floor (so phrases do not run together) and the
+    # floor joins the debt: pause 1 absorbs 0.5 - floor, pause 2 1.0 - floor, pause 3 the rest.
+    assert pauses(result) == [floor, floor, pytest.approx(1.5 - 2 * floor), 3.0]
     starts = {t.index: t.start_s for t in result.step_times}
     assert starts[5] == pytest.approx(0.0 + 1.0 + 0.5 + 1.0 + 1.0 + 2.0)  # back on time
     assert result.duration_s == pytest.approx(9.5)
 
 
+def test_a_zero_pause_stays_zero_and_floors_never_exceed_the_pause():
+    steps = [Speak("long", 1.0), Pause(0.0), Speak("in", 1.0), Pause(0.05), Speak("in", 1.0)]
+    result, _ = plan(steps, {"long": 3.0, "in": 1.0})
+    assert pauses(result) == [0.0, 0.05]
+
+
 def test_overrun_at_the_end_makes_the_output_longer():
     result, _ = plan([Speak("long", 1.0), Pause(0.5)], {"long": 3.0})
-    assert pauses(result) == [0.0] and result.duration_s == 3.0
+    assert pauses(result) == [JOIN_GAP_S] and result.duration_s == pytest.approx(3.0 + JOIN_GAP_S)
 
 
 def test_consecutive_speech_is_corrected_at_the_next_pause():
     steps = [Speak("a", 1.0), Speak("b", 1.0), Pause(2.0)]
     result, _ = plan(steps, {"a": 0.5, "b": 0.7})
     # Both estimates' error and the join gap come out of the one pause: 2 + 2 - 0.5 - 0.7 - gap.
-    assert pauses(result) == [pytest.approx(4.0 - 1.2 - ADJACENT_SPEECH_GAP_S)]
+    assert pauses(result) == [pytest.approx(4.0 - 1.2 - JOIN_GAP_S)]
     gap = [s for s in result.segments if s.audio is None][0]
-    assert gap.n_samples == round(ADJACENT_SPEECH_GAP_S * RATE_HZ)  # words do not run together
+    assert gap.n_samples == round(JOIN_GAP_S * RATE_HZ)  # words do not run together
     assert result.duration_s == pytest.approx(4.0)  # the pause absorbed speech and gap
 
 
@@ -104,6 +112,8 @@ def test_clock_synced_to_a_wall_clock():
     clock.spoke(0.5, 0.0)
     clock.sync(4.0)   # 0.5 s late
     assert clock.pause(0.25) == 0.0 and clock.lag_s == pytest.approx(0.25)
+    assert clock.pause(0.5, floor_s=0.1) == pytest.approx(0.25)  # catches up
+    assert clock.pause(1.0, floor_s=0.1) == pytest.approx(1.0)
 
 
 def test_speech_is_trimmed_before_measuring():

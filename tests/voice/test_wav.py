@@ -8,6 +8,7 @@ import pytest
 from skill.timeline import Pause, Speak
 from skill.voice import SpeechCache, render_wav
 from skill.voice.audio import read_wav
+from skill.voice.pacing import JOIN_GAP_S
 
 from voice_helpers import read_mono16, speech_onsets, zero_runs
 
@@ -93,16 +94,17 @@ def test_overrun_is_carried_to_later_pauses(tmp_path, speech):
     long_cue = Speak("If your mind wanders, that's fine. Come back to the breath.", 0.5)
     real_s = speech.duration_s(long_cue)
     assert real_s > 0.5 + 1.0 + 0.5  # overruns its own phase by more than a second
-    steps = [long_cue, Pause(1.0), Speak("In", 0.3), Pause(3.0), Speak("and out", 0.5), Pause(5.0)]
+    steps = [long_cue, Pause(1.0), Speak("In", 0.3), Pause(6.0), Speak("and out", 0.5), Pause(5.0)]
     report = render_wav(steps, tmp_path / "overrun.wav", speech=speech)
     times = {t.index: t for t in report.step_times}
-    assert times[1].duration_s == 0  # no time left for the first pause
-    lag = real_s - 1.5 + speech.duration_s(steps[2]) - 0.3
-    assert times[3].duration_s == pytest.approx(3.0 - lag, abs=1 / report.sample_rate)
+    assert times[1].duration_s == pytest.approx(JOIN_GAP_S)  # no time left: only the floor
+    lag = real_s + JOIN_GAP_S - 1.5 + speech.duration_s(steps[2]) - 0.3
+    assert 0 < lag < 6.0  # the second pause can absorb what is left
+    assert times[3].duration_s == pytest.approx(6.0 - lag, abs=1 / report.sample_rate)
     # From the third cue on the clock is back on the timeline.
-    assert times[4].start_s == pytest.approx(0.5 + 1.0 + 0.3 + 3.0, abs=1 / report.sample_rate)
+    assert times[4].start_s == pytest.approx(0.5 + 1.0 + 0.3 + 6.0, abs=1 / report.sample_rate)
     samples, rate = read_mono16(tmp_path / "overrun.wav")
-    assert speech_onsets(samples, rate)[-1] == round(4.8 * rate)
+    assert speech_onsets(samples, rate)[-1] == round(7.8 * rate)
 
 
 def test_other_sample_rate_is_resampled(tmp_path, speech):
