@@ -77,8 +77,14 @@ class _Parser(argparse.ArgumentParser):
 # ---------------------------------------------------------------- timelines
 
 def _fmt_clock(seconds: float) -> str:
-    minutes, rest = divmod(max(0.0, seconds), 60)
+    minutes, rest = divmod(round(max(0.0, seconds), 1), 60)
     return f"{int(minutes):02d}:{rest:04.1f}"
+
+
+def _fmt_seconds(seconds: float) -> str:
+    """2 -> '2.0', 0.25 -> '0.25': a pause as exactly as the SSML gave it (to the ms)."""
+    text = f"{seconds:.3f}".rstrip("0")
+    return text + "0" if text.endswith(".") else text
 
 
 def _fmt_length(seconds: float) -> str:
@@ -109,10 +115,10 @@ def transcript_lines(steps) -> list[str]:
     lines, t = [], 0.0
     for step in steps:
         if isinstance(step, Pause):
-            lines.append(f"{_fmt_clock(t)}  pause  {step.seconds:.1f} s")
+            lines.append(f"{_fmt_clock(t)}  pause  {_fmt_seconds(step.seconds)} s")
             t += step.seconds
         else:
-            lines.append(f"{_fmt_clock(t)}  speak  {step.text}")
+            lines.append(f"{_fmt_clock(t)}  speak  {step.text}" + ("  (whispered)" if step.whispered else ""))
             t += step.est_s
     lines.append(f"{_fmt_clock(duration_s(steps))}  total")
     return lines
@@ -140,7 +146,7 @@ class SteadyEngine:
 
     def synthesize(self, text, rate_pct=100, volume_db=0.0, whispered=False):
         from skill.voice import SynthesisError
-        from skill.voice.audio import Audio, to_mono16
+        from skill.voice.audio import Audio, resample, to_mono16
         try:
             return self.inner.synthesize(text, rate_pct, volume_db, whispered)
         except SynthesisError:
@@ -149,11 +155,7 @@ class SteadyEngine:
                 raise
         audios = [to_mono16(self.synthesize(p, rate_pct, volume_db, whispered)) for p in pieces]
         rate = audios[0].sample_rate
-        frames = b"".join(a.frames for a in audios if a.sample_rate == rate)
-        if any(a.sample_rate != rate for a in audios):
-            from skill.voice.audio import resample
-            frames = b"".join((a if a.sample_rate == rate else resample(a, rate)).frames for a in audios)
-        return Audio(frames, rate)
+        return Audio(b"".join((a if a.sample_rate == rate else resample(a, rate)).frames for a in audios), rate)
 
 
 def _split_text(text: str) -> list[str]:
@@ -239,6 +241,14 @@ class _Progress:
         self.lock = threading.Lock()
         if self.tty:
             self.stream.write("\x1b[?25l")   # hide the cursor while the line is redrawn
+        self._write(f"{label}  preparing the voice...")
+
+    def _write(self, text: str) -> None:
+        pad = " " * max(0, self.width - len(text))
+        self.width = len(text)
+        self.stream.write("\r" + text + pad)
+        _Progress.closed_line = False
+        self.stream.flush()
 
     def __call__(self, index: int, elapsed_s: float, remaining_s: float) -> None:
         text = (f"{self.label}  step {min(index + 1, self.n_steps)}/{self.n_steps}  "
@@ -247,11 +257,7 @@ class _Progress:
             if text == self.last:
                 return
             self.last = text
-            pad = " " * max(0, self.width - len(text))
-            self.width = len(text)
-            self.stream.write("\r" + text + pad)
-            _Progress.closed_line = False
-            self.stream.flush()
+            self._write(text)
 
     def close(self) -> None:
         with self.lock:

@@ -3,12 +3,15 @@ from __future__ import annotations
 
 import json
 import os
+import pty
+import select
 import signal
+import subprocess
 import time
 from pathlib import Path
 
 import pytest
-from cli_helpers import (REPO, fake_player_dir, quiet_runs, read_wav, skill_answer, start_cli,
+from cli_helpers import (CLI, PYTHON, REPO, fake_player_dir, quiet_runs, read_wav, skill_answer, start_cli,
                          total_s, transcript)
 
 from skill import catalogue, render, ssml
@@ -316,3 +319,45 @@ def test_ctrl_c_stops_at_once_and_exits_130(cli_env, tmp_path):
     player_pid = int(pid_file.read_text())
     with pytest.raises(ProcessLookupError):
         os.kill(player_pid, 0)      # the sound stopped with it
+
+
+def test_ctrl_c_on_a_terminal_restores_the_cursor(cli_env, tmp_path):
+    players = fake_player_dir(tmp_path / "bin", "exec sleep 30")
+    src = tmp_path / "small.ssml"
+    src.write_text(SMALL_SSML)
+    env = {**cli_env, "PATH": f"{players}{os.pathsep}{cli_env['PATH']}"}
+    master, slave = pty.openpty()
+    proc = subprocess.Popen([PYTHON, str(CLI), "ssml", str(src)], stdin=subprocess.DEVNULL,
+                            stdout=subprocess.DEVNULL, stderr=slave, env=env, cwd=tmp_path)
+    os.close(slave)
+    seen = b""
+
+    def read_until(predicate, timeout_s):
+        nonlocal seen
+        deadline = time.monotonic() + timeout_s
+        while not predicate(seen) and time.monotonic() < deadline:
+            ready, _, _ = select.select([master], [], [], 0.1)
+            if ready:
+                try:
+                    chunk = os.read(master, 4096)
+                except OSError:
+                    break
+                if not chunk:
+                    break
+                seen += chunk
+
+    try:
+        read_until(lambda b: b"step 1/" in b, 30)
+        assert b"step 1/" in seen, seen
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=10)
+        read_until(lambda b: b"stopped" in b, 2)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        os.close(master)
+    assert proc.returncode == 130
+    assert b"\x1b[?25l" in seen                       # cursor hidden while playing
+    assert seen.rindex(b"\x1b[?25h") > seen.rindex(b"step 1/")   # and shown again
+    assert b"Traceback" not in seen
