@@ -452,6 +452,10 @@ def cmd_fixture(args) -> int:
     card = _card_text(response)
     if card:
         print(f"card: {card}")
+    if "canFulfillIntent" in response:
+        print(f"canFulfillIntent: {json.dumps(response['canFulfillIntent'], separators=(',', ':'))}")
+    if "shouldEndSession" in response:
+        print(f"session: {'ends' if response['shouldEndSession'] else 'stays open'}")
     if args.transcript and not steps:
         print("(no speech)")
     if steps:
@@ -480,6 +484,8 @@ def cmd_chat(args) -> int:
     skill = SkillClient()
     session = envelopes.new_session(args.locale)
     interactive = sys.stdin.isatty()
+    if interactive:
+        print("(say what you would say to Alexa; 'stop' or Ctrl-D ends)", file=sys.stderr)
     turn = 0
 
     def exchange(envelope: dict, label: str) -> bool:
