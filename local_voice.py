@@ -56,6 +56,7 @@ PROG = "local_voice.py"
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_NO_AUDIO, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 NO_AUDIO_HINT = "use --out FILE.wav to write a WAV file, or --transcript to print the timed script"
 DEFAULT_LOCALE = "en-US"
+DEFAULT_RATE = "normal"   # skill.render.DEFAULT_RATE
 APP_ROUTE = "/alexa"
 
 
@@ -551,11 +552,29 @@ def _add_output(p: argparse.ArgumentParser) -> None:
 
 
 def _add_voice(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--voice", metavar="V", help="an installed pyttsx3/espeak-ng voice id or name (default: the engine's)")
+    p.add_argument("--voice", metavar="V", help="an installed voice id or name, see 'voices' (default: an accent "
+                                                "that suits the locale if installed, else the engine's default)")
     p.add_argument("--cache-dir", metavar="DIR", help="keep synthesized speech here and reuse it next time")
 
 
+def _choices_help() -> dict[str, str]:
+    """Help texts naming the valid values, read from the catalogue (the data decides them)."""
+    from skill import catalogue, render
+    minutes = {s.id: s.minutes for s in catalogue.scripts().values() if s.minutes}
+    patterns = {s.id: s.params["pattern"] for s in catalogue.scripts().values() if "pattern" in s.params}
+    return {
+        "minutes": "length in minutes, for " + "; ".join(
+            f"{sid}: {m['min']:g} to {m['max']:g}, default {m['default']:g}" for sid, m in minutes.items()),
+        "pattern": "breathing pattern, for " + "; ".join(
+            f"{sid}: {', '.join(p['choices'])} (default {p['default']})" for sid, p in patterns.items()),
+        "locale": f"one of {', '.join(catalogue.locales())} (default {DEFAULT_LOCALE})",
+        "rate": f"one of {', '.join(render.RATES_PCT)} (default {render.DEFAULT_RATE})",
+        "rates": ", ".join(render.RATES_PCT),
+    }
+
+
 def build_parser() -> argparse.ArgumentParser:
+    helps = _choices_help()
     parser = _Parser(prog=PROG, description=__doc__.split("\n", 1)[0],
                      epilog="Run '%(prog)s COMMAND --help' for each command's options.")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
@@ -573,10 +592,10 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Render a practice or explanation with the skill's renderer and speak it, "
                                    "write it to a WAV file (--out) or print its timed script (--transcript).")
     p.add_argument("practice", metavar="PRACTICE", help="an id from 'list'")
-    p.add_argument("--minutes", metavar="M", help="length, for practices whose length is a choice (breathing)")
-    p.add_argument("--pattern", metavar="P", help="breathing pattern (see the breathing choices in the error message)")
-    p.add_argument("--locale", metavar="L", default=DEFAULT_LOCALE, help="en-US (default), en-GB, en-AU, en-CA, en-IN")
-    p.add_argument("--rate", metavar="RATE", default="normal", help="normal (default) or slower")
+    p.add_argument("--minutes", metavar="M", help=helps["minutes"])
+    p.add_argument("--pattern", metavar="P", help=helps["pattern"])
+    p.add_argument("--locale", metavar="L", default=DEFAULT_LOCALE, help=helps["locale"])
+    p.add_argument("--rate", metavar="RATE", default=DEFAULT_RATE, help=helps["rate"])
     _add_output(p)
     p.set_defaults(func=cmd_play)
 
@@ -584,9 +603,9 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Check an SSML file against Alexa's rules, then speak it, write it to a WAV "
                                    "file (--out) or print its timed script (--transcript).")
     p.add_argument("file", metavar="FILE", help="an SSML document (<speak>...</speak>)")
-    p.add_argument("--locale", metavar="L", default=DEFAULT_LOCALE, help="the locale whose rules apply (default en-US)")
+    p.add_argument("--locale", metavar="L", default=DEFAULT_LOCALE, help="the locale whose SSML rules apply: " + helps["locale"])
     p.add_argument("--rate", metavar="RATE", default=None,
-                   help="wrap the document in the listener's rate, normal or slower (default: as written)")
+                   help=f"wrap the document in the listener's rate, one of {helps['rates']} (default: as written)")
     _add_output(p)
     p.set_defaults(func=cmd_ssml)
 
@@ -601,7 +620,7 @@ def build_parser() -> argparse.ArgumentParser:
                        description="A conversation: launch, then each line of stdin is matched to an intent as "
                                    "Alexa would and sent to the skill; the answers are printed and spoken. "
                                    "'stop' or end of input ends it.")
-    p.add_argument("--locale", metavar="L", default=DEFAULT_LOCALE, help="en-US (default), en-GB, en-AU, en-CA, en-IN")
+    p.add_argument("--locale", metavar="L", default=DEFAULT_LOCALE, help=helps["locale"])
     group = p.add_mutually_exclusive_group()
     group.add_argument("--transcript", action="store_true", help="print the answers only, speak nothing")
     group.add_argument("--out-dir", metavar="DIR", help="write each answer to DIR/NN-intent.wav instead of speaking")
