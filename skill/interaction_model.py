@@ -104,6 +104,10 @@ def build_locale_model(source: dict, locale: str) -> dict:
     unknown = set(extra_samples) - {i["name"] for i in source["intents"]} - {"_comment"}
     if unknown:
         raise ModelError(f"{locale}: localeSamples for unknown intents {sorted(unknown)}")
+    known = {t["name"]: {v["id"] for v in t["values"]} for t in source["types"]}
+    for tname, by_id in extra_synonyms.items():
+        if tname not in known or set(by_id) - known[tname]:
+            raise ModelError(f"{locale}: localeSynonyms name an unknown type or value id under {tname!r}")
     types = []
     for t in source["types"]:
         more = extra_synonyms.get(t["name"], {})
