@@ -305,3 +305,38 @@ def test_loader_api():
     with pytest.raises(KeyError):
         im.slot_values("en-US", "Colour")
     assert im.locales() == LOCALES
+
+
+# ---------------------------------------------------------------- source errors and the CLI
+
+def test_unknown_wording_marker_is_refused():
+    source = im.load_source()
+    source["intents"][1]["samples"].append("[colour] breathing")
+    with pytest.raises(im.ModelError, match=r"\[colour\]"):
+        im.build_locale_model(source, "en-GB")
+
+
+def test_locale_synonyms_for_an_unknown_value_are_refused():
+    source = im.load_source()
+    source["localeSynonyms"]["en-GB"]["Feeling"]["GRUMPY"] = ["grumpy"]
+    with pytest.raises(im.ModelError, match="unknown type or value id"):
+        im.build_locale_model(source, "en-GB")
+
+
+def test_locale_samples_for_an_unknown_intent_are_refused():
+    source = im.load_source()
+    source["localeSamples"]["en-IN"]["TeaIntent"] = ["make tea"]
+    with pytest.raises(im.ModelError, match="TeaIntent"):
+        im.build_locale_model(source, "en-IN")
+
+
+def test_cli_check_passes_on_the_committed_tree():
+    import subprocess
+    import sys
+    result = subprocess.run([sys.executable, "-m", "skill.interaction_model", "check"],
+                            cwd=im.PROJECT_DIR.parent, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert "in sync" in result.stdout
+    bad = subprocess.run([sys.executable, "-m", "skill.interaction_model", "deploy"],
+                         cwd=im.PROJECT_DIR.parent, capture_output=True, text=True, timeout=60)
+    assert bad.returncode == 2 and "usage" in bad.stderr
