@@ -401,6 +401,8 @@ def validate_model(model: dict, locale: str, builtin: dict[str, list[str]] | Non
                 problems.append(f"{where}: only letters, spaces, apostrophes, periods, hyphens; numbers in words")
             if len(sample) > MAX_SAMPLE_CHARS:
                 problems.append(f"{where}: longer than {MAX_SAMPLE_CHARS} characters")
+            if inv in normalize_sample(sample):
+                problems.append(f"{where}: names the skill (the invocation name is said before it)")
             if "[" in sample or "]" in sample:
                 problems.append(f"{where}: unreplaced [wording] marker")
             refs = SLOT_REF.findall(sample)

@@ -207,6 +207,7 @@ def _intent(model, name):
     (lambda m: _intent(m, "ContinueIntent")["samples"].append("never mind"), "same as a sample of"),
     (lambda m: _intent(m, "ContinueIntent")["samples"].append("box breathing"), "clashes with BreathingIntent"),
     (lambda m: _intent(m, "AMAZON.FallbackIntent")["samples"].append("whatever"), "takes no samples"),
+    (lambda m: _intent(m, "GroundingIntent")["samples"].append("ground me compassion coach"), "names the skill"),
     (lambda m: m["interactionModel"]["languageModel"].update(invocationName="Compassion Coach"), "lowercase"),
     (lambda m: m["interactionModel"]["languageModel"].update(invocationName="compassion"), "two or more words"),
     (lambda m: m["interactionModel"]["languageModel"].update(invocationName="compassion coach skill"), "uses"),
