@@ -6,6 +6,12 @@ it once per process; reusing an engine lets property changes lag one utterance b
 and makes the audio depend on what was said before, and runAndWait can spin forever if
 espeak never reports the end. A fresh process costs ~50 ms and is killed on a timeout.
 
+Why properties go straight to the espeak driver: set through the engine they are queued
+and sent to espeak-ng's command FIFO inside runAndWait, which immediately calls the
+driver's stop(); if espeak-ng has not yet taken them from the FIFO, stop() cancels them
+and the text is spoken at pyttsx3's default 200 wpm (seen in ~1 of 150 runs under load).
+So they are set directly, and espeak-ng is allowed to drain its FIFO first.
+
 Why the wait after runAndWait: in 2.99 the espeak driver ends its loop before synthesis
 starts, so runAndWait returns while espeak-ng is still speaking into the buffer; for a
 sentence or two the process would exit before the WAV is written. The driver announces
@@ -27,6 +33,14 @@ def _voices(engine):
     ]
 
 
+def _property_setter(engine):
+    """Sets a property at once on the espeak driver, else the public (queued) way."""
+    driver = getattr(getattr(engine, "proxy", None), "_driver", None)
+    if type(driver).__name__ == "EspeakDriver":
+        return driver.setProperty
+    return engine.setProperty
+
+
 def main(argv):
     request = json.loads(argv[1])
     import pyttsx3  # imported here so a bad request fails before espeak starts
@@ -36,14 +50,18 @@ def main(argv):
         with open(request["out"], "w", encoding="utf-8") as f:
             json.dump(_voices(engine), f)
         return 0
+    set_now = _property_setter(engine)
     voice = request.get("voice")
     if request.get("variant"):  # espeak-ng "voice+variant", replacing any variant it had
         base = voice or str(engine.getProperty("voice") or "")
         voice = base.split("+", 1)[0] + "+" + request["variant"]
     if voice:
-        engine.setProperty("voice", voice)
-    engine.setProperty("rate", request["rate_wpm"])
-    engine.setProperty("volume", request["volume"])
+        set_now("voice", voice)
+    set_now("rate", request["rate_wpm"])
+    set_now("volume", request["volume"])
+    espeak = sys.modules.get("pyttsx3.drivers._espeak")
+    if espeak is not None:
+        espeak.Synchronize()  # FIFO empty: runAndWait's stop() has nothing to cancel
     finished, errors = threading.Event(), []
     engine.connect("finished-utterance", lambda completed=True, **_: completed and finished.set())
     engine.connect("error", lambda exception=None, **_: errors.append(exception))
