@@ -172,6 +172,12 @@ def test_builtins_have_no_samples_and_custom_samples_avoid_builtin_phrases(local
     assert builtin & custom == set()
 
 
+@pytest.mark.parametrize("locale", LOCALES)
+def test_check_in_preference_always_carries_on_or_off(locale):
+    # The handler cannot tell 'don't ask me' from 'ask me again' without the slot.
+    assert all("{toggle}" in s for s in im.sample_utterances(locale)["CheckInPreferenceIntent"])
+
+
 def test_one_shot_breathing_request_is_a_sample():
     for locale in LOCALES:
         assert im.phrase_matches_sample("three minutes of breathing", locale) == "BreathingIntent"
