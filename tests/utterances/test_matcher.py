@@ -304,3 +304,17 @@ def test_matching_is_fast_after_the_first_call():
         match(text, "en-AU")
     per_match_ms = (time.perf_counter() - start) / len(texts) * 1000
     assert per_match_ms < 25, per_match_ms   # typically ~1 ms; generous for a slow CI machine
+
+
+def test_the_handlers_crisis_terms_are_crisis_here_too():
+    # skill/data/crisis_terms.json (the handlers' list for slot values) and this matcher's
+    # lists are kept apart; this keeps the matcher at least as safe as the handlers.
+    import json
+    from pathlib import Path
+    path = Path(im.PROJECT_DIR).parent / "skill" / "data" / "crisis_terms.json"
+    if not path.exists():
+        pytest.skip("no handler crisis list in this tree")
+    for term in json.loads(path.read_text(encoding="utf-8"))["terms"]:
+        for locale in LOCALES:
+            assert match(term, locale).intent == "CrisisIntent", (term, locale)
+            assert match(f"to be honest {term} right now", locale).intent == "CrisisIntent", (term, locale)
