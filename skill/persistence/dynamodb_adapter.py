@@ -53,9 +53,9 @@ def from_dynamodb(value):
 
 
 class DynamoDbPersistenceAdapter(AbstractPersistenceAdapter):
-    """Builds ask_sdk_dynamodb's DynamoDbAdapter (create_table=True, keyed partition ids)
-    on first use, not at start-up, so an unreachable endpoint costs one failed request
-    (PersistenceException) instead of a crashed worker; a failed build is retried."""
+    """Uses ask_sdk_dynamodb's DynamoDbAdapter (create_table=True, keyed partition ids),
+    built on first use, not at start-up, so an unreachable endpoint costs one failed
+    request (PersistenceException) instead of a crashed worker; a failed build is retried."""
 
     def __init__(self, table_name: str, region: str, endpoint_url: str | None,
                  keys: ListenerKeys, history_max_records: int = HISTORY_MAX_RECORDS,
@@ -66,35 +66,42 @@ class DynamoDbPersistenceAdapter(AbstractPersistenceAdapter):
         self.keys = keys
         self.history_max_records = history_max_records
         self.bases = LoadedBases(base_memory_max_requests)
-        self._sdk_adapter = None
+        self._local = threading.local()
         self._lock = threading.Lock()
+        self._table_ready_pid: int | None = None   # table created/confirmed by this process
 
     def sdk_adapter(self):
-        if self._sdk_adapter is None:
-            with self._lock:
-                if self._sdk_adapter is None:
-                    # ask_sdk_dynamodb.adapter builds a default boto3 resource at import
-                    # time, which fails without a region; give it ours if none is set.
-                    os.environ.setdefault("AWS_DEFAULT_REGION", self.region)
-                    import boto3
-                    from ask_sdk_dynamodb.adapter import DynamoDbAdapter
-                    from botocore.config import Config
+        """This thread's SDK adapter. boto3 resources (and sessions) are not thread-safe
+        and their connection pools must not cross fork(), so each thread of each process
+        gets its own; only the first in a process asks DynamoDB to create the table."""
+        local = self._local
+        if getattr(local, "adapter", None) is not None and local.pid == os.getpid():
+            return local.adapter
+        # ask_sdk_dynamodb.adapter builds a default boto3 resource at import time, which
+        # fails without a region; give it ours if none is set.
+        os.environ.setdefault("AWS_DEFAULT_REGION", self.region)
+        import boto3
+        from ask_sdk_dynamodb.adapter import DynamoDbAdapter
+        from botocore.config import Config
 
-                    resource = boto3.resource(
-                        "dynamodb", region_name=self.region,
-                        endpoint_url=self.endpoint_url or None,
-                        config=Config(connect_timeout=DYNAMODB_CONNECT_TIMEOUT_S,
-                                      read_timeout=DYNAMODB_READ_TIMEOUT_S,
-                                      retries={"mode": "standard",
-                                               "total_max_attempts": DYNAMODB_MAX_ATTEMPTS}))
-                    self._sdk_adapter = DynamoDbAdapter(
-                        table_name=self.table_name,
-                        partition_key_name=DYNAMODB_PARTITION_KEY_NAME,
-                        attribute_name=DYNAMODB_ATTRIBUTES_NAME,
-                        create_table=True,
-                        partition_keygen=self.keys.key_for,
-                        dynamodb_resource=resource)
-        return self._sdk_adapter
+        resource = boto3.session.Session().resource(
+            "dynamodb", region_name=self.region, endpoint_url=self.endpoint_url or None,
+            config=Config(connect_timeout=DYNAMODB_CONNECT_TIMEOUT_S,
+                          read_timeout=DYNAMODB_READ_TIMEOUT_S,
+                          retries={"mode": "standard",
+                                   "total_max_attempts": DYNAMODB_MAX_ATTEMPTS}))
+        with self._lock:
+            create = self._table_ready_pid != os.getpid()
+            adapter = DynamoDbAdapter(
+                table_name=self.table_name,
+                partition_key_name=DYNAMODB_PARTITION_KEY_NAME,
+                attribute_name=DYNAMODB_ATTRIBUTES_NAME,
+                create_table=create,   # CreateTable; "already exists" is fine
+                partition_keygen=self.keys.key_for,
+                dynamodb_resource=resource)
+            self._table_ready_pid = os.getpid()
+        local.adapter, local.pid = adapter, os.getpid()
+        return adapter
 
     def _table(self):
         sdk = self.sdk_adapter()

@@ -23,6 +23,8 @@ log = logging.getLogger("skill.persistence")
 # Transactions here last well under a millisecond; Alexa itself waits 8 s for an answer.
 BUSY_TIMEOUT_S = 5.0
 TABLE = "listener_attributes"
+DATA_DIR_MODE = 0o700
+DATABASE_FILE_MODE = 0o600
 
 # SCHEMA_VERSION is kept in PRAGMA user_version. MIGRATIONS[v] takes a file from v-1 to v;
 # a later version appends a step here, never edits an old one.
@@ -89,7 +91,10 @@ class SqlitePersistenceAdapter(AbstractPersistenceAdapter):
     # -- connections -------------------------------------------------------------------
 
     def _open(self) -> sqlite3.Connection:
-        os.makedirs(os.path.dirname(self.path), exist_ok=True)
+        # Practice history and ratings are personal: owner-only directory (when we create
+        # it) and file. SQLite gives its -wal/-shm files the database file's mode.
+        os.makedirs(os.path.dirname(self.path), mode=DATA_DIR_MODE, exist_ok=True)
+        os.close(os.open(self.path, os.O_RDWR | os.O_CREAT, DATABASE_FILE_MODE))
         # isolation_level=None: no implicit transactions; every write below says BEGIN itself.
         conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
         try:

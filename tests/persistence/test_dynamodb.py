@@ -57,11 +57,18 @@ def scan_items(config, endpoint_url):
 def test_builds_the_sdk_adapter_lazily(dynamo_config):
     adapter = make_persistence_adapter(dynamo_config)
     assert isinstance(adapter, DynamoDbPersistenceAdapter)
-    assert adapter._sdk_adapter is None                   # nothing at start-up
+    assert getattr(adapter._local, "adapter", None) is None   # nothing at start-up
     sdk = adapter.sdk_adapter()
     # Imported only now: the SDK module needs a region at import (the adapter provides it).
     from ask_sdk_dynamodb.adapter import DynamoDbAdapter
     assert isinstance(sdk, DynamoDbAdapter) and sdk.create_table is True
+    assert adapter.sdk_adapter() is sdk                      # reused within a thread
+    other = []
+    thread = threading.Thread(target=lambda: other.append(adapter.sdk_adapter()))
+    thread.start()
+    thread.join()
+    assert other[0] is not sdk and other[0].dynamodb is not sdk.dynamodb
+    assert other[0].create_table is False                    # table already made here
     assert sdk.dynamodb.meta.client.meta.endpoint_url == dynamo_config["SKILL_DATABASE"].split(
         "endpoint_url=")[1]
 

@@ -157,6 +157,14 @@ def test_unchanged_save_does_not_write(config, db_path):
     assert before > 1
 
 
+def test_files_are_owner_only(config, db_path):
+    import stat
+    make_persistence_adapter(config).save_attributes(envelope(), {"pace": "slow"})
+    for path in db_path.parent.iterdir():   # the database, its -wal and -shm, the secret
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600, path.name
+    assert stat.S_IMODE(db_path.parent.stat().st_mode) == 0o700
+
+
 def test_sqlite_settings(config, db_path):
     adapter = make_persistence_adapter(config)
     adapter.get_attributes(envelope())
