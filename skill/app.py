@@ -1,0 +1,216 @@
+"""The HTTP edge: ``create_app(config) -> Flask`` serving the skill at ``POST /alexa``.
+
+* ``POST /alexa``: flask-ask-sdk's SkillAdapter with this project's verifiers
+  (skill.verify) in place of the SDK's defaults.
+* ``GET /healthz``: 200 ``{"status": "ok"}`` while every registered health check
+  passes, else 503. Checks live in ``app.extensions["compassion_coach"]["health_checks"]``
+  as ``(name, callable)``; the skill's persistence adapter's ``health_check()`` is
+  registered automatically when it has one.
+
+Every error is a short JSON body ``{"error": ..., "message": ...}``: 400 for a body
+that is not an Alexa request envelope or fails verification (signature, certificate,
+timestamp, applicationId), 403 for a non-loopback client in DEVELOPER_MODE, 404, 405,
+413 over MAX_REQUEST_BYTES, 415 for a non-JSON content type, 500 (logged, without
+the body) if an exception escapes the skill.
+"""
+from __future__ import annotations
+
+import ipaddress
+import json
+import logging
+import traceback
+from typing import Any, Callable, Mapping, Optional
+
+from ask_sdk_model import RequestEnvelope
+from ask_sdk_webservice_support.webservice_handler import WebserviceSkillHandler
+from flask import Flask, current_app, jsonify, request
+from flask_ask_sdk.skill_adapter import SkillAdapter
+from werkzeug.exceptions import HTTPException
+
+from skill.builder import build_skill
+from skill.config import ConfigError, load_config, require_skill_id, verification_on
+from skill.verify import build_verifiers
+
+log = logging.getLogger(__name__)
+
+EXTENSION_NAME = "compassion_coach"
+ALEXA_ROUTE = "/alexa"
+ALEXA_ENDPOINT = "alexa"
+#: Proxies add these; in DEVELOPER_MODE they mean the "loopback" peer is a tunnel or proxy.
+FORWARDING_HEADERS = ("Forwarded", "X-Forwarded-For", "X-Real-IP")
+
+_SHORT_MESSAGES = {
+    400: "bad request",
+    403: "forbidden",
+    404: "not found",
+    405: "method not allowed",
+    413: "request body too large",
+    415: "expected Content-Type: application/json",
+    500: "internal error",
+}
+
+
+class _VerifyingSkillAdapter(SkillAdapter):
+    """SkillAdapter whose handler runs only our verifiers.
+
+    flask-ask-sdk would add the SDK's RequestVerifier (no download timeout, 500 on
+    network errors, unbounded cache) whenever ASK_SDK_VERIFY_SIGNATURE is true, on top
+    of any verifiers passed in. flask-ask-sdk 1.0.0 is frozen (2019); this override
+    mirrors its ``_create_webservice_handler`` with the SDK defaults switched off.
+    """
+
+    def _create_webservice_handler(self, skill, verifiers):
+        self._webservice_handler = WebserviceSkillHandler(
+            skill=skill, verify_signature=False, verify_timestamp=False,
+            verifiers=list(verifiers or []))
+        self._webservice_handler._add_custom_user_agent("flask-ask-sdk")
+
+
+def _error(status: int, message: Optional[str] = None, headers: Optional[dict] = None):
+    error = _SHORT_MESSAGES.get(status, "error").replace(" ", "_")
+    if status == 415:
+        error = "unsupported_media_type"
+    body = {"error": error, "message": message or _SHORT_MESSAGES.get(status, "error")}
+    response = jsonify(body)
+    response.status_code = status
+    response.headers.update(headers or {})
+    return response
+
+
+def _is_loopback(address: Optional[str]) -> bool:
+    try:
+        ip = ipaddress.ip_address((address or "").split("%", 1)[0])
+    except ValueError:
+        return False
+    mapped = getattr(ip, "ipv4_mapped", None)
+    return bool(ip.is_loopback or (mapped is not None and mapped.is_loopback))
+
+
+def _envelope_problem(body: Any) -> Optional[str]:
+    """Why ``body`` is not an Alexa request envelope, or None. Unknown extra fields are fine."""
+    if not isinstance(body, dict):
+        return "request body is not a JSON object"
+    if not isinstance(body.get("version"), str):
+        return "missing version"
+    req = body.get("request")
+    if not isinstance(req, dict):
+        return "missing request"
+    for field in ("type", "requestId", "timestamp"):
+        if not isinstance(req.get(field), str) or not req.get(field):
+            return f"missing request.{field}"
+    for field in ("session", "context"):
+        if field in body and not isinstance(body[field], dict):
+            return f"{field} is not an object"
+    return None
+
+
+def _check_alexa_request():
+    """Refuse what the SDK cannot deserialize, before it turns it into a 500.
+
+    The SDK's deserializer raises AskSdkException (500 in flask-ask-sdk) for bad JSON,
+    and its message quotes the body, which must not reach the logs.
+    """
+    if request.mimetype != "application/json":
+        return _error(415)
+    raw = request.get_data(cache=True)  # 413 past MAX_CONTENT_LENGTH
+    try:
+        body = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        return _error(400, "request body is not valid UTF-8 JSON")
+    problem = _envelope_problem(body)
+    if problem:
+        return _error(400, f"not an Alexa request envelope: {problem}")
+    skill = current_app.extensions[EXTENSION_NAME]["skill"]
+    try:
+        skill.serializer.deserialize(payload=raw.decode("utf-8"), obj_type=RequestEnvelope)
+    except Exception as e:
+        log.info("Unreadable request envelope (%s)", type(e).__name__)
+        return _error(400, "request envelope could not be read (unknown request type or bad field)")
+    return None
+
+
+def _before_request():
+    state = current_app.extensions[EXTENSION_NAME]
+    if state["config"]["DEVELOPER_MODE"]:
+        forwarded = any(name in request.headers for name in FORWARDING_HEADERS)
+        if forwarded or not _is_loopback(request.remote_addr):
+            return _error(403, "developer mode serves loopback clients only")
+    if request.endpoint == ALEXA_ENDPOINT and request.method == "POST":
+        return _check_alexa_request()
+    return None
+
+
+def _handle_http_exception(e: HTTPException):
+    status = e.code or 500
+    message = None
+    if e.description and e.description != type(e).description:
+        message = e.description  # set by us or flask-ask-sdk, e.g. "failed verification"
+    headers = {}
+    if status == 405 and getattr(e, "valid_methods", None):
+        headers["Allow"] = ", ".join(e.valid_methods)
+    return _error(status, message, headers)
+
+
+def _handle_unexpected(e: Exception):
+    # Type and stack only: an exception's message may quote the request.
+    log.error("Unhandled %s on %s %s\n%s", type(e).__name__, request.method, request.path,
+              "".join(traceback.format_tb(e.__traceback__)).rstrip())
+    return _error(500)
+
+
+def _healthz():
+    failed = []
+    for name, check in current_app.extensions[EXTENSION_NAME]["health_checks"]:
+        try:
+            ok = check()
+        except Exception as e:
+            log.warning("Health check %s raised %s", name, type(e).__name__)
+            ok = False
+        if ok is False:
+            failed.append(name)
+    if failed:
+        return jsonify({"status": "unavailable", "failed": failed}), 503
+    return jsonify({"status": "ok"})
+
+
+def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
+    """Build the Flask app; ``config`` overrides the environment (see skill.config).
+
+    Raises ConfigError (one line) when verification is on and ALEXA_SKILL_ID is unset,
+    or a value is invalid.
+    """
+    cfg = load_config(config)
+    if verification_on(cfg):
+        require_skill_id(cfg)
+    try:
+        verifiers = build_verifiers(cfg)
+    except (OSError, ValueError) as e:
+        raise ConfigError(f"ALEXA_TRUST_ROOTS: cannot load ({type(e).__name__}: {e})") from None
+
+    app = Flask(__name__)
+    app.config.update(cfg)
+    app.config["MAX_CONTENT_LENGTH"] = cfg["MAX_REQUEST_BYTES"]
+    app.json.sort_keys = False
+    if not cfg["DEVELOPER_MODE"] and not cfg["ASK_SDK_VERIFY_SIGNATURE"]:
+        log.warning("Alexa request signature verification is OFF: anyone can call this skill")
+    if not cfg["DEVELOPER_MODE"] and not cfg["ASK_SDK_VERIFY_TIMESTAMP"]:
+        log.warning("Alexa request timestamp verification is OFF: old requests can be replayed")
+
+    skill = build_skill(dict(cfg))
+    health_checks: list[tuple[str, Callable[[], Any]]] = []
+    adapter_check = getattr(getattr(skill, "persistence_adapter", None), "health_check", None)
+    if callable(adapter_check):
+        health_checks.append(("persistence", adapter_check))
+    app.extensions[EXTENSION_NAME] = {
+        "config": cfg, "skill": skill, "verifiers": verifiers, "health_checks": health_checks}
+
+    adapter = _VerifyingSkillAdapter(
+        skill=skill, skill_id=cfg["ALEXA_SKILL_ID"] or "compassion-coach",
+        verifiers=verifiers, app=app)
+    adapter.register(app=app, route=ALEXA_ROUTE, endpoint=ALEXA_ENDPOINT)
+    app.add_url_rule("/healthz", "healthz", _healthz, methods=["GET"])
+
+    app.before_request(_before_request)
+    app.register_error_handler(HTTPException, _handle_http_exception)
+    app.register_error_handler(Exception, _handle_unexpected)
+    return app

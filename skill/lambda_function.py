@@ -1,0 +1,30 @@
+"""AWS Lambda entry point: set the function's handler to ``skill.lambda_function.handler``.
+
+Lambda needs no signature check (the Alexa trigger invokes the function directly), but
+the applicationId check stays on: ALEXA_SKILL_ID must be set in the function's
+environment, or the import fails with a one-line ConfigError.
+"""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from ask_sdk_model import RequestEnvelope
+
+from skill.builder import build_skill
+from skill.config import load_config, require_skill_id
+
+_config = load_config()
+require_skill_id(_config, why="the Lambda handler checks the applicationId")
+_skill = build_skill(dict(_config))
+
+
+def handler(event: dict, context: Any) -> dict:
+    """What SkillBuilder.lambda_handler() returns, for the CustomSkill build_skill makes.
+
+    The skill is built once per container, not per invocation.
+    """
+    request_envelope = _skill.serializer.deserialize(
+        payload=json.dumps(event), obj_type=RequestEnvelope)
+    response_envelope = _skill.invoke(request_envelope=request_envelope, context=context)
+    return _skill.serializer.serialize(response_envelope)

@@ -1,0 +1,133 @@
+"""The ways the skill is started: the dev server, gunicorn with gunicorn.conf.py, and the
+Lambda handler. Real processes on 127.0.0.1 where a process is what is started."""
+from __future__ import annotations
+
+import importlib
+import json
+import subprocess
+import sys
+import urllib.error
+import urllib.request
+
+import pytest
+from ask_sdk_core.exceptions import AskSdkException
+
+from skill.config import ConfigError
+from support.envelopes import OTHER_SKILL_ID, SKILL_ID, envelope, raw
+from support.processes import REPO_ROOT, VENV_BIN, Server, clean_env
+
+HTTP_TIMEOUT_S = 10
+
+
+def _post(url: str, body: bytes, content_type: str = "application/json"):
+    request = urllib.request.Request(url, data=body, headers={"Content-Type": content_type})
+    try:
+        with urllib.request.urlopen(request, timeout=HTTP_TIMEOUT_S) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as e:
+        return e.code, json.loads(e.read())
+
+
+def _get(url: str):
+    with urllib.request.urlopen(url, timeout=HTTP_TIMEOUT_S) as response:
+        return response.status, json.loads(response.read())
+
+
+# --------------------------------------------------------------------------- devserver
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "192.168.1.10", "::", "example.com"])
+def test_devserver_refuses_a_non_loopback_host(host):
+    done = subprocess.run([sys.executable, "-m", "skill.devserver", "--host", host],
+                          cwd=REPO_ROOT, env=clean_env(), capture_output=True, text=True,
+                          timeout=30)
+    assert done.returncode == 2
+    assert done.stdout == ""
+    assert len(done.stderr.strip().splitlines()) == 1
+    assert "loopback" in done.stderr
+
+
+def test_devserver_serves_unverified_on_loopback(tmp_path):
+    server = Server([sys.executable, "-m", "skill.devserver", "--port", "0"],
+                    clean_env(SKILL_DATA_DIR=str(tmp_path / "data")))
+    try:
+        base = server.wait_for(r"skill endpoint: (http://127\.0\.0\.1:\d+)/alexa").group(1)
+        server.wait_for(r"database:")
+        banner = "\n".join(server.seen)
+        assert "DEVELOPER MODE" in banner and "verification are OFF" in banner
+        assert "loopback only" in banner
+        assert str(tmp_path / "data") in banner  # the database path
+        assert _get(f"{base}/healthz") == (200, {"status": "ok"})
+        status, body = _post(f"{base}/alexa", raw(envelope()))  # unsigned
+        assert status == 200 and body["response"]["outputSpeech"]["type"] == "SSML"
+        status, body = _post(f"{base}/alexa", b"{oops")
+        assert status == 400 and body["error"] == "bad_request"
+    finally:
+        server.stop()
+
+
+# --------------------------------------------------------------------------- gunicorn
+
+def _gunicorn(env: dict[str, str]) -> Server:
+    return Server([str(VENV_BIN / "gunicorn"), "-c", "gunicorn.conf.py",
+                   "skill.app:create_app()"], env)
+
+
+def test_gunicorn_serves_with_verification_on():
+    server = _gunicorn(clean_env(ALEXA_SKILL_ID=SKILL_ID, SKILL_BIND="127.0.0.1:0",
+                                 SKILL_WORKERS="1", SKILL_THREADS="2"))
+    try:
+        base = server.wait_for(r"Listening at: (http://127\.0\.0\.1:\d+)").group(1)
+        server.wait_for(r"Booting worker")
+        assert _get(f"{base}/healthz") == (200, {"status": "ok"})
+        status, body = _post(f"{base}/alexa", raw(envelope()))  # unsigned: refused
+        assert status == 400 and set(body) == {"error", "message"}
+    finally:
+        server.stop()
+
+
+@pytest.mark.parametrize("env, expected", [
+    ({}, "ALEXA_SKILL_ID"),
+    ({"ALEXA_SKILL_ID": SKILL_ID, "DEVELOPER_MODE": "1"}, "DEVELOPER_MODE"),
+    ({"ALEXA_SKILL_ID": SKILL_ID, "ASK_SDK_VERIFY_SIGNATURE": "0"}, "ASK_SDK_VERIFY_SIGNATURE"),
+])
+def test_gunicorn_refuses_an_unsafe_configuration(env, expected):
+    done = subprocess.run([str(VENV_BIN / "gunicorn"), "-c", "gunicorn.conf.py",
+                           "skill.app:create_app()"],
+                          cwd=REPO_ROOT, env=clean_env(SKILL_BIND="127.0.0.1:0", **env),
+                          capture_output=True, text=True, timeout=30)
+    assert done.returncode == 2
+    ours = [line for line in done.stderr.splitlines() if line.startswith("gunicorn.conf.py:")]
+    assert len(ours) == 1 and expected in ours[0]
+    assert "Traceback" not in done.stderr
+
+
+# --------------------------------------------------------------------------- Lambda
+
+@pytest.fixture
+def import_lambda(monkeypatch):
+    def load():
+        monkeypatch.delitem(sys.modules, "skill.lambda_function", raising=False)
+        return importlib.import_module("skill.lambda_function")
+    yield load
+    sys.modules.pop("skill.lambda_function", None)
+
+
+def test_lambda_handler_answers_and_checks_the_skill_id(monkeypatch, import_lambda):
+    monkeypatch.setenv("ALEXA_SKILL_ID", SKILL_ID)
+    module = import_lambda()
+    answer = module.handler(envelope(), None)
+    assert answer["response"]["outputSpeech"]["type"] == "SSML"
+    with pytest.raises(AskSdkException, match="Skill ID"):
+        module.handler(envelope(application_id=OTHER_SKILL_ID), None)
+
+
+def test_lambda_needs_no_signature(monkeypatch, import_lambda):
+    # Signature headers do not exist on Lambda; verification defaults must not matter.
+    monkeypatch.setenv("ALEXA_SKILL_ID", SKILL_ID)
+    monkeypatch.setenv("ASK_SDK_VERIFY_SIGNATURE", "true")
+    assert "response" in import_lambda().handler(envelope(age_s=3600), None)
+
+
+def test_lambda_refuses_to_load_without_a_skill_id(import_lambda):
+    with pytest.raises(ConfigError, match="ALEXA_SKILL_ID"):
+        import_lambda()

@@ -1,0 +1,213 @@
+"""Request verification through create_app's test client: the real SkillAdapter, the
+real SDK and skill.verify, verification ON, the local CA as the only extra trust root.
+The only seam is the certificate host mapping (support.cert_server.CertServer.fetcher).
+"""
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from support.cert_server import Route, Stopwatch, closed_port
+from support.envelopes import OTHER_SKILL_ID, USER_ID_MARKER, envelope, raw
+from support.pki import alexa_headers, pem_of
+from support.http import TEST_CERT_FETCH_TIMEOUT_S, assert_json_error
+
+S3 = "https://s3.amazonaws.com"
+
+
+@pytest.mark.filterwarnings("error")  # e.g. CryptographyDeprecationWarning for naive datetimes
+def test_good_signed_request_is_answered(client, post_signed):
+    response = post_signed(client, envelope())
+    assert response.status_code == 200
+    assert response.get_json()["response"]["outputSpeech"]["type"] == "SSML"
+
+
+def test_unknown_extra_fields_are_accepted(client, post_signed):
+    body = envelope(newFieldFromTheFuture={"x": 1})
+    body["anotherTopLevelField"] = [1, 2]
+    body["context"]["System"]["someNewInterface"] = {"enabled": True}
+    assert post_signed(client, body).status_code == 200
+
+
+@pytest.mark.parametrize("missing", ["Signature-256", "SignatureCertChainUrl", "both"])
+def test_missing_signature_headers(client, pki, good_cert_url, missing):
+    data = raw(envelope())
+    headers = alexa_headers(data, pki.leaf_key, good_cert_url)
+    for name in (["Signature-256", "SignatureCertChainUrl"] if missing == "both" else [missing]):
+        del headers[name]
+    response = client.post("/alexa", data=data, headers=headers, content_type="application/json")
+    assert_json_error(response, 400)
+
+
+def test_legacy_sha1_signature_header_alone_is_not_enough(client, pki, good_cert_url):
+    data = raw(envelope())
+    headers = alexa_headers(data, pki.leaf_key, good_cert_url)
+    headers["Signature"] = headers.pop("Signature-256")
+    response = client.post("/alexa", data=data, headers=headers, content_type="application/json")
+    assert_json_error(response, 400)
+
+
+@pytest.mark.parametrize("cert_url", [
+    "http://s3.amazonaws.com/echo.api/good.pem",              # scheme
+    "ftp://s3.amazonaws.com/echo.api/good.pem",
+    "https://s3.amazonaws.com.evil.example/echo.api/good.pem",  # host
+    "https://evil.example/echo.api/good.pem",
+    "https://s3.amazonaws.com@evil.example/echo.api/good.pem",
+    "https://s3.amazonaws.com/EcHo.aPi/good.pem",              # path (case-sensitive)
+    "https://s3.amazonaws.com/echo.api/../good.pem",
+    "https://s3.amazonaws.com/invalid/echo.api/good.pem",
+    "https://s3.amazonaws.com:563/echo.api/good.pem",           # port
+    "https://s3.amazonaws.com:80/echo.api/good.pem",
+    "https://s3.amazonaws.com:notaport/echo.api/good.pem",
+    "not a url",
+])
+def test_bad_certificate_url_is_refused_before_any_download(
+        client, post_signed, cert_server, cert_url):
+    before = cert_server.hits_for("/echo.api/good.pem")
+    response = post_signed(client, envelope(), cert_url=cert_url)
+    assert_json_error(response, 400)
+    assert cert_server.hits_for("/echo.api/good.pem") == before
+
+
+@pytest.mark.parametrize("cert_url", [
+    "HTTPS://S3.AMAZONAWS.COM/echo.api/good.pem",   # scheme and host are case-insensitive
+    "https://s3.amazonaws.com:443/echo.api/good.pem",
+    "https://s3.amazonaws.com/echo.api/../echo.api/good.pem",
+])
+def test_certificate_url_variants_amazon_allows(client, post_signed, cert_url):
+    assert post_signed(client, envelope(), cert_url=cert_url).status_code == 200
+
+
+@pytest.mark.parametrize("chain", [
+    "expired", "not-yet-valid", "untrusted-root", "wrong-san", "no-san",
+    "no-digital-signature", "leaf-only"])
+def test_bad_certificate_chain(client, post_signed, chain):
+    # Signed with the right key: only the certificate property under test is wrong.
+    response = post_signed(client, envelope(), cert_url=f"{S3}/echo.api/{chain}.pem")
+    assert_json_error(response, 400)
+
+
+def test_untrusted_root_is_trusted_once_configured(make_app, post_signed, pki, tmp_path):
+    # Control for the case above: the rogue chain fails only for want of a trust root.
+    roots = tmp_path / "roots.pem"
+    roots.write_bytes(pki.root_pem + pem_of(pki.rogue_root))
+    client = make_app(ALEXA_TRUST_ROOTS=str(roots)).test_client()
+    assert post_signed(client, envelope(),
+                       cert_url=f"{S3}/echo.api/untrusted-root.pem").status_code == 200
+
+
+def test_body_altered_after_signing(client, pki, good_cert_url):
+    signed = raw(envelope())
+    altered = signed.replace(b'"locale":"en-US"', b'"locale":"en-GB"')
+    assert altered != signed
+    headers = alexa_headers(signed, pki.leaf_key, good_cert_url)
+    response = client.post("/alexa", data=altered, headers=headers,
+                           content_type="application/json")
+    assert_json_error(response, 400)
+
+
+def test_signature_by_another_key(client, post_signed, pki):
+    assert_json_error(post_signed(client, envelope(), key=pki.other_key), 400)
+
+
+@pytest.mark.parametrize("signature", ["not base64 !!", "", "AAAA"])
+def test_garbage_signature(client, post_signed, signature):
+    response = post_signed(client, envelope(), headers={"Signature-256": signature})
+    assert_json_error(response, 400)
+
+
+@pytest.mark.parametrize("age_s", [300, -300])
+def test_stale_or_future_timestamp(client, post_signed, age_s):
+    assert_json_error(post_signed(client, envelope(age_s=age_s)), 400)
+
+
+def test_other_application_id(client, post_signed):
+    response = post_signed(client, envelope(application_id=OTHER_SKILL_ID))
+    assert_json_error(response, 400)
+
+
+def test_application_id_is_taken_from_context_like_the_sdk(client, post_signed):
+    body = envelope()
+    body["context"]["System"]["application"]["applicationId"] = OTHER_SKILL_ID
+    assert_json_error(post_signed(client, body), 400)
+
+
+def test_signed_request_without_context_is_400_not_500(client, post_signed):
+    body = envelope()
+    del body["context"]
+    assert_json_error(post_signed(client, body), 400)
+
+
+# --------------------------------------------------------------------------- download faults
+
+def test_certificate_http_404(client, post_signed):
+    response = post_signed(client, envelope(), cert_url=f"{S3}/echo.api/no-such-object.pem")
+    assert_json_error(response, 400)
+
+
+def test_certificate_http_500(client, post_signed, cert_server):
+    url = cert_server.route("/echo.api/server-error.pem", Route("status", b"oops", status=500))
+    assert_json_error(post_signed(client, envelope(), cert_url=url), 400)
+
+
+def test_certificate_redirect_is_not_followed(client, post_signed, cert_server):
+    target = cert_server.local_url(f"{S3}/echo.api/good.pem")
+    url = cert_server.route("/echo.api/redirect.pem", Route("redirect", location=target))
+    before = cert_server.hits_for("/echo.api/good.pem")
+    assert_json_error(post_signed(client, envelope(), cert_url=url), 400)
+    assert cert_server.hits_for("/echo.api/good.pem") == before
+
+
+@pytest.mark.parametrize("body", [b"garbage, not PEM", b"-----BEGIN CERTIFICATE-----\nzz\n"
+                                  b"-----END CERTIFICATE-----\n", b""])
+def test_certificate_garbage(client, post_signed, cert_server, body):
+    url = cert_server.route("/echo.api/garbage.pem", Route("pem", body))
+    assert_json_error(post_signed(client, envelope(), cert_url=url), 400)
+
+
+def test_certificate_larger_than_the_cap(client, post_signed, cert_server, pki):
+    # A valid chain padded past 64 KiB (PEM allows text around the blocks): refused for size.
+    from skill.verify import CERT_CHAIN_MAX_BYTES
+    padded = pki.chains["good"] + b"# padding\n" * (CERT_CHAIN_MAX_BYTES // 10 + 1)
+    url = cert_server.route("/echo.api/huge.pem", Route("pem", padded))
+    assert_json_error(post_signed(client, envelope(), cert_url=url), 400)
+    # Control: the same chain under the cap is fine.
+    url = cert_server.route("/echo.api/padded-a-little.pem",
+                            Route("pem", pki.chains["good"] + b"# padding\n" * 100))
+    assert post_signed(client, envelope(), cert_url=url).status_code == 200
+
+
+def test_certificate_host_unreachable(make_app, post_signed, cert_server):
+    client = make_app(CERT_FETCHER=cert_server.fetcher(port=closed_port())).test_client()
+    assert_json_error(post_signed(client, envelope()), 400)
+
+
+@pytest.mark.parametrize("route", [
+    Route("stall"),                                   # accepts, never answers
+    Route("drip", body=b"x" * 4000, interval_s=0.05),  # answers, one byte every 50 ms (200 s)
+], ids=["stall", "drip"])
+def test_certificate_download_slower_than_the_timeout(client, post_signed, cert_server, route):
+    url = cert_server.route(f"/echo.api/slow-{route.kind}.pem", route)
+    with Stopwatch() as watch:
+        response = post_signed(client, envelope(), cert_url=url)
+    assert_json_error(response, 400)
+    # "About the timeout": the drip never idles long enough to trip a per-read timeout,
+    # so this bound holds only because the whole download has one deadline.
+    assert TEST_CERT_FETCH_TIMEOUT_S * 0.8 <= watch.elapsed_s < TEST_CERT_FETCH_TIMEOUT_S + 0.75
+
+
+def test_no_failure_path_leaks_the_body_into_logs(client, post_signed, pki, caplog):
+    caplog.set_level(logging.DEBUG)
+    cases = [
+        dict(cert_url=f"{S3}/echo.api/expired.pem"),
+        dict(cert_url=f"{S3}/echo.api/no-such-object.pem"),
+        dict(key=pki.other_key),
+        dict(headers={"Signature-256": "!!"}),
+    ]
+    for case in cases:
+        assert post_signed(client, envelope(), **case).status_code == 400
+    assert post_signed(client, envelope(application_id=OTHER_SKILL_ID)).status_code == 400
+    assert "verification" in caplog.text.lower()  # the failures were logged...
+    assert USER_ID_MARKER not in caplog.text        # ...without the body's user ID
+    assert "LaunchRequest" not in caplog.text

@@ -1,0 +1,135 @@
+"""skill.verify pieces on their own: the download (deadline, size cap, errors, TLS), the
+timestamp rule's boundaries with a fixed clock, and the applicationId verifier."""
+from __future__ import annotations
+
+import datetime as dt
+import socket
+import urllib.error
+
+import pytest
+from ask_sdk_model import RequestEnvelope
+from ask_sdk_webservice_support.verifier import VerificationException
+
+from skill.builder import build_skill
+from skill.verify import (
+    CERT_CHAIN_MAX_BYTES, ApplicationIdVerifier, RequestTimestampVerifier,
+    fetch_certificate_chain)
+from support.cert_server import Route, Stopwatch, closed_port
+from support.envelopes import SKILL_ID, envelope, raw
+
+TIMEOUT_S = 0.5
+
+
+# --------------------------------------------------------------------------- download
+
+def test_fetch_returns_the_chain(cert_server, pki):
+    url = cert_server.local_url("https://s3.amazonaws.com/echo.api/good.pem")
+    assert fetch_certificate_chain(url, TIMEOUT_S, CERT_CHAIN_MAX_BYTES) == pki.chains["good"]
+
+
+def test_fetch_without_content_length_is_still_capped(cert_server, pki):
+    url = cert_server.route("/echo.api/no-length.pem", Route("pem-no-length", pki.chains["good"]))
+    local = cert_server.local_url(url)
+    assert fetch_certificate_chain(local, TIMEOUT_S, CERT_CHAIN_MAX_BYTES) == pki.chains["good"]
+    with pytest.raises(Exception, match="larger than"):
+        fetch_certificate_chain(local, TIMEOUT_S, len(pki.chains["good"]) - 1)
+
+
+def test_fetch_http_error_raises(cert_server):
+    with pytest.raises(urllib.error.HTTPError):
+        fetch_certificate_chain(cert_server.local_url(
+            "https://s3.amazonaws.com/echo.api/absent.pem"), TIMEOUT_S, CERT_CHAIN_MAX_BYTES)
+
+
+def test_fetch_refuses_other_schemes(tmp_path):
+    secret = tmp_path / "secret.pem"
+    secret.write_text("x")
+    for url in (secret.as_uri(), "ftp://127.0.0.1/x", "data:,x"):
+        with pytest.raises(Exception, match="scheme"):
+            fetch_certificate_chain(url, TIMEOUT_S, CERT_CHAIN_MAX_BYTES)
+
+
+def test_fetch_connection_refused_raises_quickly():
+    with Stopwatch() as watch, pytest.raises(OSError):
+        fetch_certificate_chain(f"http://127.0.0.1:{closed_port()}/echo.api/x.pem",
+                                TIMEOUT_S, CERT_CHAIN_MAX_BYTES)
+    assert watch.elapsed_s < TIMEOUT_S
+
+
+def test_fetch_https_handshake_that_never_completes_stops_at_the_deadline():
+    # The kernel completes the TCP handshake for a listening socket nobody accepts on;
+    # the TLS ClientHello then waits forever unless the deadline applies to TLS too.
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(1)
+        port = listener.getsockname()[1]
+        with Stopwatch() as watch, pytest.raises(OSError):
+            fetch_certificate_chain(f"https://127.0.0.1:{port}/echo.api/x.pem",
+                                    TIMEOUT_S, CERT_CHAIN_MAX_BYTES)
+    assert TIMEOUT_S * 0.8 <= watch.elapsed_s < TIMEOUT_S + 0.5
+
+
+# --------------------------------------------------------------------------- timestamp
+
+NOW = dt.datetime(2026, 11, 26, 4, 0, 0, tzinfo=dt.timezone.utc)
+_serializer = build_skill({}).serializer
+
+
+def _envelope_at(name: str, moment: dt.datetime, naive: bool = False) -> RequestEnvelope:
+    body = envelope(name)
+    stamp = moment.strftime("%Y-%m-%dT%H:%M:%S")
+    body["request"]["timestamp"] = stamp if naive else stamp + "Z"
+    return _serializer.deserialize(payload=raw(body).decode(), obj_type=RequestEnvelope)
+
+
+def _check(name: str, offset_s: float, naive: bool = False) -> None:
+    verifier = RequestTimestampVerifier(now=lambda: NOW)
+    env = _envelope_at(name, NOW + dt.timedelta(seconds=offset_s), naive)
+    verifier.verify(headers={}, serialized_request_env="", deserialized_request_env=env)
+
+
+@pytest.mark.parametrize("offset_s", [0, -150, 150, -149, 149])
+def test_timestamp_within_150_s(offset_s):
+    _check("launch_request", offset_s)
+
+
+@pytest.mark.parametrize("offset_s", [-151, 151, -1800, 3600])
+def test_timestamp_beyond_150_s(offset_s):
+    with pytest.raises(VerificationException):
+        _check("launch_request", offset_s)
+
+
+@pytest.mark.parametrize("offset_s", [-151, -1800, -3600])
+def test_skill_events_get_an_hour(offset_s):
+    _check("skill_enabled_event", offset_s)
+
+
+def test_skill_events_beyond_an_hour():
+    with pytest.raises(VerificationException):
+        _check("skill_enabled_event", -3601)
+
+
+def test_naive_timestamp_is_taken_as_utc():
+    _check("launch_request", -100, naive=True)
+    with pytest.raises(VerificationException):
+        _check("launch_request", -200, naive=True)
+
+
+def test_missing_request_is_a_verification_failure():
+    with pytest.raises(VerificationException):
+        RequestTimestampVerifier().verify({}, "", RequestEnvelope(version="1.0"))
+
+
+# --------------------------------------------------------------------------- applicationId
+
+def test_application_id_verifier():
+    verifier = ApplicationIdVerifier(SKILL_ID)
+    good = _serializer.deserialize(payload=raw(envelope()).decode(), obj_type=RequestEnvelope)
+    verifier.verify({}, "", good)
+    # Without context the SDK's own check would crash (500): refuse here instead, even
+    # though session.application.applicationId matches.
+    no_context = envelope()
+    del no_context["context"]
+    env = _serializer.deserialize(payload=raw(no_context).decode(), obj_type=RequestEnvelope)
+    with pytest.raises(VerificationException):
+        verifier.verify({}, "", env)
