@@ -123,12 +123,16 @@ def test_live_cycles_keep_time(tmp_path, monkeypatch, speech):
     assert len(starts) == 5
     for a, b in zip(starts[0::2], starts[2::2]):  # in-cue to in-cue
         assert abs((b - a) - cycle_s) <= TOLERANCE * cycle_s, starts
-    assert report.duration_s == pytest.approx(2 * cycle_s + speech.duration_s(steps[0]), abs=0.15)
+    # The last cue starts on time; the run ends when the player (whose start-up time under
+    # load is the stand-in's, not ours) finishes it.
+    planned_s = 2 * cycle_s + speech.duration_s(steps[0])
+    assert abs((starts[-1] - starts[0]) - 2 * cycle_s) <= TOLERANCE * cycle_s
+    assert report.duration_s >= planned_s - 0.05
     # Progress: every step reported, elapsed rising, remaining falling to zero.
     assert {p[0] for p in progress} == set(range(len(steps)))
     elapsed = [p[1] for p in progress]
     assert elapsed == sorted(elapsed) and progress[-1][2] == pytest.approx(0, abs=0.15)
-    assert progress[0][2] == pytest.approx(report.duration_s, abs=0.2)
+    assert progress[0][2] == pytest.approx(planned_s, abs=0.05)
     assert len(progress) >= report.duration_s / 0.25  # a tick at least every 0.25 s
 
 
