@@ -26,8 +26,11 @@ DYNAMODB_ATTRIBUTES_NAME = "attributes"     # readable by a plain DynamoDbAdapte
 DYNAMODB_REVISION_NAME = "revision"         # ours: bumped by every save, for the condition
 # A save re-reads and re-merges when another writer got in between; a handful of tries
 # is plenty for one listener, whose requests rarely overlap at all.
-DYNAMODB_SAVE_MAX_ATTEMPTS = 8
-DYNAMODB_RETRY_JITTER_MAX_S = 0.02
+DYNAMODB_SAVE_MAX_ATTEMPTS = 10
+# Full-jitter exponential backoff between those tries: base * 2**attempt, capped; worst
+# case about 1 s in all, well inside Alexa's 8 s.
+DYNAMODB_RETRY_BACKOFF_BASE_S = 0.01
+DYNAMODB_RETRY_BACKOFF_MAX_S = 0.2
 # Alexa waits 8 s for the whole answer: fail fast and speak the kind apology instead.
 DYNAMODB_CONNECT_TIMEOUT_S = 2.0
 DYNAMODB_READ_TIMEOUT_S = 3.0
@@ -167,7 +170,8 @@ class DynamoDbPersistenceAdapter(AbstractPersistenceAdapter):
                 except ClientError as e:
                     if e.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
                         raise
-                    time.sleep(random.uniform(0, DYNAMODB_RETRY_JITTER_MAX_S * (attempt + 1)))
+                    time.sleep(random.uniform(0, min(DYNAMODB_RETRY_BACKOFF_MAX_S,
+                                                     DYNAMODB_RETRY_BACKOFF_BASE_S * 2 ** attempt)))
                     continue
                 self.bases.remember(request_id, key, merged_text)
                 return

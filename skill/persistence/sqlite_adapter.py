@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import random
 import sqlite3
 import threading
 import time
@@ -23,6 +24,7 @@ log = logging.getLogger("skill.persistence")
 # Transactions here last well under a millisecond; Alexa itself waits 8 s for an answer.
 BUSY_TIMEOUT_S = 5.0
 TABLE = "listener_attributes"
+WAL_SWITCH_RETRY_MAX_S = 0.01
 DATA_DIR_MODE = 0o700
 DATABASE_FILE_MODE = 0o600
 
@@ -48,6 +50,21 @@ _INHERITED_ACROSS_FORK: list[sqlite3.Connection] = []
 
 def _now_ms() -> int:
     return int(time.time() * 1000)
+
+
+def _enable_wal(conn: sqlite3.Connection) -> str:
+    """PRAGMA journal_mode=WAL, retried: on a fresh file several workers switching at once
+    deadlock on the lock upgrade, and SQLite then fails one at once ("database is locked")
+    without calling the busy handler. Once WAL is set (it is stored in the file) this is
+    a no-op read."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_S
+    while True:
+        try:
+            return str(conn.execute("PRAGMA journal_mode=WAL").fetchone()[0])
+        except sqlite3.OperationalError as e:
+            if "locked" not in str(e) or time.monotonic() > deadline:
+                raise
+            time.sleep(random.uniform(0.001, WAL_SWITCH_RETRY_MAX_S))
 
 
 def migrate(conn: sqlite3.Connection) -> int:
@@ -98,7 +115,7 @@ class SqlitePersistenceAdapter(AbstractPersistenceAdapter):
         # isolation_level=None: no implicit transactions; every write below says BEGIN itself.
         conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
         try:
-            mode = conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
+            mode = _enable_wal(conn)
             if str(mode).lower() != "wal":
                 log.warning("persistence: SQLite journal mode is %s, not WAL", mode)
             # WAL + NORMAL: a committed transaction is in the WAL file (OS cache) before

@@ -60,6 +60,36 @@ def test_no_lost_update_across_processes(config):
     assert stored["pace"] == "slow" and stored["voice"] == "soft"
 
 
+FRESH_FILE_TRIALS = 20
+FRESH_FILE_PROCESSES = 6
+
+
+def _first_request(config, barrier, result):
+    barrier.wait()
+    try:
+        make_persistence_adapter(config).get_attributes(envelope())
+        result.put("ok")
+    except Exception as e:  # reported to the parent, which asserts on it
+        result.put(f"{type(e).__name__}: {e}")
+
+
+def test_workers_opening_a_fresh_file_at_once(tmp_path):
+    """Secret creation, WAL switch and schema creation all race on the first request of
+    freshly started workers; SQLite's lock-upgrade deadlock there used to fail one."""
+    outcomes = []
+    for trial in range(FRESH_FILE_TRIALS):
+        config = {"SKILL_DATA_DIR": str(tmp_path / f"data-{trial}")}
+        barrier, result = CTX.Barrier(FRESH_FILE_PROCESSES), CTX.Queue()
+        procs = [CTX.Process(target=_first_request, args=(config, barrier, result))
+                 for _ in range(FRESH_FILE_PROCESSES)]
+        for p in procs:
+            p.start()
+        outcomes += [result.get(timeout=CHILD_TIMEOUT_S) for _ in procs]
+        for p in procs:
+            p.join(CHILD_TIMEOUT_S)
+    assert [o for o in outcomes if o != "ok"] == []
+
+
 def _use_inherited(adapter, result):
     env = envelope(request_id=f"child-{os.getpid()}")
     attrs = adapter.get_attributes(env)
