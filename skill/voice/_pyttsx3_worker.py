@@ -24,6 +24,8 @@ import json
 import sys
 import threading
 
+EXIT_RETRY = 75  # EX_TEMPFAIL: espeak-ng stalled; a fresh process may well succeed
+
 
 def _voices(engine):
     return [
@@ -70,7 +72,7 @@ def main(argv):
     if not finished.wait(request["finish_timeout_s"]):
         detail = f": {errors[-1]}" if errors else ""
         print(f"speech did not finish within {request['finish_timeout_s']} s{detail}", file=sys.stderr)
-        return 1
+        return EXIT_RETRY
     # pyttsx3 swallows a failed setProperty; say so rather than speak in another voice.
     if voice and request.get("check_voice"):
         current = str(engine.getProperty("voice") or "").lower()

@@ -61,6 +61,15 @@ class SpeechCache:
         """How long the words really take with this engine and voice."""
         return self.audio(step).duration_s
 
+    def sample_rate(self, steps, default_hz: int) -> int:
+        """The rate the engine speaks these steps at (of the first one with words)."""
+        for step in steps:
+            if isinstance(step, Speak) and step.text.strip():
+                audio = self.audio(step)
+                if audio.n_frames:
+                    return audio.sample_rate
+        return default_hz
+
     def prefetch(self, steps) -> None:
         """Synthesize every distinct Speak in `steps` now, a few at a time."""
         todo = {speech_key(self.engine.cache_key, s): s for s in steps if isinstance(s, Speak)}

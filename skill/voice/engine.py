@@ -38,6 +38,7 @@ SYNTH_TIMEOUT_PER_CHAR_S = 0.02
 # The rate pyttsx3's espeak driver writes its WAV files at.
 PYTTSX3_SAMPLE_RATE_HZ = 22050
 SYNTH_ATTEMPTS = 2  # one retry: a hang is rare and does not repeat in a fresh process
+WORKER_EXIT_RETRY = 75  # the worker's "stalled, try again" status (EX_TEMPFAIL)
 
 _WORKER = Path(__file__).with_name("_pyttsx3_worker.py")
 
@@ -182,5 +183,7 @@ class Pyttsx3Engine:
             if done.returncode == 0:
                 return
             lines = done.stderr.decode("utf-8", "replace").strip().splitlines()
-            raise SynthesisError(f"pyttsx3 failed: {lines[-1] if lines else f'exit status {done.returncode}'}")
+            error = f"pyttsx3 failed: {lines[-1] if lines else f'exit status {done.returncode}'}"
+            if done.returncode != WORKER_EXIT_RETRY:
+                break
         raise SynthesisError(error)

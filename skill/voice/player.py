@@ -120,9 +120,7 @@ def play_timeline(steps: Sequence[Step], speech: SpeechCache, output: AudioOutpu
     setting `stop` ends playback early and returns a report with stopped=True."""
     stop = stop or threading.Event()
     speech.prefetch(steps)  # all synthesis up front: nothing slow once the practice starts
-    first = next((speech.audio(s) for s in steps if isinstance(s, Speak) and s.text.strip()), None)
-    sample_rate = first.sample_rate if first is not None and first.n_frames else DEFAULT_SAMPLE_RATE_HZ
-    plan = schedule(steps, speech.audio, sample_rate)
+    plan = schedule(steps, speech.audio, speech.sample_rate(steps, DEFAULT_SAMPLE_RATE_HZ))
     total_s = plan.duration_s
     with tempfile.TemporaryDirectory(prefix="cc-play-") as tmp:
         files = _cue_files(steps, speech, plan, Path(tmp))

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from skill.timeline import Speak, Step
+from skill.timeline import Step
 
 from .audio import PCM16_SAMPLE_WIDTH_BYTES
 from .cache import SpeechCache
@@ -42,8 +42,7 @@ def write_timeline_wav(steps: Sequence[Step], path: str | Path, speech: SpeechCa
     """
     speech.prefetch(steps)
     if sample_rate is None:
-        first = next((speech.audio(s) for s in steps if isinstance(s, Speak) and s.text.strip()), None)
-        sample_rate = first.sample_rate if first is not None and first.n_frames else DEFAULT_SAMPLE_RATE_HZ
+        sample_rate = speech.sample_rate(steps, DEFAULT_SAMPLE_RATE_HZ)
     plan = schedule(steps, speech.audio, sample_rate)
     path = Path(path)
     silence_block = bytes(SILENCE_BLOCK_SAMPLES * PCM16_SAMPLE_WIDTH_BYTES)

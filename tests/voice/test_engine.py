@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import stat
+import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -127,6 +128,17 @@ def test_hung_worker_is_killed_after_the_timeout(tmp_path, monkeypatch):
     with pytest.raises(SynthesisError, match="did not finish"):
         Pyttsx3Engine(python=str(hang)).synthesize("Breathe in")
     assert time.monotonic() - start < 0.3 * engine_mod.SYNTH_ATTEMPTS + 1.5
+
+
+def test_stalled_worker_is_retried_once(tmp_path):
+    # First run reports a stall (exit 75), the retry runs the real worker.
+    flag = tmp_path / "stalled-once"
+    python = tmp_path / "python"
+    python.write_text(f"#!/bin/sh\nif [ ! -e '{flag}' ]; then touch '{flag}'; echo stalled >&2; exit 75; fi\n"
+                      f"exec '{sys.executable}' \"$@\"\n")
+    python.chmod(0o755)
+    assert Pyttsx3Engine(python=str(python)).synthesize("Breathe in").n_frames > 0
+    assert flag.exists()
 
 
 def test_worker_failure_is_reported(tmp_path):
