@@ -47,8 +47,8 @@ def user_id_from_envelope(request_envelope) -> str:
 
 
 def _read_secret_file(path: str) -> str:
-    with open(path, "r", encoding="ascii") as f:
-        text = f.read().strip()
+    with open(path, "rb") as f:
+        text = f.read().decode("ascii", errors="replace").strip()
     if len(text) != _SECRET_HEX_CHARS or any(c not in "0123456789abcdef" for c in text):
         # Never regenerate over it: a new secret would silently orphan every listener's data.
         raise PersistenceException(f"The user key secret file {path} is malformed.")

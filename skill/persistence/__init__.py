@@ -12,7 +12,9 @@ Config keys (plain dict; defaults when absent or empty):
                      "dynamodb://TABLE?region=REGION[&endpoint_url=URL]" -> DynamoDB
                      anything else -> ValueError naming these forms.
     USER_KEY_SECRET  ""  -> 32 random bytes generated once into <SKILL_DATA_DIR>/user-key.secret
-                            (0600). Set it explicitly when several hosts share one database.
+                            (0600), as 64 hex chars. The HMAC key is the secret text, so
+                            that file's content can be copied into USER_KEY_SECRET. Set it
+                            explicitly when several hosts share one database.
 
 Stored data. One record per listener, keyed by HMAC-SHA256(secret, Amazon userId) in hex
 (skill.listener_key); the userId itself is never stored or logged, nor is any attribute
@@ -32,7 +34,10 @@ thread-safe) as the BASE; at save, inside one write transaction, the record stor
     record present on both sides that MINE changed takes MINE's version. Result sorted by
     "ts" (stable; no ts = oldest) and capped at HISTORY_MAX_RECORDS, oldest dropped.
   * every other top-level key: if MINE differs from BASE (set, changed or deleted),
-    MINE wins; otherwise THEIRS is kept (including THEIRS having deleted it).
+    MINE wins; otherwise THEIRS is kept (including THEIRS having deleted it). A nested
+    value (e.g. a "prefs" dict) is one value: if two overlapping requests change
+    different prefs, the later save's whole dict wins. Keys that change independently
+    and may race should be separate top-level keys.
   * a save whose load was not remembered merges as if BASE were {}: its keys win, its
     history records are added, nothing is removed.
   * a save that changed nothing since its load writes nothing.
@@ -46,10 +51,14 @@ Backends:
     in BEGIN IMMEDIATE, so concurrent gunicorn workers serialise on the file lock. A
     process killed mid-write loses nothing it committed (WAL + NORMAL survive process
     death; only power loss can drop the last commits).
+    Files are created owner-only (directory 0700, database 0600); relative paths are
+    relative to the working directory.
   * DynamoDB: ask_sdk_dynamodb's DynamoDbAdapter (create_table=True, keyed partition ids,
-    boto3 resource honouring endpoint_url), built on first use. The SDK's own save is
-    last-write-wins; here save does the same merge as an optimistic conditional write
-    (a "revision" attribute; re-read and re-merge when another writer got in between).
+    boto3 resource honouring endpoint_url; one per thread per process, as boto3 resources
+    are not thread-safe), built on first use. Items keep the SDK layout {"id": key,
+    "attributes": map} plus "revision". The SDK's own save is last-write-wins; here save
+    does the same merge as an optimistic conditional write (re-read and re-merge when
+    another writer changed "revision" in between). Numbers go through Decimal.
 Failures (corrupt or unwritable file, unreachable table, missing secret) log one error
 line and raise ask_sdk_core.exceptions.PersistenceException; nothing fails at import
 or when the adapter is made.

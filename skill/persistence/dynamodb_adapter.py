@@ -35,6 +35,8 @@ DYNAMODB_RETRY_BACKOFF_MAX_S = 0.2
 DYNAMODB_CONNECT_TIMEOUT_S = 2.0
 DYNAMODB_READ_TIMEOUT_S = 3.0
 DYNAMODB_MAX_ATTEMPTS = 2   # botocore's own retries (throttling, 5xx), first try included
+DYNAMODB_TABLE_WAIT_DELAY_S = 1
+DYNAMODB_TABLE_WAIT_ATTEMPTS = 4
 
 
 def to_dynamodb(attributes_text: str):
@@ -102,6 +104,14 @@ class DynamoDbPersistenceAdapter(AbstractPersistenceAdapter):
                 create_table=create,   # CreateTable; "already exists" is fine
                 partition_keygen=self.keys.key_for,
                 dynamodb_resource=resource)
+            if create:
+                # A new table is CREATING for a few seconds; wait a little (cold start
+                # only) so the first request can usually use it. Longer: that request
+                # fails kindly and the next one waits again.
+                resource.meta.client.get_waiter("table_exists").wait(
+                    TableName=self.table_name,
+                    WaiterConfig={"Delay": DYNAMODB_TABLE_WAIT_DELAY_S,
+                                  "MaxAttempts": DYNAMODB_TABLE_WAIT_ATTEMPTS})
             self._table_ready_pid = os.getpid()
         local.adapter, local.pid = adapter, os.getpid()
         return adapter
@@ -117,7 +127,8 @@ class DynamoDbPersistenceAdapter(AbstractPersistenceAdapter):
             log.error("persistence: DynamoDB %s failed: %s", operation, e)
             raise
         except Exception as e:  # botocore has many error classes; all mean "storage failed"
-            code = getattr(e, "response", {}).get("Error", {}).get("Code", "")
+            response = getattr(e, "response", None)
+            code = response.get("Error", {}).get("Code", "") if isinstance(response, dict) else ""
             log.error("persistence: DynamoDB %s failed: %s %s", operation, type(e).__name__, code)
             raise PersistenceException(f"Could not {operation} listener data.") from e
 

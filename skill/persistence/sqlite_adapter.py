@@ -52,6 +52,15 @@ def _now_ms() -> int:
     return int(time.time() * 1000)
 
 
+def _rollback_quietly(conn: sqlite3.Connection) -> None:
+    """Undo an open transaction without masking the error that got us here."""
+    try:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+    except sqlite3.Error:
+        pass
+
+
 def _enable_wal(conn: sqlite3.Connection) -> str:
     """PRAGMA journal_mode=WAL, retried: on a fresh file several workers switching at once
     deadlock on the lock upgrade, and SQLite then fails one at once ("database is locked")
@@ -86,8 +95,7 @@ def migrate(conn: sqlite3.Connection) -> int:
         conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION:d}")
         conn.execute("COMMIT")
     except BaseException:
-        if conn.in_transaction:
-            conn.execute("ROLLBACK")
+        _rollback_quietly(conn)
         raise
     return found
 
@@ -220,8 +228,7 @@ class SqlitePersistenceAdapter(AbstractPersistenceAdapter):
                     conn.execute(f"DELETE FROM {TABLE} WHERE listener_key = ?", (key,))
                 conn.execute("COMMIT")
             except BaseException:
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
+                _rollback_quietly(conn)
                 raise
             # A second save in the same request merges against what is stored now.
             self.bases.remember(request_id, key, merged_text)

@@ -57,6 +57,12 @@ def test_malformed_secret_file_is_an_error_not_regenerated(tmp_path):
     assert (tmp_path / USER_KEY_SECRET_FILENAME).read_text() == "short\n"
 
 
+def test_binary_garbage_secret_file_is_an_error(tmp_path):
+    (tmp_path / USER_KEY_SECRET_FILENAME).write_bytes(bytes(range(256)))
+    with pytest.raises(PersistenceException):
+        ListenerKeys("", str(tmp_path)).key_for(envelope())
+
+
 def test_unusable_data_dir_is_persistence_exception(tmp_path):
     blocker = tmp_path / "a-file"
     blocker.write_text("x")
