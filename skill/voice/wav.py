@@ -5,6 +5,7 @@ real time (the speech cache does the slow part once per distinct cue).
 """
 from __future__ import annotations
 
+import os
 import wave
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -14,7 +15,7 @@ from skill.timeline import Step
 
 from .audio import PCM16_SAMPLE_WIDTH_BYTES
 from .cache import SpeechCache
-from .pacing import StepTime, schedule
+from .pacing import Schedule, StepTime, schedule
 
 # Used when the timeline has no speech to take the rate from (espeak-ng's native rate).
 DEFAULT_SAMPLE_RATE_HZ = 22050
@@ -45,6 +46,19 @@ def write_timeline_wav(steps: Sequence[Step], path: str | Path, speech: SpeechCa
         sample_rate = speech.sample_rate(steps, DEFAULT_SAMPLE_RATE_HZ)
     plan = schedule(steps, speech.audio, sample_rate)
     path = Path(path)
+    # Written beside the target and renamed at the end: Ctrl-C or an error never leaves
+    # a truncated WAV under the name the user asked for.
+    part = path.with_name(path.name + ".part")
+    try:
+        _write(part, plan, sample_rate)
+        os.replace(part, path)
+    finally:
+        if part.exists():
+            part.unlink()
+    return WavReport(path, plan.duration_s, sample_rate, plan.step_times)
+
+
+def _write(path: Path, plan: Schedule, sample_rate: int) -> None:
     silence_block = bytes(SILENCE_BLOCK_SAMPLES * PCM16_SAMPLE_WIDTH_BYTES)
     with wave.open(str(path), "wb") as w:
         w.setnchannels(1)
@@ -59,4 +73,3 @@ def write_timeline_wav(steps: Sequence[Step], path: str | Path, speech: SpeechCa
                 n = min(left, SILENCE_BLOCK_SAMPLES)
                 w.writeframes(silence_block[:n * PCM16_SAMPLE_WIDTH_BYTES])
                 left -= n
-    return WavReport(path, plan.duration_s, sample_rate, plan.step_times)

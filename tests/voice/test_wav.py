@@ -6,7 +6,7 @@ import time
 import pytest
 
 from skill.timeline import Pause, Speak
-from skill.voice import SpeechCache, render_wav
+from skill.voice import Pyttsx3Engine, SpeechCache, SynthesisError, render_wav
 from skill.voice.audio import read_wav
 from skill.voice.pacing import JOIN_GAP_S
 
@@ -140,3 +140,15 @@ def test_disk_cache_gives_the_same_file_without_synthesis(tmp_path, real_engine)
     render_wav(steps, tmp_path / "b.wav", speech=second)
     assert second.syntheses == 0
     assert read_wav(tmp_path / "a.wav") == read_wav(tmp_path / "b.wav")
+
+
+def test_failed_render_leaves_no_partial_file(tmp_path):
+    fail = tmp_path / "python"
+    fail.write_text("#!/bin/sh\necho 'no espeak here' >&2\nexit 1\n")
+    fail.chmod(0o755)
+    target = tmp_path / "out.wav"
+    target.write_bytes(b"previous render")
+    with pytest.raises(SynthesisError, match="no espeak here"):
+        render_wav(breathing(100, cycles=1), target, engine=Pyttsx3Engine(python=str(fail)))
+    assert target.read_bytes() == b"previous render"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.wav", "python"]
