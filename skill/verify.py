@@ -100,14 +100,12 @@ def _deadline_connection(base: type, deadline: _Deadline, sockets: list) -> type
 
         @staticmethod
         def _create_connection_within_deadline(address, timeout=None, source_address=None):
-            sock = socket.create_connection(address, deadline.remaining_s(), source_address)
-            # A TLS socket wrapping this one starts with this timeout too.
-            sock.settimeout(deadline.remaining_s())
-            return sock
+            # The TLS socket wrapping this one inherits its timeout for the handshake.
+            return socket.create_connection(address, deadline.remaining_s(), source_address)
 
         def connect(self):
             super().connect()
-            self.sock.settimeout(deadline.remaining_s())
+            self.sock.settimeout(deadline.remaining_s())  # what is left, for the headers
             sockets.append(self.sock)
 
     return DeadlineConnection

@@ -114,6 +114,44 @@ def test_healthz_reports_a_failing_registered_check(app):
     assert response.get_json() == {"status": "unavailable", "failed": ["database", "secret"]}
 
 
+def test_healthz_runs_the_persistence_adapters_check(monkeypatch, trust_roots_file):
+    # When build_skill gives the skill a persistence adapter with health_check(), /healthz
+    # uses it without further wiring.
+    from ask_sdk_core.attributes_manager import AbstractPersistenceAdapter
+    from ask_sdk_core.skill_builder import CustomSkillBuilder
+    import skill.app as app_module
+
+    class Adapter(AbstractPersistenceAdapter):
+        healthy = True
+
+        def get_attributes(self, request_envelope):
+            return {}
+
+        def save_attributes(self, request_envelope, attributes):
+            pass
+
+        def delete_attributes(self, request_envelope):
+            pass
+
+        def health_check(self):
+            return self.healthy
+
+    adapter = Adapter()
+
+    def build_with_adapter(config):
+        builder = CustomSkillBuilder(persistence_adapter=adapter)
+        builder.skill_id = config["ALEXA_SKILL_ID"]
+        return builder.create()
+
+    monkeypatch.setattr(app_module, "build_skill", build_with_adapter)
+    client = create_app({"ALEXA_SKILL_ID": SKILL_ID,
+                         "ALEXA_TRUST_ROOTS": trust_roots_file}).test_client()
+    assert client.get("/healthz").status_code == 200
+    adapter.healthy = False
+    response = client.get("/healthz")
+    assert response.status_code == 503 and response.get_json()["failed"] == ["persistence"]
+
+
 # --------------------------------------------------------------------------- escaping exceptions
 
 @pytest.mark.parametrize("error", [

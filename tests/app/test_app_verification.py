@@ -63,11 +63,22 @@ def test_legacy_sha1_signature_header_alone_is_not_enough(client, pki, good_cert
     "not a url",
 ])
 def test_bad_certificate_url_is_refused_before_any_download(
-        client, post_signed, cert_server, cert_url):
-    before = cert_server.hits_for("/echo.api/good.pem")
+        make_app, post_signed, cert_server, pki, cert_url):
+    # Whatever host, scheme or port, the fetcher would get a good chain from the local
+    # server (also at the paths outside /echo.api/): only the URL rule can refuse these.
+    for path in ("/good.pem", "/invalid/echo.api/good.pem", "/EcHo.aPi/good.pem"):
+        cert_server.route(path, Route("pem", pki.chains["good"]))
+    client = make_app(CERT_FETCHER=cert_server.fetcher(any_host=True)).test_client()
+    hits_before = sum(cert_server.hits.values())
     response = post_signed(client, envelope(), cert_url=cert_url)
     assert_json_error(response, 400)
-    assert cert_server.hits_for("/echo.api/good.pem") == before
+    assert sum(cert_server.hits.values()) == hits_before
+
+
+def test_the_permissive_fetcher_would_serve_these_urls(make_app, post_signed, cert_server, pki):
+    # Control for the test above: with the rule satisfied, the same fetcher gives 200.
+    client = make_app(CERT_FETCHER=cert_server.fetcher(any_host=True)).test_client()
+    assert post_signed(client, envelope(), cert_url=f"{S3}/echo.api/good.pem").status_code == 200
 
 
 @pytest.mark.parametrize("cert_url", [
@@ -185,7 +196,7 @@ def test_certificate_host_unreachable(make_app, post_signed, cert_server):
 
 @pytest.mark.parametrize("route", [
     Route("stall"),                                   # accepts, never answers
-    Route("drip", body=b"x" * 4000, interval_s=0.05),  # answers, one byte every 50 ms (200 s)
+    Route("drip", body=b"x" * 200, interval_s=0.05),  # answers, one byte every 50 ms (10 s)
 ], ids=["stall", "drip"])
 def test_certificate_download_slower_than_the_timeout(client, post_signed, cert_server, route):
     url = cert_server.route(f"/echo.api/slow-{route.kind}.pem", route)
@@ -211,3 +222,17 @@ def test_no_failure_path_leaks_the_body_into_logs(client, post_signed, pki, capl
     assert "verification" in caplog.text.lower()  # the failures were logged...
     assert USER_ID_MARKER not in caplog.text        # ...without the body's user ID
     assert "LaunchRequest" not in caplog.text
+
+
+@pytest.mark.parametrize("chain", ["expired", "not-yet-valid"])
+def test_signing_certificate_validity_is_rechecked_on_every_request(pki, chain):
+    # certvalidator rejects these when a chain is first downloaded; the per-request check
+    # covers a cached certificate whose window has closed since.
+    from cryptography import x509
+    from ask_sdk_webservice_support.verifier import VerificationException
+    from skill.verify import SignatureVerifier
+    leaf = x509.load_pem_x509_certificates(pki.chains[chain])[0]
+    with pytest.raises(VerificationException, match="validity"):
+        SignatureVerifier()._validate_end_certificate(leaf)
+    good = x509.load_pem_x509_certificates(pki.chains["good"])[0]
+    SignatureVerifier()._validate_end_certificate(good)

@@ -56,6 +56,24 @@ def test_fetch_connection_refused_raises_quickly():
     assert watch.elapsed_s < TIMEOUT_S
 
 
+def test_fetch_over_https_checks_the_server_certificate(pki, tmp_path, monkeypatch):
+    # Production downloads over https: the deadline connection class must keep TLS
+    # verification. The local root is trusted through SSL_CERT_FILE, which the default
+    # context reads per connection.
+    from support.cert_server import CertServer
+    from support.pki import tls_server_files
+    with CertServer(tls_files=tls_server_files(pki, tmp_path)) as server:
+        url = server.local_url(server.route("/echo.api/tls.pem", Route("pem", pki.chains["good"])))
+        assert url.startswith("https://127.0.0.1:")
+        with pytest.raises(urllib.error.URLError, match="CERTIFICATE_VERIFY_FAILED"):
+            fetch_certificate_chain(url, TIMEOUT_S * 4, CERT_CHAIN_MAX_BYTES)
+        roots = tmp_path / "roots.pem"
+        roots.write_bytes(pki.root_pem)
+        monkeypatch.setenv("SSL_CERT_FILE", str(roots))
+        assert fetch_certificate_chain(url, TIMEOUT_S * 4, CERT_CHAIN_MAX_BYTES) \
+            == pki.chains["good"]
+
+
 def test_fetch_https_handshake_that_never_completes_stops_at_the_deadline():
     # The kernel completes the TCP handshake for a listening socket nobody accepts on;
     # the TLS ClientHello then waits forever unless the deadline applies to TLS too.

@@ -8,6 +8,7 @@ from __future__ import annotations
 import collections
 import posixpath
 import socket
+import ssl
 import threading
 import time
 from dataclasses import dataclass
@@ -96,7 +97,7 @@ class _Server(ThreadingHTTPServer):
 
 
 class CertServer:
-    def __init__(self):
+    def __init__(self, tls_files: tuple[str, str] | None = None):
         self.routes: dict[str, Route] = {}
         self.hits: collections.Counter = collections.Counter()
         self.lock = threading.Lock()
@@ -104,6 +105,12 @@ class CertServer:
         self._httpd = _Server(("127.0.0.1", 0), _Handler)
         self._httpd.owner = self
         self.port = self._httpd.server_address[1]
+        self.scheme = "http"
+        if tls_files is not None:  # HTTPS, for the download's TLS code path
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(*tls_files)
+            self._httpd.socket = context.wrap_socket(self._httpd.socket, server_side=True)
+            self.scheme = "https"
         self._thread = threading.Thread(target=self._httpd.serve_forever,
                                         kwargs={"poll_interval": 0.05}, daemon=True)
 
@@ -126,17 +133,23 @@ class CertServer:
         with self.lock:
             return self.hits[path]
 
-    def local_url(self, url: str, port: int | None = None) -> str:
-        """https://s3.amazonaws.com/... -> http://127.0.0.1:<port>/...; other URLs unchanged."""
+    def local_url(self, url: str, port: int | None = None, any_host: bool = False) -> str:
+        """https://s3.amazonaws.com/... -> http://127.0.0.1:<port>/...; other URLs unchanged
+        unless ``any_host`` (then every host maps here, whatever the scheme and port)."""
         parts = urlsplit(url)
-        if (parts.hostname or "").lower() != AMAZON_CERT_HOST:
+        if not any_host and (parts.hostname or "").lower() != AMAZON_CERT_HOST:
             return url
-        return urlunsplit(("http", f"127.0.0.1:{port or self.port}", parts.path, parts.query, ""))
+        return urlunsplit((self.scheme, f"127.0.0.1:{port or self.port}", parts.path,
+                           parts.query, ""))
 
-    def fetcher(self, port: int | None = None):
-        """CERT_FETCHER for create_app: host mapping only; the real download code runs."""
+    def fetcher(self, port: int | None = None, any_host: bool = False):
+        """CERT_FETCHER for create_app: host mapping only; the real download code runs.
+
+        ``any_host=True`` serves a good chain for URLs the verifier must refuse, so a test
+        shows the URL rule, not a failed download, is what refuses them."""
         def fetch(url: str, timeout_s: float, max_bytes: int) -> bytes:
-            return fetch_certificate_chain(self.local_url(url, port), timeout_s, max_bytes)
+            return fetch_certificate_chain(self.local_url(url, port, any_host), timeout_s,
+                                           max_bytes)
         return fetch
 
 

@@ -69,6 +69,7 @@ class LocalPki:
     other_key: rsa.RSAPrivateKey
     #: Root of the "untrusted-root" chain; not in the trust file unless a test adds it.
     rogue_root: x509.Certificate | None = None
+    root_key: rsa.RSAPrivateKey | None = None
     #: name -> PEM served at the certificate URL (leaf first, then intermediates)
     chains: dict[str, bytes] = field(default_factory=dict)
 
@@ -102,7 +103,7 @@ def build_test_pki(now: dt.datetime | None = None) -> LocalPki:
                            not_before=now - day, not_after=now + 300 * day, san=[ALEXA_SAN])
 
     pki = LocalPki(root=root, intermediate=intermediate, leaf_key=leaf_key, other_key=other_key,
-                   rogue_root=rogue_root)
+                   rogue_root=rogue_root, root_key=root_key)
     pki.chains = {
         "good": pem_of(leaf(), intermediate),
         "expired": pem_of(leaf(not_before=now - 30 * day, not_after=now - day), intermediate),
@@ -116,6 +117,36 @@ def build_test_pki(now: dt.datetime | None = None) -> LocalPki:
         "leaf-only": pem_of(leaf()),
     }
     return pki
+
+
+def tls_server_files(pki: LocalPki, directory) -> tuple[str, str]:
+    """(cert chain file, key file) for a TLS server on 127.0.0.1, issued by the local root
+    (re-using its intermediate key would need it; a fresh key under the root is simpler)."""
+    import ipaddress
+    from pathlib import Path
+    now = dt.datetime.now(dt.timezone.utc)
+    key = new_key()
+    root_key = pki.root_key
+    cert = (x509.CertificateBuilder()
+            .subject_name(_name("127.0.0.1"))
+            .issuer_name(pki.root.subject)
+            .public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - dt.timedelta(days=1))
+            .not_valid_after(now + dt.timedelta(days=30))
+            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+            .add_extension(x509.SubjectAlternativeName(
+                [x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
+            .add_extension(x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.SERVER_AUTH]),
+                           critical=False)
+            .sign(root_key, hashes.SHA256()))
+    directory = Path(directory)
+    cert_file, key_file = directory / "tls-cert.pem", directory / "tls-key.pem"
+    cert_file.write_bytes(pem_of(cert))
+    key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM,
+                                           serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return str(cert_file), str(key_file)
 
 
 def sign_body(body: bytes, key: rsa.RSAPrivateKey) -> str:
