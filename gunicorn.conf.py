@@ -17,9 +17,11 @@ import sys
 # Loopback by default: the reverse proxy on this host forwards to it.
 bind = os.environ.get("SKILL_BIND", "127.0.0.1:8000")
 
-# gthread: idle keep-alive connections wait in the worker's poller, not in a thread,
-# and a thread is given to a new connection only once it has sent data, so clients that
-# connect and say nothing do not use up the pool. Skill requests are short and mostly
+# gthread: idle keep-alive connections wait in the worker's poller, not in a thread, and
+# a new connection that sends nothing gives its thread back after 5 s (gunicorn's
+# DEFAULT_WORKER_DATA_TIMEOUT) and waits in the poller until `keepalive` runs out. A
+# client that trickles bytes would still hold a thread: gunicorn has no read timeout,
+# which is why the buffering proxy in front matters. Skill requests are short and mostly
 # wait on the database, which threads suit.
 worker_class = "gthread"
 workers = int(os.environ.get("SKILL_WORKERS", "2"))
@@ -34,8 +36,8 @@ graceful_timeout = 10
 # Short keep-alive: Alexa reuses connections quickly or not at all.
 keepalive = 2
 
-# Alexa's requests have about a dozen short headers (Signature-256 is ~350 bytes);
-# anything far larger is not Alexa. Bodies are capped by MAX_REQUEST_BYTES in the app.
+# Alexa sends a handful of short headers (Signature-256 is 344 base64 characters), the
+# proxy adds a few more; anything far larger is not Alexa. Bodies are capped by MAX_REQUEST_BYTES in the app.
 limit_request_line = 4094
 limit_request_fields = 32
 limit_request_field_size = 8190

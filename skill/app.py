@@ -22,6 +22,7 @@ import traceback
 from typing import Any, Callable, Mapping, Optional
 
 from ask_sdk_model import RequestEnvelope
+from ask_sdk_webservice_support.verifier import VerificationException
 from ask_sdk_webservice_support.webservice_handler import WebserviceSkillHandler
 from flask import Flask, current_app, jsonify, request
 from flask_ask_sdk.skill_adapter import SkillAdapter
@@ -39,14 +40,15 @@ ALEXA_ENDPOINT = "alexa"
 #: Proxies add these; in DEVELOPER_MODE they mean the "loopback" peer is a tunnel or proxy.
 FORWARDING_HEADERS = ("Forwarded", "X-Forwarded-For", "X-Real-IP")
 
-_SHORT_MESSAGES = {
-    400: "bad request",
-    403: "forbidden",
-    404: "not found",
-    405: "method not allowed",
-    413: "request body too large",
-    415: "expected Content-Type: application/json",
-    500: "internal error",
+#: status -> (error code, default message) for the JSON error bodies.
+_ERRORS = {
+    400: ("bad_request", "bad request"),
+    403: ("forbidden", "forbidden"),
+    404: ("not_found", "not found"),
+    405: ("method_not_allowed", "method not allowed"),
+    413: ("request_too_large", "request body too large"),
+    415: ("unsupported_media_type", "expected Content-Type: application/json"),
+    500: ("internal_error", "internal error"),
 }
 
 
@@ -66,12 +68,28 @@ class _VerifyingSkillAdapter(SkillAdapter):
         self._webservice_handler._add_custom_user_agent("flask-ask-sdk")
 
 
+class _RedactExceptionText(logging.Filter):
+    """Log exceptions as type and stack only, never their message.
+
+    Messages can quote the request: the SDK's serializer quotes the body, and a handler's
+    error may carry a slot value. flask-ask-sdk logs with exc_info on this app's logger.
+    Our VerificationException messages are written not to, so they are kept.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and record.exc_info[1] is not None:
+            exc = record.exc_info[1]
+            shown = str(exc) if type(exc) is VerificationException else "(message withheld)"
+            record.exc_text = ("Traceback (most recent call last):\n"
+                               + "".join(traceback.format_tb(exc.__traceback__))
+                               + f"{type(exc).__module__}.{type(exc).__qualname__}: {shown}")
+            record.exc_info = None
+        return True
+
+
 def _error(status: int, message: Optional[str] = None, headers: Optional[dict] = None):
-    error = _SHORT_MESSAGES.get(status, "error").replace(" ", "_")
-    if status == 415:
-        error = "unsupported_media_type"
-    body = {"error": error, "message": message or _SHORT_MESSAGES.get(status, "error")}
-    response = jsonify(body)
+    code, default_message = _ERRORS.get(status, ("error", "error"))
+    response = jsonify({"error": code, "message": message or default_message})
     response.status_code = status
     response.headers.update(headers or {})
     return response
@@ -91,13 +109,13 @@ def _envelope_problem(body: Any) -> Optional[str]:
     if not isinstance(body, dict):
         return "request body is not a JSON object"
     if not isinstance(body.get("version"), str):
-        return "missing version"
+        return "version missing or not a string"
     req = body.get("request")
     if not isinstance(req, dict):
-        return "missing request"
+        return "request missing or not an object"
     for field in ("type", "requestId", "timestamp"):
         if not isinstance(req.get(field), str) or not req.get(field):
-            return f"missing request.{field}"
+            return f"request.{field} missing or not a string"
     for field in ("session", "context"):
         if field in body and not isinstance(body[field], dict):
             return f"{field} is not an object"
@@ -152,9 +170,9 @@ def _handle_http_exception(e: HTTPException):
 
 
 def _handle_unexpected(e: Exception):
-    # Type and stack only: an exception's message may quote the request.
-    log.error("Unhandled %s on %s %s\n%s", type(e).__name__, request.method, request.path,
-              "".join(traceback.format_tb(e.__traceback__)).rstrip())
+    # _RedactExceptionText keeps the message out of the log.
+    log.error("Unhandled %s on %s %s", type(e).__name__, request.method, request.path,
+              exc_info=e)
     return _error(500)
 
 
@@ -188,6 +206,8 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
         raise ConfigError(f"ALEXA_TRUST_ROOTS: cannot load ({type(e).__name__}: {e})") from None
 
     app = Flask(__name__)
+    if not any(isinstance(f, _RedactExceptionText) for f in app.logger.filters):
+        app.logger.addFilter(_RedactExceptionText())  # app.logger is shared per name
     app.config.update(cfg)
     app.config["MAX_CONTENT_LENGTH"] = cfg["MAX_REQUEST_BYTES"]
     app.json.sort_keys = False

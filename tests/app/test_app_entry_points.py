@@ -85,6 +85,16 @@ def test_gunicorn_serves_with_verification_on():
         server.stop()
 
 
+def test_gunicorn_settings_keep_slow_clients_short(monkeypatch):
+    import runpy
+    monkeypatch.delenv("SKILL_BIND", raising=False)
+    settings = runpy.run_path(str(REPO_ROOT / "gunicorn.conf.py"))
+    assert settings["bind"].startswith("127.0.0.1:")  # behind the HTTPS reverse proxy
+    assert settings["worker_class"] == "gthread" and settings["threads"] > 1
+    assert settings["timeout"] <= 30 and settings["keepalive"] <= 5
+    assert settings["limit_request_line"] <= 8190 and settings["limit_request_fields"] <= 100
+
+
 @pytest.mark.parametrize("env, expected", [
     ({}, "ALEXA_SKILL_ID"),
     ({"ALEXA_SKILL_ID": SKILL_ID, "DEVELOPER_MODE": "1"}, "DEVELOPER_MODE"),
