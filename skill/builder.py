@@ -5,14 +5,24 @@ from __future__ import annotations
 
 import logging
 
-from ask_sdk_core.dispatch_components import AbstractExceptionHandler
+from ask_sdk_core.dispatch_components import AbstractExceptionHandler, AbstractRequestInterceptor
 from ask_sdk_core.skill_builder import CustomSkillBuilder
 
-from skill import state
+from skill import device_zone, state
 from skill.handlers import all_handlers
 from skill.respond import dialog, reply
 
 log = logging.getLogger(__name__)
+
+
+class ApiOrigins(AbstractRequestInterceptor):
+    """Tells handlers which Alexa API origins they may call (Amazon's, unless configured)."""
+
+    def __init__(self, origins):
+        self.origins = frozenset(origins)
+
+    def process(self, handler_input):
+        handler_input.attributes_manager.request_attributes["api_origins"] = self.origins
 
 
 class KindApology(AbstractExceptionHandler):
@@ -40,6 +50,8 @@ def build_skill(config: dict, persistence_adapter=None):
     for handler in all_handlers():
         sb.add_request_handler(handler)
     sb.add_exception_handler(KindApology())
+    # Python-only: tests add a loopback origin; the environment can't point us elsewhere.
+    sb.add_global_request_interceptor(ApiOrigins(config.get("ALEXA_API_ORIGINS", device_zone.AMAZON_API_ORIGINS)))
     sb.skill_id = config.get("ALEXA_SKILL_ID") or None
     skill = sb.create()
     skill.persistence_adapter = persistence_adapter

@@ -13,7 +13,7 @@ import uuid
 
 from ask_sdk_core.exceptions import AttributesManagerException, PersistenceException
 
-from skill import catalogue, render
+from skill import catalogue, device_zone, render
 
 DEFAULT_LOCALE = "en-US"
 log = logging.getLogger(__name__)
@@ -78,8 +78,17 @@ def pop_pending(hi) -> dict:
     return session(hi).pop("pending", None) or {}
 
 
+def zone_offset_min(hi) -> int | None:
+    """Minutes east of UTC for the listener's device, asked once a session; None = UTC."""
+    s = session(hi)
+    if "zone_offset_min" not in s:
+        origins = hi.attributes_manager.request_attributes.get("api_origins", device_zone.AMAZON_API_ORIGINS)
+        s["zone_offset_min"] = device_zone.offset_minutes(hi.request_envelope, origins)
+    return s["zone_offset_min"]
+
+
 def today(hi) -> dt.date:
-    zone = session(hi).get("zone_offset_min")
+    zone = zone_offset_min(hi)
     now = dt.datetime.now(dt.timezone.utc)
     return (now + dt.timedelta(minutes=zone)).date() if zone is not None else now.date()
 
