@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections import OrderedDict
 
 HISTORY_KEY = "history"
@@ -18,6 +19,9 @@ HISTORY_MAX_RECORDS = 500
 # How many in-flight requests per process remember their loaded base. A request normally
 # loads and saves within seconds; the bound only stops a leak from requests that never save.
 BASE_MEMORY_MAX_REQUESTS = 1024
+BASE_MEMORY_MAX_BYTES = 16 * 1024 * 1024   # counted in characters of JSON text
+# Alexa allows a skill 8 s per request; a base older than this belongs to a dead request.
+BASE_MEMORY_TTL_S = 120.0
 
 
 def dumps(attributes) -> str:
@@ -107,33 +111,58 @@ def merge_attributes(base: dict | None, mine: dict, theirs: dict | None,
 
 
 class LoadedBases:
-    """What each request loaded, keyed by (request_id, listener key); bounded LRU,
-    thread-safe. Stored as JSON text so later in-place edits by handlers cannot leak
-    into the base (the SDK hands handlers the very dict returned by get_attributes)."""
+    """What each request loaded, keyed by (request_id, listener key); thread-safe, and
+    bounded by count, total size and age (oldest dropped first). Stored as JSON text so
+    later in-place edits by handlers cannot leak into the base (the SDK hands handlers
+    the very dict returned by get_attributes). A base dropped before its save only
+    weakens that save's merge to the base-{} rule; nothing is lost from history."""
 
-    def __init__(self, max_requests: int = BASE_MEMORY_MAX_REQUESTS):
+    def __init__(self, max_requests: int = BASE_MEMORY_MAX_REQUESTS,
+                 max_bytes: int = BASE_MEMORY_MAX_BYTES, ttl_s: float = BASE_MEMORY_TTL_S,
+                 clock=time.monotonic):
         self.max_requests = max_requests
-        self._entries: OrderedDict[tuple[str, str], str] = OrderedDict()
+        self.max_bytes = max_bytes
+        self.ttl_s = ttl_s
+        self._clock = clock
+        # (request_id, listener_key) -> (text, remembered_at_s); oldest first.
+        self._entries: OrderedDict[tuple[str, str], tuple[str, float]] = OrderedDict()
+        self._bytes = 0
         self._lock = threading.Lock()
 
     def __len__(self) -> int:
         return len(self._entries)
 
+    @property
+    def size_bytes(self) -> int:
+        return self._bytes
+
+    def _drop_oldest(self) -> None:
+        _, (text, _) = self._entries.popitem(last=False)
+        self._bytes -= len(text)
+
     def remember(self, request_id: str | None, listener_key: str, attributes_text: str) -> None:
         if not request_id:
             return
+        now = self._clock()
         with self._lock:
-            self._entries[(request_id, listener_key)] = attributes_text
-            self._entries.move_to_end((request_id, listener_key))
-            while len(self._entries) > self.max_requests:
-                self._entries.popitem(last=False)
+            old = self._entries.pop((request_id, listener_key), None)
+            if old is not None:
+                self._bytes -= len(old[0])
+            self._entries[(request_id, listener_key)] = (attributes_text, now)
+            self._bytes += len(attributes_text)
+            while self._entries and (
+                    len(self._entries) > self.max_requests or self._bytes > self.max_bytes
+                    or next(iter(self._entries.values()))[1] < now - self.ttl_s):
+                self._drop_oldest()
 
     def recall(self, request_id: str | None, listener_key: str) -> dict | None:
         if not request_id:
             return None
         with self._lock:
-            text = self._entries.get((request_id, listener_key))
-        return None if text is None else json.loads(text)
+            entry = self._entries.get((request_id, listener_key))
+        if entry is None or entry[1] < self._clock() - self.ttl_s:
+            return None
+        return json.loads(entry[0])
 
 
 def request_id_of(request_envelope) -> str | None:

@@ -69,6 +69,21 @@ def test_mixed_and_missing_ts_do_not_crash():
     assert [r.get("id") if isinstance(r, dict) else r for r in got] == ["plain", "b", "c", "a"]
 
 
+def test_loaded_bases_bounded_by_bytes_and_age():
+    now = [1000.0]
+    bases = LoadedBases(max_requests=100, max_bytes=50, ttl_s=10, clock=lambda: now[0])
+    bases.remember("a", "k", '{"x": "' + "y" * 20 + '"}')   # 29 chars
+    bases.remember("b", "k", '{"x": "' + "y" * 20 + '"}')   # 58 > 50: "a" goes
+    assert bases.recall("a", "k") is None and bases.recall("b", "k") is not None
+    assert bases.size_bytes == 29
+    bases.remember("b", "k", "{}")                             # replacing frees its size
+    assert bases.size_bytes == 2
+    now[0] += 11                                               # "b" is now too old
+    assert bases.recall("b", "k") is None
+    bases.remember("c", "k", "{}")
+    assert len(bases) == 1 and bases.size_bytes == 2
+
+
 def test_loaded_bases_is_bounded_and_copies():
     bases = LoadedBases(max_requests=3)
     for i in range(10):
