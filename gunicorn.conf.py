@@ -53,8 +53,14 @@ access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms'
 
 
 def on_starting(server):
-    """Refuse an unsafe production configuration before any worker starts."""
-    from skill.config import ConfigError, load_config, require_skill_id
+    """Refuse an unsafe or broken configuration before any worker starts.
+
+    Building the app once here checks everything create_app checks (skill ID, trust
+    roots, SKILL_DATABASE, ...) with a one-line message instead of a worker traceback.
+    Storage is not touched: the persistence adapter opens it on first use.
+    """
+    from skill.app import create_app
+    from skill.config import ConfigError, load_config
 
     try:
         config = load_config()
@@ -62,7 +68,7 @@ def on_starting(server):
             raise ConfigError("DEVELOPER_MODE is for python -m skill.devserver, not gunicorn")
         if not config["ASK_SDK_VERIFY_SIGNATURE"]:
             raise ConfigError("ASK_SDK_VERIFY_SIGNATURE is off: production must verify requests")
-        require_skill_id(config)
+        create_app()
     except ConfigError as e:
         print(f"gunicorn.conf.py: {e}", file=sys.stderr, flush=True)
         sys.exit(2)

@@ -3,9 +3,10 @@
 * ``POST /alexa``: flask-ask-sdk's SkillAdapter with this project's verifiers
   (skill.verify) in place of the SDK's defaults.
 * ``GET /healthz``: 200 ``{"status": "ok"}`` while every registered health check
-  passes, else 503. Checks live in ``app.extensions["compassion_coach"]["health_checks"]``
-  as ``(name, callable)``; the skill's persistence adapter's ``health_check()`` is
-  registered automatically when it has one.
+  passes, else 503 naming the failed ones. Checks live in
+  ``app.extensions["compassion_coach"]["health_checks"]`` as ``(name, callable)``;
+  ``skill.persistence.health_check`` of the skill's persistence adapter is registered
+  automatically (it runs a cheap query on every call).
 
 Every error is a short JSON body ``{"error": ..., "message": ...}``: 400 for a body
 that is not an Alexa request envelope or fails verification (signature, certificate,
@@ -15,6 +16,7 @@ the body) if an exception escapes the skill.
 """
 from __future__ import annotations
 
+import functools
 import ipaddress
 import json
 import logging
@@ -29,7 +31,8 @@ from flask_ask_sdk.skill_adapter import SkillAdapter
 from werkzeug.exceptions import HTTPException
 
 from skill.builder import build_skill
-from skill.config import ConfigError, load_config, require_skill_id, verification_on
+from skill.config import (
+    ConfigError, database_location, load_config, require_skill_id, verification_on)
 from skill.verify import build_verifiers
 
 log = logging.getLogger(__name__)
@@ -216,11 +219,13 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
     if not cfg["DEVELOPER_MODE"] and not cfg["ASK_SDK_VERIFY_TIMESTAMP"]:
         log.warning("Alexa request timestamp verification is OFF: old requests can be replayed")
 
+    database_location(cfg)  # a bad SKILL_DATABASE is a one-line ConfigError
     skill = build_skill(dict(cfg))
     health_checks: list[tuple[str, Callable[[], Any]]] = []
-    adapter_check = getattr(getattr(skill, "persistence_adapter", None), "health_check", None)
-    if callable(adapter_check):
-        health_checks.append(("persistence", adapter_check))
+    persistence = getattr(skill, "persistence_adapter", None)
+    if persistence is not None:
+        from skill.persistence import health_check  # True/False, never raises
+        health_checks.append(("persistence", functools.partial(health_check, persistence)))
     app.extensions[EXTENSION_NAME] = {
         "config": cfg, "skill": skill, "verifiers": verifiers, "health_checks": health_checks}
 

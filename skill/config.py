@@ -15,9 +15,10 @@ ASK_SDK_VERIFY_SIGNATURE   True             bool     Check Signature-256 and the
 ASK_SDK_VERIFY_TIMESTAMP   True             bool     Refuse requests older than 150 s (1 h for
                                                      AlexaSkillEvent.*).
 SKILL_DATA_DIR             "data"           path     Directory for local state (SQLite, secrets).
-SKILL_DATABASE             ""               URL/path Database for the persistence module; "" means
-                                                     the SQLite file DEFAULT_SQLITE_FILENAME in
-                                                     SKILL_DATA_DIR (see ``database_location``).
+SKILL_DATABASE             ""               URL      Database (skill.persistence): "" means the SQLite
+                                                     file compassion-coach.sqlite3 in SKILL_DATA_DIR;
+                                                     or sqlite:///PATH, or
+                                                     dynamodb://TABLE?region=REGION.
 USER_KEY_SECRET            ""               secret   Key for hashing user IDs; "" means the
                                                      persistence module generates one into
                                                      SKILL_DATA_DIR.
@@ -47,9 +48,6 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping
-
-DEFAULT_SQLITE_FILENAME = "compassion-coach.sqlite3"
-
 
 class ConfigError(ValueError):
     """A configuration value is missing or invalid; the message is one line."""
@@ -174,7 +172,18 @@ def require_skill_id(config: Mapping[str, Any], why: str = "request verification
 
 
 def database_location(config: Mapping[str, Any]) -> str:
-    """Where the persistence module keeps its data: SKILL_DATABASE, or a SQLite file."""
-    if config.get("SKILL_DATABASE"):
-        return str(config["SKILL_DATABASE"])
-    return os.path.abspath(os.path.join(config["SKILL_DATA_DIR"], DEFAULT_SQLITE_FILENAME))
+    """Where the persistence module keeps listeners' data, for banners and logs.
+
+    Follows skill.persistence.parse_database_setting (the owner of that format).
+    Raises ConfigError for a SKILL_DATABASE it does not accept.
+    """
+    from skill.persistence import parse_database_setting
+
+    try:
+        target = parse_database_setting(config.get("SKILL_DATABASE") or "",
+                                        config.get("SKILL_DATA_DIR") or "data")
+    except ValueError as e:
+        raise ConfigError(f"SKILL_DATABASE: {e}") from None
+    if target["kind"] == "sqlite":
+        return os.path.abspath(target["path"])
+    return f"DynamoDB table {target['table']} ({target['region']})"

@@ -13,10 +13,12 @@ from support.pki import alexa_headers, build_test_pki
 
 
 @pytest.fixture(autouse=True)
-def _clean_environment(monkeypatch):
-    """The app reads the environment: keep a developer's shell settings out of the tests."""
+def _clean_environment(monkeypatch, tmp_path):
+    """The app reads the environment: keep a developer's shell settings out of the tests,
+    and the skill's SQLite file and secret in this test's own directory."""
     for setting in SETTINGS:
         monkeypatch.delenv(setting.name, raising=False)
+    monkeypatch.setenv("SKILL_DATA_DIR", str(tmp_path / "data"))
 
 
 @pytest.fixture(scope="session")

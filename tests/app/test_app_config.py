@@ -76,10 +76,15 @@ def test_empty_skill_id_counts_as_missing():
 
 
 def test_database_location():
-    assert database_location(load_config({"SKILL_DATABASE": "/srv/cc.db"}, environ={})) \
-        == "/srv/cc.db"
-    default = database_location(load_config({"SKILL_DATA_DIR": "d"}, environ={}))
-    assert default == os.path.abspath(os.path.join("d", config_module.DEFAULT_SQLITE_FILENAME))
+    def location(**overrides):
+        return database_location(load_config(overrides, environ={}))
+    assert location(SKILL_DATABASE="sqlite:////srv/cc.db") == "/srv/cc.db"
+    assert location(SKILL_DATA_DIR="d") == os.path.abspath(os.path.join(
+        "d", "compassion-coach.sqlite3"))
+    assert location(SKILL_DATABASE="dynamodb://cc-table?region=eu-west-1") \
+        == "DynamoDB table cc-table (eu-west-1)"
+    with pytest.raises(ConfigError, match="SKILL_DATABASE"):
+        location(SKILL_DATABASE="postgres://x")
 
 
 def test_module_docstring_documents_every_key():

@@ -105,6 +105,15 @@ def test_healthz(client):
     assert response.get_json() == {"status": "ok"}
 
 
+def test_healthz_fails_when_the_real_database_cannot_be_opened(make_app, tmp_path):
+    blocker = tmp_path / "not-a-directory"
+    blocker.write_text("")
+    app = make_app(SKILL_DATABASE=f"sqlite:///{blocker / 'cc.sqlite3'}")
+    response = app.test_client().get("/healthz")
+    assert response.status_code == 503
+    assert response.get_json() == {"status": "unavailable", "failed": ["persistence"]}
+
+
 def test_healthz_reports_a_failing_registered_check(app):
     checks = app.extensions["compassion_coach"]["health_checks"]
     checks.append(("database", lambda: False))

@@ -36,9 +36,10 @@ def _get(url: str):
 # --------------------------------------------------------------------------- devserver
 
 @pytest.mark.parametrize("host", ["0.0.0.0", "192.168.1.10", "::", "example.com"])
-def test_devserver_refuses_a_non_loopback_host(host):
+def test_devserver_refuses_a_non_loopback_host(host, tmp_path):
     done = subprocess.run([sys.executable, "-m", "skill.devserver", "--host", host],
-                          cwd=REPO_ROOT, env=clean_env(), capture_output=True, text=True,
+                          cwd=REPO_ROOT, env=clean_env(SKILL_DATA_DIR=str(tmp_path)),
+                          capture_output=True, text=True,
                           timeout=30)
     assert done.returncode == 2
     assert done.stdout == ""
@@ -72,9 +73,10 @@ def _gunicorn(env: dict[str, str]) -> Server:
                    "skill.app:create_app()"], env)
 
 
-def test_gunicorn_serves_with_verification_on():
+def test_gunicorn_serves_with_verification_on(tmp_path):
     server = _gunicorn(clean_env(ALEXA_SKILL_ID=SKILL_ID, SKILL_BIND="127.0.0.1:0",
-                                 SKILL_WORKERS="1", SKILL_THREADS="2"))
+                                 SKILL_WORKERS="1", SKILL_THREADS="2",
+                                 SKILL_DATA_DIR=str(tmp_path / "data")))
     try:
         base = server.wait_for(r"Listening at: (http://127\.0\.0\.1:\d+)").group(1)
         server.wait_for(r"Booting worker")
@@ -99,11 +101,14 @@ def test_gunicorn_settings_keep_slow_clients_short(monkeypatch):
     ({}, "ALEXA_SKILL_ID"),
     ({"ALEXA_SKILL_ID": SKILL_ID, "DEVELOPER_MODE": "1"}, "DEVELOPER_MODE"),
     ({"ALEXA_SKILL_ID": SKILL_ID, "ASK_SDK_VERIFY_SIGNATURE": "0"}, "ASK_SDK_VERIFY_SIGNATURE"),
+    ({"ALEXA_SKILL_ID": SKILL_ID, "SKILL_DATABASE": "mysql://db"}, "SKILL_DATABASE"),
+    ({"ALEXA_SKILL_ID": SKILL_ID, "ALEXA_TRUST_ROOTS": "/nonexistent.pem"}, "ALEXA_TRUST_ROOTS"),
 ])
-def test_gunicorn_refuses_an_unsafe_configuration(env, expected):
+def test_gunicorn_refuses_an_unsafe_configuration(env, expected, tmp_path):
     done = subprocess.run([str(VENV_BIN / "gunicorn"), "-c", "gunicorn.conf.py",
                            "skill.app:create_app()"],
-                          cwd=REPO_ROOT, env=clean_env(SKILL_BIND="127.0.0.1:0", **env),
+                          cwd=REPO_ROOT, env=clean_env(SKILL_BIND="127.0.0.1:0",
+                                                       SKILL_DATA_DIR=str(tmp_path), **env),
                           capture_output=True, text=True, timeout=30)
     assert done.returncode == 2
     ours = [line for line in done.stderr.splitlines() if line.startswith("gunicorn.conf.py:")]
