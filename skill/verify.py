@@ -64,6 +64,8 @@ CERT_CHAIN_URL_PATH_PREFIX = "/echo.api/"
 #: Amazon's chain is about 6 KB; anything much larger is not a certificate chain.
 CERT_CHAIN_MAX_BYTES = 64 * 1024
 _READ_CHUNK_BYTES = 8 * 1024
+#: Locks serialising downloads of one URL (see _retrieve_and_validate_certificate_chain).
+FETCH_LOCK_STRIPES = 16
 
 CertFetcher = Callable[[str, float, int], bytes]
 Clock = Callable[[], float]
@@ -241,6 +243,7 @@ class SignatureVerifier(RequestVerifier):
         self.cache = cache if cache is not None else CertificateCache(3600, 16)
         self._extra_trust_roots = list(extra_trust_roots)
         self._cert_cache = None  # the SDK's unbounded dict is not used
+        self._fetch_locks = [threading.Lock() for _ in range(FETCH_LOCK_STRIPES)]
 
     def verify(self, headers, serialized_request_env, deserialized_request_env):
         try:
@@ -253,15 +256,21 @@ class SignatureVerifier(RequestVerifier):
 
     def _retrieve_and_validate_certificate_chain(self, cert_url, x509_backend=None):
         self._validate_certificate_url(cert_url)
-        cert = self.cache.get(cert_url)
+        cert = self.cache.get(cert_url)  # a hit never waits for a lock held across a download
         if cert is None:
-            chain = self._load_cert_chain(cert_url)
-            cert, not_after_s = self._validate_chain(chain)
-            self._validate_end_certificate(cert)
-            # Only verified chains are cached: a failed download is retried next time.
-            self.cache.put(cert_url, cert, not_after_s)
-        else:
-            self._validate_end_certificate(cert)  # validity window and SAN, every request
+            # One download per URL at a time: the threads that arrive together on a cold
+            # cache (start-up, a new Amazon certificate) wait for it instead of each
+            # fetching. Striped locks, so attacker-chosen URLs cannot grow a lock table.
+            with self._fetch_locks[hash(cert_url) % len(self._fetch_locks)]:
+                cert = self.cache.get(cert_url)
+                if cert is None:
+                    chain = self._load_cert_chain(cert_url)
+                    cert, not_after_s = self._validate_chain(chain)
+                    self._validate_end_certificate(cert)
+                    # Only verified chains are cached: a failure is retried next time.
+                    self.cache.put(cert_url, cert, not_after_s)
+                    return cert
+        self._validate_end_certificate(cert)  # validity window and SAN, every request
         return cert
 
     def _validate_certificate_url(self, cert_url):

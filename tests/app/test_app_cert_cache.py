@@ -60,6 +60,26 @@ def test_cache_stays_within_its_bound(make_app, post_signed, cert_server, pki):
     assert len(cache) == 2
 
 
+def test_concurrent_requests_on_a_cold_cache_download_once(app, post_signed, cert_server, pki):
+    # Threads arriving together (start-up, a new Amazon certificate) share one download.
+    path = "/echo.api/cache-concurrent.pem"
+    url = cert_server.route(path, Route("pem", pki.chains["good"], delay_s=0.2))
+    statuses, lock = [], threading.Lock()
+
+    def call():
+        status = post_signed(app.test_client(), envelope(), cert_url=url).status_code
+        with lock:
+            statuses.append(status)
+
+    threads = [threading.Thread(target=call) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert statuses == [200] * 6
+    assert cert_server.hits_for(path) == 1
+
+
 def test_failed_downloads_are_not_cached(client, post_signed, cert_server, pki):
     path = "/echo.api/cache-after-failure.pem"
     url = cert_server.route(path, Route("status", b"down", status=503))

@@ -24,12 +24,16 @@ STALL_MAX_S = 10.0
 
 @dataclass
 class Route:
-    """How to answer one path. kind: pem | pem-no-length | status | stall | drip | redirect."""
+    """How to answer one path.
+
+    kind: pem | pem-no-length | status | stall | drip | redirect; ``delay_s`` holds any
+    answer back that long first."""
     kind: str
     body: bytes = b""
     status: int = 200
     interval_s: float = 0.0      # drip: pause between bytes
     location: str = ""           # redirect target
+    delay_s: float = 0.0
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -47,6 +51,8 @@ class _Handler(BaseHTTPRequestHandler):
             route = owner.routes.get(path)
         if route is None:
             return self._send(404, b"no such object")
+        if route.delay_s and owner.stop.wait(route.delay_s):
+            return None
         if route.kind == "pem":
             return self._send(200, route.body, "application/x-pem-file")
         if route.kind == "pem-no-length":  # body delimited by closing the connection
