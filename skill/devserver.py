@@ -54,6 +54,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                         help="loopback address to bind (default 127.0.0.1)")
     args = parser.parse_args(argv)
 
+    if not 0 <= args.port <= 65535:
+        print(f"devserver: --port must be 0-65535, not {args.port}", file=sys.stderr)
+        return 2
     host = _loopback_host(args.host)
     if host is None:
         print(f"devserver: refusing non-loopback host {args.host!r}: developer mode has "
@@ -65,7 +68,12 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         print(f"devserver: {e}", file=sys.stderr)
         return 2
 
-    server = make_server(host, args.port, app, threaded=True)
+    try:
+        server = make_server(host, args.port, app, threaded=True)
+    except OSError as e:  # port in use, no IPv6, ...
+        print(f"devserver: cannot listen on {host} port {args.port}: {e.strerror or e}",
+              file=sys.stderr)
+        return 1
     shown_host = f"[{host}]" if ":" in host else host
     print(banner(f"http://{shown_host}:{server.server_port}",
                  app.extensions["compassion_coach"]["config"]), flush=True)

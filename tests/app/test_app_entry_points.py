@@ -47,11 +47,41 @@ def test_devserver_refuses_a_non_loopback_host(host, tmp_path):
     assert "loopback" in done.stderr
 
 
-def test_devserver_serves_unverified_on_loopback(tmp_path):
-    server = Server([sys.executable, "-m", "skill.devserver", "--port", "0"],
+def test_devserver_bad_or_busy_port_is_a_short_error(tmp_path):
+    import socket
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen(1)
+        port = busy.getsockname()[1]
+        for args, code, says in ((["--port", "70000"], 2, "--port"),
+                                 (["--port", str(port)], 1, "in use")):  # werkzeug's words
+            done = subprocess.run([sys.executable, "-m", "skill.devserver", *args],
+                                  cwd=REPO_ROOT, env=clean_env(SKILL_DATA_DIR=str(tmp_path)),
+                                  capture_output=True, text=True, timeout=30)
+            assert done.returncode == code
+            assert says in done.stderr and "Traceback" not in done.stderr
+
+
+def _ipv6_loopback_available() -> bool:
+    import socket
+    try:
+        with socket.socket(socket.AF_INET6) as s:
+            s.bind(("::1", 0))
+        return True
+    except OSError:
+        return False
+
+
+@pytest.mark.parametrize("host, shown", [
+    ("127.0.0.1", r"127\.0\.0\.1"),
+    pytest.param("::1", r"\[::1\]", marks=pytest.mark.skipif(
+        not _ipv6_loopback_available(), reason="no IPv6 loopback here")),
+])
+def test_devserver_serves_unverified_on_loopback(tmp_path, host, shown):
+    server = Server([sys.executable, "-m", "skill.devserver", "--port", "0", "--host", host],
                     clean_env(SKILL_DATA_DIR=str(tmp_path / "data")))
     try:
-        base = server.wait_for(r"skill endpoint: (http://127\.0\.0\.1:\d+)/alexa").group(1)
+        base = server.wait_for(rf"skill endpoint: (http://{shown}:\d+)/alexa").group(1)
         server.wait_for(r"database:")
         banner = "\n".join(server.seen)
         assert "DEVELOPER MODE" in banner and "verification are OFF" in banner
