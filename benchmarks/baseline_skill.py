@@ -1,0 +1,32 @@
+"""The thinnest flask-ask-sdk skill: one LaunchRequest handler that says "hello".
+
+Every ratio in the benchmarks is against this, served the same way as our skill
+(in-process Flask test client, or gunicorn with the same config). No persistence,
+no verification (like our skill in developer mode).
+
+    gunicorn -c benchmarks/gunicorn_bench.conf.py 'benchmarks.baseline_skill:create_app()'
+"""
+from ask_sdk_core.dispatch_components import AbstractRequestHandler
+from ask_sdk_core.skill_builder import SkillBuilder
+from ask_sdk_core.utils import is_request_type
+from flask import Flask
+from flask_ask_sdk.skill_adapter import SkillAdapter
+
+
+class HelloLaunch(AbstractRequestHandler):
+    def can_handle(self, handler_input):
+        return is_request_type("LaunchRequest")(handler_input)
+
+    def handle(self, handler_input):
+        return handler_input.response_builder.speak("hello").response
+
+
+def create_app() -> Flask:
+    app = Flask(__name__)
+    app.config["ASK_SDK_VERIFY_SIGNATURE"] = False
+    app.config["ASK_SDK_VERIFY_TIMESTAMP"] = False
+    sb = SkillBuilder()
+    sb.add_request_handler(HelloLaunch())
+    SkillAdapter(skill=sb.create(), skill_id="baseline", app=app).register(
+        app=app, route="/alexa", endpoint="alexa")
+    return app

@@ -1,0 +1,107 @@
+"""2. Throughput and tail latency over HTTP: gunicorn with production's gunicorn.conf.py
+(developer mode for both apps: verification off) on 127.0.0.1, load from a separate
+process at rising concurrency until errors or p99 > 200 ms.
+
+Our skill is loaded with an even mix of the five turn kinds (its real traffic) and, for
+comparison, with launches only; the baseline answers launches (all it can do).
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+from benchmarks.common import (REPO, TURN_KINDS, Section, envelope, loopback_only, our_app,
+                               ratio_figure, temp_dir, turn_envelopes, user_id)
+from benchmarks.server import gunicorn
+
+USERS = 64
+CONCURRENCY_FULL = (1, 2, 4, 8, 16, 32, 64)
+CONCURRENCY_QUICK = (1, 4, 16)
+LEVEL_FULL_S, LEVEL_QUICK_S = 4.0, 1.0      # measured time per concurrency level
+WARMUP_FULL_S, WARMUP_QUICK_S = 0.5, 0.3    # not counted
+P99_CEILING_MS = 200.0
+RPS_LIMIT_X = 0.70
+
+
+def _bodies() -> dict[str, list[str]]:
+    loopback_only()
+    data_dir = temp_dir("bodies")
+    try:
+        client = our_app(data_dir).test_client()
+        per_user = [turn_envelopes(client, user_id(i)) for i in range(USERS)]
+    finally:
+        shutil.rmtree(data_dir, ignore_errors=True)
+    mix = [json.dumps(envs[k]) for envs in per_user for k in TURN_KINDS]
+    launches = [json.dumps(envelope("launch", user_id(i))) for i in range(USERS)]
+    return {"ours (turn mix)": ("ours", mix), "ours (launch only)": ("ours", launches),
+            "baseline (launch)": ("baseline", launches)}
+
+
+def _load(port: int, bodies_path: str, concurrency: int, quick: bool) -> dict:
+    """One concurrency level, from a separate Python process."""
+    cmd = [sys.executable, "-m", "benchmarks.loadgen", "--port", str(port), "--bodies", bodies_path,
+           "--concurrency", str(concurrency),
+           "--duration-s", str(LEVEL_QUICK_S if quick else LEVEL_FULL_S),
+           "--warmup-s", str(WARMUP_QUICK_S if quick else WARMUP_FULL_S)]
+    out = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, check=True,
+                         env=dict(os.environ, PYTHONPATH=str(REPO)), timeout=120)
+    return json.loads(out.stdout)
+
+
+def _series(app: str, bodies: list[str], quick: bool) -> list[dict]:
+    data_dir = temp_dir("http")
+    fd, bodies_path = tempfile.mkstemp(suffix=".json", prefix="cc-bench-bodies-")
+    with os.fdopen(fd, "w") as f:
+        json.dump(bodies, f)
+    levels = []
+    try:
+        with gunicorn(app, data_dir) as (port, _):
+            for c in CONCURRENCY_QUICK if quick else CONCURRENCY_FULL:
+                level = _load(port, bodies_path, c, quick)
+                levels.append(level)
+                if level["errors"] or level["p99_ms"] is None or level["p99_ms"] > P99_CEILING_MS:
+                    break
+    finally:
+        os.unlink(bodies_path)
+        shutil.rmtree(data_dir, ignore_errors=True)
+    return levels
+
+
+def _best(levels: list[dict]) -> dict | None:
+    """The level with the most requests/s among those without errors and within the p99 ceiling."""
+    ok = [lv for lv in levels if not lv["errors"] and lv["p99_ms"] is not None
+          and lv["p99_ms"] <= P99_CEILING_MS]
+    return max(ok, key=lambda lv: lv["rps"]) if ok else None
+
+
+def measure(quick: bool) -> Section:
+    section = Section("2. Throughput over HTTP (gunicorn, production config, developer mode)")
+    results = {name: _series(app, bodies, quick) for name, (app, bodies) in _bodies().items()}
+    base = _best(results["baseline (launch)"])
+    for name in ("ours (turn mix)", "ours (launch only)"):
+        best = _best(results[name])
+        limit = RPS_LIMIT_X if name == "ours (turn mix)" else None
+        section.figures.append(ratio_figure(
+            section.title, f"max requests/s, {name}", best and best["rps"], base and base["rps"],
+            "req/s", limit, higher_is_better=True))
+        for pct in ("p50", "p99"):
+            section.figures.append(ratio_figure(
+                section.title, f"{pct} at max req/s, {name} (c={best and best['concurrency']} vs "
+                f"{base and base['concurrency']})", best and best[f"{pct}_ms"],
+                base and base[f"{pct}_ms"], "ms"))
+    for name, levels in results.items():
+        steps = ", ".join(f"c={lv['concurrency']}: {lv['rps']:.0f}/s p50 {lv['p50_ms'] or 0:.1f} "
+                          f"p99 {lv['p99_ms'] or 0:.1f} ms" + (f" {lv['errors']} errors" if lv["errors"] else "")
+                          for lv in levels)
+        section.notes.append(f"{name}: {steps}")
+    section.notes.append(
+        "Both apps run with request verification OFF (DEVELOPER_MODE for ours; the production "
+        "config's start-up check that refuses it is the only setting replaced, see "
+        "benchmarks/gunicorn_bench.conf.py). Production also checks the signature (RSA, cached "
+        "chain) on every request: not measured here. The load generator shares the machine's "
+        f"{os.cpu_count()} cores with the server.")
+    return section
