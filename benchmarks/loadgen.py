@@ -2,9 +2,11 @@
 with the server), loopback only.
 
     python -m benchmarks.loadgen --port P --bodies FILE.json --concurrency C
-                                 (--duration-s D | --requests N) [--warmup-s W]
+                                 (--duration-s D | --requests N) [--warmup-s W] [--unique-users]
 
-FILE.json is a list of request bodies (JSON text) POSTed to /alexa in turn. C keep-alive
+FILE.json is a list of request bodies (JSON text) POSTed to /alexa in turn. With
+--unique-users, user_id(0) in a body becomes a new listener each time the list starts
+over (same length, so Content-Length holds). C keep-alive
 connections each send one request, read the whole answer, and send the next. Prints one
 JSON line: requests, errors, elapsed_s, rps, p50_ms, p99_ms (warm-up excluded).
 """
@@ -17,7 +19,7 @@ import json
 import sys
 import time
 
-from benchmarks.common import LOOPBACK, percentile
+from benchmarks.common import LOOPBACK, percentile, user_id
 
 CONNECT_TIMEOUT_S = 5.0
 RESPONSE_TIMEOUT_S = 10.0
@@ -45,14 +47,15 @@ async def _exchange(reader, writer, request: bytes) -> int:
     return status
 
 
-async def _run(port, requests, concurrency, duration_s, total, warmup_s):
+async def _run(port, requests, concurrency, duration_s, total, warmup_s, unique_users=False):
     latencies_ms: list[float] = []
     errors = 0
     sent = itertools.count()
     t_start = time.perf_counter()
     t_measure = t_start + warmup_s
     deadline = None if duration_s is None else t_measure + duration_s
-    order = itertools.cycle(range(len(requests)))
+    order = itertools.count()
+    marker = user_id(0).encode()
 
     async def worker(k: int):
         nonlocal errors
@@ -62,7 +65,10 @@ async def _run(port, requests, concurrency, duration_s, total, warmup_s):
                 break
             if total is not None and next(sent) >= total:
                 break
-            request = requests[next(order)]
+            n = next(order)
+            request = requests[n % len(requests)]
+            if unique_users:
+                request = request.replace(marker, user_id(1 + n // len(requests)).encode())
             t0 = time.perf_counter()
             try:
                 if conn is None:
@@ -90,9 +96,9 @@ async def _run(port, requests, concurrency, duration_s, total, warmup_s):
 
 
 def run(port: int, bodies: list[str], concurrency: int, duration_s=None, total=None,
-        warmup_s: float = 0.0) -> dict:
-    latencies, errors, elapsed = asyncio.run(
-        _run(port, _requests(bodies, port), concurrency, duration_s, total, warmup_s))
+        warmup_s: float = 0.0, unique_users: bool = False) -> dict:
+    latencies, errors, elapsed = asyncio.run(_run(
+        port, _requests(bodies, port), concurrency, duration_s, total, warmup_s, unique_users))
     return {"concurrency": concurrency, "requests": len(latencies), "errors": errors,
             "elapsed_s": round(elapsed, 3),
             "rps": len(latencies) / elapsed if elapsed > 0 else 0.0,
@@ -109,10 +115,12 @@ def main(argv=None) -> int:
     g.add_argument("--duration-s", type=float)
     g.add_argument("--requests", type=int)
     p.add_argument("--warmup-s", type=float, default=0.0)
+    p.add_argument("--unique-users", action="store_true")
     a = p.parse_args(argv)
     with open(a.bodies, encoding="utf-8") as f:
         bodies = json.load(f)
-    print(json.dumps(run(a.port, bodies, a.concurrency, a.duration_s, a.requests, a.warmup_s)))
+    print(json.dumps(run(a.port, bodies, a.concurrency, a.duration_s, a.requests, a.warmup_s,
+                         a.unique_users)))
     return 0
 
 

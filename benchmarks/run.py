@@ -36,14 +36,15 @@ def _num(value, unit="") -> str:
 def markdown(sections: list[Section], header: list[str]) -> str:
     lines = [*header, ""]
     for section in sections:
+        detail = any(f.note for f in section.figures)
         lines += [f"### {section.title}", "",
-                  "| figure | ours | baseline | ratio | target | result |",
-                  "|---|---:|---:|---:|---|---|"]
+                  "| figure | ours | baseline | ratio | target | result |" + (" detail |" if detail else ""),
+                  "|---|---:|---:|---:|---|---|" + ("---|" if detail else "")]
         for f in section.figures:
             ratio = "-" if f.ratio is None else f"{f.ratio:.2f}x"
             result = "" if f.passed is None else ("PASS" if f.passed else "**FAIL**")
             lines.append(f"| {f.name} | {_num(f.ours, f.unit)} | {_num(f.baseline, f.unit)} | "
-                         f"{ratio} | {f.target} | {result} |")
+                         f"{ratio} | {f.target} | {result} |" + (f" {f.note} |" if detail else ""))
         lines.append("")
         lines += [f"- {n}" for n in section.notes]
         lines.append("")

@@ -1,0 +1,213 @@
+"""4. Pacing fidelity: breathing cycle lengths measured in audio, against the pattern.
+
+For every pattern, the practice is rendered (skill.render, en-US, normal rate) and heard two
+ways, then cycle lengths are measured on the samples alone (speech onsets after silence):
+
+(a) the local WAV export: skill.voice.render_wav of the whole timeline (pyttsx3/espeak-ng,
+    measured cues, corrected pauses). Target: every cycle within 1 %.
+(b) the Alexa SSML of each turn, spoken by ``espeak-ng -m -w`` as a stand-in for Alexa's
+    voice. Target: every cycle within 5 %. Cycles are measured within a turn (a turn ends
+    where the listener says "continue").
+
+The baseline is the target itself: breathing.cycles(pattern, minutes) says how long each
+cycle should last. Onsets are matched to the expected phase starts by trying each onset as
+the first cue and following the phases from there, re-anchoring on each matched onset, so
+a cycle's measured length is the distance between two real onsets.
+"""
+from __future__ import annotations
+
+import bisect
+import shutil
+import subprocess
+from pathlib import Path
+
+from benchmarks.common import Figure, Section, onsets_s, read_mono16, temp_dir
+
+LOCALE, RATE, ESPEAK_VOICE = "en-US", "normal", "en-us"
+MINUTES_FULL, MINUTES_QUICK = 5, 1
+WAV_LIMIT_PCT, SSML_LIMIT_PCT = 1.0, 5.0
+MATCH_TOLERANCE = 0.45         # an onset within this fraction of a phase from where it should
+                               # start is its cue (less than half: never a neighbour's)
+ESPEAK_TIMEOUT_S = 120
+
+
+def _cues() -> set[str]:
+    from skill.render import _json
+    return {text for texts in _json("breathing_cues.json").values() for text in texts}
+
+
+def _turns(pattern: str, minutes: int):
+    """[(ssml document, timeline, cycles in this turn)] for the practice."""
+    from skill import breathing, render, ssml
+    from skill.timeline import Speak
+
+    cues = _cues()
+    cycles = breathing.cycles(pattern, minutes * 60)
+    out, used = [], 0
+    for turn in render.render("breathing", LOCALE, RATE, minutes=minutes, pattern=pattern):
+        doc = render.speech(turn.body, rate=RATE)
+        steps = ssml.to_timeline(doc)
+        phases = sum(1 for s in steps if isinstance(s, Speak) and s.text in cues)
+        mine = []
+        while phases > 0:
+            mine.append(cycles[used])
+            phases -= len(cycles[used].phases)
+            used += 1
+        assert phases == 0, "a turn split a breathing cycle"
+        out.append((doc, steps, mine))
+    assert used == len(cycles)
+    return out
+
+
+def match_cycles(onsets: list[float], cycles) -> list[tuple[float, float]]:
+    """(target s, measured s) for each cycle whose start and the next cycle's start were
+    both found among `onsets` (sorted, seconds)."""
+    if not cycles or not onsets:
+        return []
+    phase_s = [p.s for c in cycles for p in c.phases]
+
+    def nearest(t):
+        i = bisect.bisect_left(onsets, t)
+        near = [onsets[j] for j in (i - 1, i) if 0 <= j < len(onsets)]
+        return min(near, key=lambda x: abs(x - t))
+
+    def follow(anchor):
+        starts, cost, pos = [anchor], 0.0, anchor
+        for s in phase_s[:-1]:
+            want = pos + s
+            got, tolerance = nearest(want), MATCH_TOLERANCE * s
+            if abs(got - want) <= tolerance:
+                starts.append(got)
+                cost += abs(got - want)
+                pos = got
+            else:                               # cue not found: keep time, count a miss
+                starts.append(None)
+                cost += tolerance
+                pos = want
+        return cost, starts
+
+    _, starts = min((follow(a) for a in onsets), key=lambda r: r[0])
+    out, k = [], 0
+    cycle_starts = []
+    for c in cycles:
+        cycle_starts.append(starts[k])
+        k += len(c.phases)
+    for c, begin, end in zip(cycles, cycle_starts, cycle_starts[1:]):
+        if begin is not None and end is not None:
+            out.append((c.s, end - begin))
+    return out
+
+
+def _wav_export(pattern: str, minutes: int, speech, work: Path) -> list[tuple[float, float]]:
+    from skill.voice import render_wav
+
+    turns = _turns(pattern, minutes)
+    steps = [s for _, timeline, _ in turns for s in timeline]
+    path = work / f"{pattern}.wav"
+    render_wav(steps, path, speech=speech)
+    samples, rate = read_mono16(path)
+    cycles = [c for _, _, mine in turns for c in mine]
+    return match_cycles(onsets_s(samples, rate), cycles)
+
+
+def _espeak_ssml(pattern: str, minutes: int, work: Path) -> list[tuple[float, float]]:
+    pairs = []
+    for i, (doc, _, mine) in enumerate(_turns(pattern, minutes)):
+        if not mine:
+            continue
+        path = work / f"{pattern}-turn{i}.wav"
+        subprocess.run(["espeak-ng", "-m", "-v", ESPEAK_VOICE, "-w", str(path), doc],
+                       check=True, timeout=ESPEAK_TIMEOUT_S, capture_output=True)
+        samples, rate = read_mono16(path)
+        pairs += match_cycles(onsets_s(samples, rate), mine)
+    return pairs
+
+
+def _figure(section: str, name: str, pairs, limit_pct: float, expected: int) -> Figure:
+    if not pairs:
+        return Figure(section, name, None, None, "s", None, f"each cycle within {limit_pct:g} %",
+                      False, "no cycle could be measured")
+    errors = [abs(m - t) / t * 100 for t, m in pairs]
+    bias = sum((m - t) / t * 100 for t, m in pairs) / len(pairs)
+    worst = max(errors)
+    ours = sum(m for _, m in pairs) / len(pairs)
+    target = sum(t for t, _ in pairs) / len(pairs)
+    return Figure(section, name, ours, target, "s", ours / target,
+                  f"each cycle within {limit_pct:g} %", worst <= limit_pct,
+                  f"mean error {sum(errors) / len(errors):.2f} %, worst {worst:.2f} %, "
+                  f"bias {bias:+.2f} % ({len(pairs)} of {expected} cycles measured)")
+
+
+def measure(quick: bool) -> Section:
+    from skill import breathing, catalogue
+    from skill.voice import Pyttsx3Engine, SpeechCache
+
+    minutes = MINUTES_QUICK if quick else MINUTES_FULL
+    section = Section(f"4. Pacing fidelity (breathing, {minutes} min, {LOCALE}, {RATE} rate): "
+                      "mean cycle length measured vs target")
+    work = Path(temp_dir("pacing"))
+    speech = SpeechCache(Pyttsx3Engine())        # shared: each distinct cue synthesized once
+    try:
+        for pattern in catalogue.get("breathing").params["pattern"]["choices"]:
+            n = len(breathing.cycles(pattern, minutes * 60))
+            section.figures.append(_figure(section.title, f"{pattern}: WAV export",
+                                           _wav_export(pattern, minutes, speech, work),
+                                           WAV_LIMIT_PCT, n - 1))
+            turns = _turns(pattern, minutes)
+            section.figures.append(_figure(section.title, f"{pattern}: Alexa SSML via espeak-ng -m",
+                                           _espeak_ssml(pattern, minutes, work), SSML_LIMIT_PCT,
+                                           sum(max(0, len(m) - 1) for _, _, m in turns)))
+        section.notes += espeak_notes(work)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return section
+
+
+PROBE_BREAK_MS = 3000
+
+
+def _gaps_s(doc: str, work: Path) -> list[float]:
+    """Silences between the sounds espeak-ng makes of `doc` (onset to previous sound's end)."""
+    path = work / "probe.wav"
+    subprocess.run(["espeak-ng", "-m", "-v", ESPEAK_VOICE, "-w", str(path), doc],
+                   check=True, timeout=ESPEAK_TIMEOUT_S, capture_output=True)
+    samples, rate = read_mono16(path)
+    starts = onsets_s(samples, rate)
+    rev = onsets_s(samples[::-1], rate)              # onsets backwards are sound ends
+    ends = sorted(len(samples) / rate - t for t in rev)
+    return [b - e for e, b in zip(ends, starts[1:])]
+
+
+def espeak_notes(work: Path) -> list[str]:
+    """What espeak-ng does with the SSML the renderer uses, measured now."""
+    from skill import ssml
+
+    brk = f'<break time="{PROBE_BREAK_MS}ms"/>'
+    single = _gaps_s(f"<speak>In{brk}Out</speak>", work)
+    double = _gaps_s(f"<speak>In{brk}{brk}Out</speak>", work)
+    prosody = _gaps_s(f'<speak><prosody rate="90%">In{brk}and out{brk}In</prosody></speak>', work)
+    cues = sorted(_cues())
+    spoken, estimated = 0.0, 0.0
+    for cue in cues:
+        path = work / "cue.wav"
+        subprocess.run(["espeak-ng", "-m", "-v", ESPEAK_VOICE, "-w", str(path),
+                        f'<speak><prosody rate="90%">{cue}</prosody></speak>'],
+                       check=True, timeout=ESPEAK_TIMEOUT_S, capture_output=True)
+        samples, rate = read_mono16(path)
+        sound = [i for i in (onsets_s(samples, rate)[:1] +
+                             [len(samples) / rate - onsets_s(samples[::-1], rate)[0]])]
+        spoken += sound[1] - sound[0]
+        estimated += ssml.estimate_speech_s(cue, 90)
+    return [
+        f"espeak-ng SSML, measured in this run: one {PROBE_BREAK_MS} ms <break> gives "
+        f"{single[0] * 1000:.0f} ms of silence; two adjacent ones give "
+        f"{sum(double) * 1000:.0f} ms (Alexa: {2 * PROBE_BREAK_MS} ms), so chained breaks "
+        "collapse; inside <prosody rate=\"90%\"> the first break gives "
+        f"{prosody[0] * 1000:.0f} ms and the next {prosody[1] * 1000:.0f} ms. Its breathing "
+        f"cues at 90 % take {spoken / len(cues):.2f} s on average against the renderer's "
+        f"estimate of {estimated / len(cues):.2f} s (150 words/min), so on espeak-ng each "
+        "phase is short by the difference. The real Alexa voice's rate is not measured here.",
+        "A cycle is measured from the onset of its first cue to the onset of the next "
+        "cycle's; the last cycle of a WAV, and of each Alexa turn, has no next cue and is not "
+        "counted.",
+    ]
