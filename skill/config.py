@@ -31,11 +31,14 @@ CERT_CACHE_MAX_ENTRIES     16               entries  Bound on cached chains (lea
 ALEXA_TRUST_ROOTS          ""               path     Optional PEM file of extra trusted roots, added
                                                      to the system's trust store.
 DEVELOPER_MODE             False            bool     Signature and timestamp checks off; only
-                                                     loopback clients (127.0.0.0/8, ::1) are served,
-                                                     everyone else gets 403.
+                                                     loopback clients (127.0.0.0/8, ::1) without
+                                                     proxy headers (Forwarded, X-Forwarded-For,
+                                                     X-Real-IP) are served; everyone else gets 403.
 =========================  ===============  =======  ===============================================
 
 Booleans in the environment: 1/true/yes/on or 0/false/no/off (any case).
+
+Other keys given to ``create_app`` are passed through to ``build_skill`` untouched.
 
 Python-only key (never read from the environment, so nobody can redirect the
 certificate download by setting a variable): ``CERT_FETCHER``, a callable
