@@ -2,7 +2,9 @@
 
 Lambda needs no signature check (the Alexa trigger invokes the function directly), but
 the applicationId check stays on: ALEXA_SKILL_ID must be set in the function's
-environment, or the import fails with a one-line ConfigError.
+environment, or the import fails with a one-line ConfigError. So must SKILL_DATABASE:
+Lambda's filesystem is read-only and short-lived, so the default SQLite file cannot work;
+use dynamodb://TABLE?region=...
 """
 from __future__ import annotations
 
@@ -12,10 +14,13 @@ from typing import Any
 from ask_sdk_model import RequestEnvelope
 
 from skill.builder import build_skill
-from skill.config import load_config, require_skill_id
+from skill.config import ConfigError, load_config, require_skill_id
 
 _config = load_config()
 require_skill_id(_config, why="the Lambda handler checks the applicationId")
+if not _config.get("SKILL_DATABASE"):
+    raise ConfigError("SKILL_DATABASE is not set: on Lambda the filesystem is read-only, "
+                      "so set it to dynamodb://TABLE?region=REGION")
 _skill = build_skill(dict(_config))
 
 

@@ -149,7 +149,9 @@ def test_gunicorn_refuses_an_unsafe_configuration(env, expected, tmp_path):
 # --------------------------------------------------------------------------- Lambda
 
 @pytest.fixture
-def import_lambda(monkeypatch):
+def import_lambda(monkeypatch, tmp_path):
+    monkeypatch.setenv("SKILL_DATABASE", f"sqlite:///{tmp_path}/lambda.sqlite3")
+
     def load():
         monkeypatch.delitem(sys.modules, "skill.lambda_function", raising=False)
         return importlib.import_module("skill.lambda_function")
@@ -175,4 +177,11 @@ def test_lambda_needs_no_signature(monkeypatch, import_lambda):
 
 def test_lambda_refuses_to_load_without_a_skill_id(import_lambda):
     with pytest.raises(ConfigError, match="ALEXA_SKILL_ID"):
+        import_lambda()
+
+
+def test_lambda_refuses_to_load_without_a_database(monkeypatch, import_lambda):
+    monkeypatch.setenv("ALEXA_SKILL_ID", SKILL_ID)
+    monkeypatch.delenv("SKILL_DATABASE")
+    with pytest.raises(ConfigError, match="dynamodb://"):
         import_lambda()
