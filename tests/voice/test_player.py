@@ -10,6 +10,7 @@ import json
 import os
 import shutil
 import signal
+import statistics
 import subprocess
 import sys
 import textwrap
@@ -20,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from skill.timeline import Pause, Speak
-from skill.voice import AudioOutputError, NoAudioOutput, SpeechCache, find_audio_output, play
+from skill.voice import AudioOutput, AudioOutputError, NoAudioOutput, SpeechCache, find_audio_output, play
 from skill.voice.player import NO_AUDIO_OUTPUT_MESSAGE, PLAYER_COMMANDS
 
 REPO = Path(__file__).resolve().parents[2]
@@ -107,26 +108,52 @@ def test_detection_follows_path_and_preference(tmp_path):
     assert output.command[0] == str(tmp_path / "a" / "paplay")
 
 
+# Live timing is measured on a shared machine: a launch can be late when the scheduler
+# starves the process (seen: 0.4 s at load average 7 on 2 cores), but a correct clock never
+# lets that accumulate. So the typical (median) error must be within 1 % of the cycle and
+# the worst within 15 %; a player that ignored the real cue lengths would be late by 0.4 s
+# more with every cue here (1.6 s by the last).
+LIVE_WORST_FRACTION = 0.15
+
+
+def launch_errors_s(starts: list[float], nominal_s: list[float]) -> list[float]:
+    return [abs((t - starts[0]) - n) for t, n in zip(starts[1:], nominal_s[1:])]
+
+
 def test_live_cycles_keep_time(tmp_path, monkeypatch, speech):
     stub_player(tmp_path / "bin")
     monkeypatch.setenv("PATH", str(tmp_path / "bin"))
-    cycle_s, est_s = 3.0, 1.0  # est far from the real ~0.55 s, as in test_wav
+    launched = []
+    real_start = AudioOutput.start
+
+    def start(self, wav_path):
+        if not str(wav_path).endswith("probe.wav"):
+            launched.append(time.monotonic())
+        return real_start(self, wav_path)
+
+    monkeypatch.setattr(AudioOutput, "start", start)
+    # est far from the real ~0.6 s, as in test_wav; the in-phase leaves a starved stand-in
+    # player time to finish its cue before the next one is due.
+    cycle_s, in_phase_s, est_s = 3.0, 1.5, 1.0
     steps = []
     for _ in range(2):
-        steps += [Speak("Breathe in", est_s), Pause(1.2 - est_s), Speak("and out", est_s),
-                  Pause(cycle_s - 1.2 - est_s)]
+        steps += [Speak("Breathe in", est_s), Pause(in_phase_s - est_s), Speak("and out", est_s),
+                  Pause(cycle_s - in_phase_s - est_s)]
     steps.append(Speak("Breathe in", est_s))
     progress = []
     report = play(steps, speech=speech, on_progress=lambda *p: progress.append(p))
 
-    starts = [e["t"] for e in log_entries(tmp_path / "bin")]
-    assert len(starts) == 5
-    for a, b in zip(starts[0::2], starts[2::2]):  # in-cue to in-cue
-        assert abs((b - a) - cycle_s) <= TOLERANCE * cycle_s, starts
-    # The last cue starts on time; the run ends when the player (whose start-up time under
-    # load is the stand-in's, not ours) finishes it.
+    assert len(launched) == 5
+    seen = [e["t"] for e in log_entries(tmp_path / "bin")]
+    assert len(seen) == 5  # every cue reached the player
+    nominal = [0.0, in_phase_s, cycle_s, cycle_s + in_phase_s, 2 * cycle_s]
+    # When the runner launched each cue, and when the (stand-in) player process saw it.
+    for starts in (launched, seen):
+        errors = launch_errors_s(starts, nominal)
+        assert statistics.median(errors) <= TOLERANCE * cycle_s, (starts, errors)
+        assert max(errors) <= LIVE_WORST_FRACTION * cycle_s, (starts, errors)
+    # The run ends when the player has finished the last cue.
     planned_s = 2 * cycle_s + speech.duration_s(steps[0])
-    assert abs((starts[-1] - starts[0]) - 2 * cycle_s) <= TOLERANCE * cycle_s
     assert report.duration_s >= planned_s - 0.05
     # Progress: every step reported, elapsed rising, remaining falling to zero.
     assert {p[0] for p in progress} == set(range(len(steps)))
