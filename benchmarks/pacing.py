@@ -31,37 +31,39 @@ MATCH_TOLERANCE = 0.45         # an onset within this fraction of a phase from w
 ESPEAK_TIMEOUT_S = 120
 
 
-def _cues() -> set[str]:
+def _cues() -> dict[str, list[str]]:
     from skill.render import _json
-    return {text for texts in _json("breathing_cues.json").values() for text in texts}
+    return _json("breathing_cues.json")
 
 
 def _turns(pattern: str, minutes: int):
-    """[(ssml document, timeline, cycles in this turn)] for the practice."""
+    """[(ssml document, timeline, cycles in this turn, which of them have a reminder)]."""
     from skill import breathing, render, ssml
     from skill.timeline import Speak
 
     cues = _cues()
+    all_cues = {text for texts in cues.values() for text in texts}
     cycles = breathing.cycles(pattern, minutes * 60)
     out, used = [], 0
     for turn in render.render("breathing", LOCALE, RATE, minutes=minutes, pattern=pattern):
         doc = render.speech(turn.body, rate=RATE)
         steps = ssml.to_timeline(doc)
-        phases = sum(1 for s in steps if isinstance(s, Speak) and s.text in cues)
-        mine = []
-        while phases > 0:
+        said = [s.text for s in steps if isinstance(s, Speak) and s.text in all_cues]
+        mine, reminders = [], []
+        while said:
+            n = len(cycles[used].phases)
+            assert len(said) >= n, "a turn split a breathing cycle"
             mine.append(cycles[used])
-            phases -= len(cycles[used].phases)
-            used += 1
-        assert phases == 0, "a turn split a breathing cycle"
-        out.append((doc, steps, mine))
+            reminders.append(any(text in cues["reminder"] for text in said[:n]))
+            said, used = said[n:], used + 1
+        out.append((doc, steps, mine, reminders))
     assert used == len(cycles)
     return out
 
 
-def match_cycles(onsets: list[float], cycles) -> list[tuple[float, float]]:
-    """(target s, measured s) for each cycle whose start and the next cycle's start were
-    both found among `onsets` (sorted, seconds)."""
+def match_cycles(onsets: list[float], cycles) -> list[tuple[int, float, float]]:
+    """(index, target s, measured s) for each cycle whose start and the next cycle's start
+    were both found among `onsets` (sorted, seconds)."""
     if not cycles or not onsets:
         return []
     phase_s = [p.s for c in cycles for p in c.phases]
@@ -92,34 +94,41 @@ def match_cycles(onsets: list[float], cycles) -> list[tuple[float, float]]:
     for c in cycles:
         cycle_starts.append(starts[k])
         k += len(c.phases)
-    for c, begin, end in zip(cycles, cycle_starts, cycle_starts[1:]):
+    for i, (c, begin, end) in enumerate(zip(cycles, cycle_starts, cycle_starts[1:])):
         if begin is not None and end is not None:
-            out.append((c.s, end - begin))
+            out.append((i, c.s, end - begin))
     return out
 
 
-def _wav_export(pattern: str, minutes: int, speech, work: Path) -> list[tuple[float, float]]:
+def _with_reminders(matched, reminders) -> list[tuple[float, float, bool]]:
+    return [(target, measured, reminders[i]) for i, target, measured in matched]
+
+
+def _wav_export(pattern: str, minutes: int, speech, work: Path):
+    """The whole practice as the offline runner writes it: one timeline, one WAV."""
     from skill.voice import render_wav
 
     turns = _turns(pattern, minutes)
-    steps = [s for _, timeline, _ in turns for s in timeline]
+    steps = [s for _, timeline, _, _ in turns for s in timeline]
     path = work / f"{pattern}.wav"
     render_wav(steps, path, speech=speech)
     samples, rate = read_mono16(path)
-    cycles = [c for _, _, mine in turns for c in mine]
-    return match_cycles(onsets_s(samples, rate), cycles)
+    cycles = [c for _, _, mine, _ in turns for c in mine]
+    reminders = [r for _, _, _, flags in turns for r in flags]
+    return _with_reminders(match_cycles(onsets_s(samples, rate), cycles), reminders)
 
 
-def _espeak_ssml(pattern: str, minutes: int, work: Path) -> list[tuple[float, float]]:
+def _espeak_ssml(pattern: str, minutes: int, work: Path):
+    """Each Alexa turn's SSML document spoken by espeak-ng on its own."""
     pairs = []
-    for i, (doc, _, mine) in enumerate(_turns(pattern, minutes)):
+    for i, (doc, _, mine, reminders) in enumerate(_turns(pattern, minutes)):
         if not mine:
             continue
         path = work / f"{pattern}-turn{i}.wav"
         subprocess.run(["espeak-ng", "-m", "-v", ESPEAK_VOICE, "-w", str(path), doc],
                        check=True, timeout=ESPEAK_TIMEOUT_S, capture_output=True)
         samples, rate = read_mono16(path)
-        pairs += match_cycles(onsets_s(samples, rate), mine)
+        pairs += _with_reminders(match_cycles(onsets_s(samples, rate), mine), reminders)
     return pairs
 
 
@@ -127,15 +136,17 @@ def _figure(section: str, name: str, pairs, limit_pct: float, expected: int) -> 
     if not pairs:
         return Figure(section, name, None, None, "s", None, f"each cycle within {limit_pct:g} %",
                       False, "no cycle could be measured")
-    errors = [abs(m - t) / t * 100 for t, m in pairs]
-    bias = sum((m - t) / t * 100 for t, m in pairs) / len(pairs)
+    errors = [abs(m - t) / t * 100 for t, m, _ in pairs]
+    bias = sum((m - t) / t * 100 for t, m, _ in pairs) / len(pairs)
     worst = max(errors)
-    ours = sum(m for _, m in pairs) / len(pairs)
-    target = sum(t for t, _ in pairs) / len(pairs)
+    plain = [e for e, (_, _, reminder) in zip(errors, pairs) if not reminder]
+    ours = sum(m for _, m, _ in pairs) / len(pairs)
+    target = sum(t for t, _, _ in pairs) / len(pairs)
     return Figure(section, name, ours, target, "s", ours / target,
                   f"each cycle within {limit_pct:g} %", worst <= limit_pct,
-                  f"mean error {sum(errors) / len(errors):.2f} %, worst {worst:.2f} %, "
-                  f"bias {bias:+.2f} % ({len(pairs)} of {expected} cycles measured)")
+                  f"mean error {sum(errors) / len(errors):.2f} %, worst {worst:.2f} % "
+                  f"(worst without a reminder {max(plain, default=0):.2f} %), bias {bias:+.2f} %; "
+                  f"{len(pairs)} of {expected} cycles measured")
 
 
 def measure(quick: bool) -> Section:
@@ -156,7 +167,7 @@ def measure(quick: bool) -> Section:
             turns = _turns(pattern, minutes)
             section.figures.append(_figure(section.title, f"{pattern}: Alexa SSML via espeak-ng -m",
                                            _espeak_ssml(pattern, minutes, work), SSML_LIMIT_PCT,
-                                           sum(max(0, len(m) - 1) for _, _, m in turns)))
+                                           sum(max(0, len(m) - 1) for _, _, m, _ in turns)))
         section.notes += espeak_notes(work)
     finally:
         shutil.rmtree(work, ignore_errors=True)
