@@ -127,51 +127,6 @@ def transcript_lines(steps) -> list[str]:
 
 # ---------------------------------------------------------------- the voice
 
-class SteadyEngine:
-    """The project's engine, saying a long text in pieces when the engine returns no audio.
-
-    pyttsx3 2.99's espeak driver can stop a long utterance early and write nothing (its loop
-    handles runAndWait's endLoop before the synthesis has finished); skill.voice then raises
-    SynthesisError. Sentences (then clauses, then halves) are short enough to come through;
-    their audio is joined in order, each with espeak-ng's own trailing silence."""
-
-    def __init__(self, inner):
-        self.inner = inner
-
-    @property
-    def cache_key(self) -> str:
-        return self.inner.cache_key
-
-    def voices(self):
-        return self.inner.voices()
-
-    def synthesize(self, text, rate_pct=100, volume_db=0.0, whispered=False):
-        from skill.voice import SynthesisError
-        from skill.voice.audio import Audio, resample, to_mono16
-        try:
-            return self.inner.synthesize(text, rate_pct, volume_db, whispered)
-        except SynthesisError:
-            pieces = _split_text(text)
-            if len(pieces) < 2:
-                raise
-        audios = [to_mono16(self.synthesize(p, rate_pct, volume_db, whispered)) for p in pieces]
-        rate = audios[0].sample_rate
-        return Audio(b"".join((a if a.sample_rate == rate else resample(a, rate)).frames for a in audios), rate)
-
-
-def _split_text(text: str) -> list[str]:
-    text = text.strip()
-    for pattern in (r"(?<=[.!?])\s+", r"(?<=[,;:])\s+"):
-        pieces = [p for p in re.split(pattern, text) if p.strip()]
-        if len(pieces) > 1:
-            return pieces
-    words = text.split()
-    if len(words) < 2:
-        return [text]
-    half = len(words) // 2
-    return [" ".join(words[:half]), " ".join(words[half:])]
-
-
 # espeak-ng voices closest to each locale's accent, used when --voice is not given (and
 # only if installed); other locales keep the engine's default voice.
 LOCALE_VOICES = {"en-US": "gmw/en-us", "en-GB": "gmw/en-gb-x-rp"}
@@ -194,7 +149,7 @@ class Voice:
                 if self.voice:
                     raise CliError(f"--voice: {err}") from None
                 engine = Pyttsx3Engine()
-            self._speech = SpeechCache(SteadyEngine(engine), self.cache_dir)
+            self._speech = SpeechCache(engine, self.cache_dir)
         return self._speech
 
     def write(self, steps, path: str | Path):
@@ -222,10 +177,10 @@ def audio_output():
     """The player to speak through, or CliError (exit 3) when this machine has none."""
     from skill.voice import NoAudioOutput, find_audio_output
     try:
-        return find_audio_output()
-    except NoAudioOutput:
-        raise CliError(f"no audio output on this machine (no audio player found); {NO_AUDIO_HINT}",
-                       EXIT_NO_AUDIO) from None
+        return find_audio_output(probe=True)   # a player with no sound card fails now, not mid-practice
+    except NoAudioOutput as err:
+        why = str(err).split("; use --out")[0]
+        raise CliError(f"no audio output on this machine ({why}); {NO_AUDIO_HINT}", EXIT_NO_AUDIO) from None
 
 
 class _Progress:

@@ -17,6 +17,9 @@ from cli_helpers import (CLI, PYTHON, REPO, fake_player_dir, quiet_runs, read_wa
 from skill import catalogue, render, ssml
 
 FIXTURES = REPO / "tests" / "fixtures" / "requests"
+# A stand-in player that plays the CLI's start-up probe (a moment of silence) at once,
+# and then "plays" the practice for a long time.
+PROBE_OK = 'case "$*" in *cc-probe-*) exit 0;; esac; '
 SHORT_SCRIPT = "six-attributes"      # the shortest script in the catalogue (about 2.7 min)
 # The WAV is the transcript's timeline with the real voice: pauses absorb the difference
 # between estimated and real speech, so only what short pauses could not absorb remains.
@@ -294,7 +297,7 @@ def test_live_play_shows_progress_and_finishes(run_cli, cli_env, tmp_path):
 
 def test_ctrl_c_stops_at_once_and_exits_130(cli_env, tmp_path):
     pid_file = tmp_path / "player.pid"
-    players = fake_player_dir(tmp_path / "bin", f'echo $$ > "{pid_file}"; exec sleep 30')
+    players = fake_player_dir(tmp_path / "bin", PROBE_OK + f'echo $$ > "{pid_file}"; exec sleep 30')
     env = {**cli_env, "PATH": f"{players}{os.pathsep}{cli_env['PATH']}"}
     proc = start_cli("play", SHORT_SCRIPT, env=env, cwd=tmp_path)
     try:
@@ -320,7 +323,7 @@ def test_ctrl_c_stops_at_once_and_exits_130(cli_env, tmp_path):
 
 
 def test_ctrl_c_on_a_terminal_restores_the_cursor(cli_env, tmp_path):
-    players = fake_player_dir(tmp_path / "bin", "exec sleep 30")
+    players = fake_player_dir(tmp_path / "bin", PROBE_OK + "exec sleep 30")
     src = tmp_path / "small.ssml"
     src.write_text(SMALL_SSML)
     env = {**cli_env, "PATH": f"{players}{os.pathsep}{cli_env['PATH']}"}
