@@ -179,17 +179,17 @@ class Listener:
 
 
 def _thread_main(port, user_prefix, shared_user, deadline, seed, checkin_share, pause_s,
-                 per_user, report):
+                 per_user, max_practices, report):
     rng = random.Random(seed)
     n = 0
-    while time.monotonic() < deadline:
+    while time.monotonic() < deadline and (max_practices is None or n < max_practices):
         user = shared_user or f"{user_prefix}U{n // per_user}"
         Listener(port, user, report, pause_s).practice(rng, rng.random() < checkin_share)
         n += 1
 
 
 def _process_main(port, run_id, index, threads, duration_s, shared_user, checkin_share,
-                  pause_s, per_user, start_at, queue):
+                  pause_s, per_user, max_practices, start_at, queue):
     import threading
     report = Report()
     while time.time() < start_at:            # all processes start together
@@ -199,7 +199,8 @@ def _process_main(port, run_id, index, threads, duration_s, shared_user, checkin
     reports = [Report() for _ in range(threads)]
     workers = [threading.Thread(target=_thread_main, args=(
         port, f"amzn1.ask.account.LOAD{run_id}P{index}T{t}", shared_user, deadline,
-        hash((run_id, index, t)) & 0xFFFFFFFF, checkin_share, pause_s, per_user, reports[t]))
+        hash((run_id, index, t)) & 0xFFFFFFFF, checkin_share, pause_s, per_user, max_practices,
+        reports[t]))
         for t in range(threads)]
     for w in workers:
         w.start()
@@ -213,9 +214,10 @@ def _process_main(port, run_id, index, threads, duration_s, shared_user, checkin
 
 def run_clients(port: int, *, processes: int, threads: int, duration_s: float,
                 shared_user: str | None = None, checkin_share: float = 0.3,
-                pause_s: float = 0.0, per_user: int = 20, join_timeout_s: float | None = None,
-                during=None) -> Report:
-    """Run the client processes to the end and merge their reports. ``during(elapsed_s)``
+                pause_s: float = 0.0, per_user: int = 20, max_practices: int | None = None,
+                join_timeout_s: float | None = None, during=None) -> Report:
+    """Run the client processes to the end and merge their reports. Each thread stops at
+    ``duration_s`` or after ``max_practices`` practices. ``during(elapsed_s)``
     is called about every 0.1 s from this process while they run (e.g. to kill a worker);
     the processes are killed (by their own handles) if they overrun."""
     ctx = multiprocessing.get_context("spawn")
@@ -224,7 +226,7 @@ def run_clients(port: int, *, processes: int, threads: int, duration_s: float,
     start_at = time.time() + 2.0                     # spawn start-up
     procs = [ctx.Process(target=_process_main, args=(
         port, run_id, i, threads, duration_s, shared_user, checkin_share, pause_s, per_user,
-        start_at, queue), daemon=True) for i in range(processes)]
+        max_practices, start_at, queue), daemon=True) for i in range(processes)]
     for p in procs:
         p.start()
     reports: list[Report] = []

@@ -211,3 +211,26 @@ def total_history_records(data_dir: Path) -> int:
     finally:
         conn.close()
     return sum(len(json.loads(r[0]).get("history") or []) for r in rows)
+
+
+def check_database_matches(data_dir, report) -> dict:
+    """Every completed practice is stored, nothing else is; ratings as given."""
+    users = set(report.completed) | set(report.unknown) | {e[0] for e in report.entries}
+    stored = stored_attributes(data_dir, sorted(users))
+    lost, extra = {}, {}
+    for user in users:
+        n = len(stored[user].get("history") or [])
+        low, high = report.completed[user], report.completed[user] + report.unknown[user]
+        if n < low:
+            lost[user] = low - n
+        if n > high:
+            extra[user] = n - high
+    assert not lost, f"LOST RECORDS: {sum(lost.values())} completed practices missing ({lost})"
+    assert not extra, f"records no client completed: {extra}"
+    by_id = {h["id"]: h for user in users for h in stored[user].get("history") or []}
+    for user, entry_id, before, after in report.entries:
+        assert entry_id in by_id, f"check-in practice {entry_id} of {user} not stored"
+        assert by_id[entry_id]["before"] == before
+        if after is not None:
+            assert by_id[entry_id]["after"] == after, (entry_id, by_id[entry_id], after)
+    return stored

@@ -11,7 +11,7 @@ import os
 import pytest
 
 from load_client import run_clients
-from load_support import integrity_check, stored_attributes, total_history_records
+from load_support import check_database_matches, integrity_check, total_history_records
 
 DURATION_S = float(os.environ.get("LOAD_DURATION_S", "62"))
 CLIENT_PROCESSES = 2
@@ -21,29 +21,6 @@ THREADS_PER_PROCESS = 3
 PAUSE_S = 0.01
 #: Alexa gives up on an answer after about 8 s.
 ALEXA_DEADLINE_S = 8.0
-
-
-def check_database_matches(data_dir, report) -> dict:
-    """Every completed practice is stored, nothing else is; ratings as given."""
-    users = set(report.completed) | set(report.unknown) | {e[0] for e in report.entries}
-    stored = stored_attributes(data_dir, sorted(users))
-    lost, extra = {}, {}
-    for user in users:
-        n = len(stored[user].get("history") or [])
-        low, high = report.completed[user], report.completed[user] + report.unknown[user]
-        if n < low:
-            lost[user] = low - n
-        if n > high:
-            extra[user] = n - high
-    assert not lost, f"LOST RECORDS: {sum(lost.values())} completed practices missing ({lost})"
-    assert not extra, f"records no client completed: {extra}"
-    by_id = {h["id"]: h for user in users for h in stored[user].get("history") or []}
-    for user, entry_id, before, after in report.entries:
-        assert entry_id in by_id, f"check-in practice {entry_id} of {user} not stored"
-        assert by_id[entry_id]["before"] == before
-        if after is not None:
-            assert by_id[entry_id]["after"] == after, (entry_id, by_id[entry_id], after)
-    return stored
 
 
 @pytest.mark.slow
