@@ -41,6 +41,7 @@ EXTENSION_NAME = "compassion_coach"
 ALEXA_ROUTE = "/alexa"
 ALEXA_ENDPOINT = "alexa"
 #: Proxies add these; in DEVELOPER_MODE they mean the "loopback" peer is a tunnel or proxy.
+MAX_JSON_DEPTH = 64   # Alexa envelopes nest about 10 deep; APL context a little more
 FORWARDING_HEADERS = ("Forwarded", "X-Forwarded-For", "X-Real-IP")
 
 #: status -> (error code, default message) for the JSON error bodies.
@@ -125,6 +126,18 @@ def _envelope_problem(body: Any) -> Optional[str]:
     return None
 
 
+def _depth(value) -> int:
+    """How deeply lists and objects nest in parsed JSON (iterative: no recursion limit)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, (dict, list)):
+            deepest = max(deepest, level)
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((child, level + 1) for child in children)
+    return deepest
+
+
 def _check_alexa_request():
     """Refuse what the SDK cannot deserialize, before it turns it into a 500.
 
@@ -134,10 +147,17 @@ def _check_alexa_request():
     if request.mimetype != "application/json":
         return _error(415)
     raw = request.get_data(cache=True)  # 413 past MAX_CONTENT_LENGTH
+    if request.content_length is None and len(raw) >= current_app.config["MAX_CONTENT_LENGTH"]:
+        # A chunked body has no length up front; werkzeug stops reading at the limit
+        # instead of refusing, so a body that reached it was too large.
+        return _error(413)
     try:
         body = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):
         return _error(400, "request body is not valid UTF-8 JSON")
+    if _depth(body) > MAX_JSON_DEPTH:
+        # The SDK deep-copies session attributes recursively; refuse before it overflows.
+        return _error(400, "request body is nested too deeply")
     problem = _envelope_problem(body)
     if problem:
         return _error(400, f"not an Alexa request envelope: {problem}")

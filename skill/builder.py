@@ -25,6 +25,13 @@ class ApiOrigins(AbstractRequestInterceptor):
         handler_input.attributes_manager.request_attributes["api_origins"] = self.origins
 
 
+class CleanSession(AbstractRequestInterceptor):
+    """Session attributes of the wrong shape are dropped before any handler reads them."""
+
+    def process(self, handler_input):
+        state.clean_session(handler_input)
+
+
 class KindApology(AbstractExceptionHandler):
     """Any unexpected error: a kind apology and a way on, never silence."""
 
@@ -50,6 +57,7 @@ def build_skill(config: dict, persistence_adapter=None):
     for handler in all_handlers():
         sb.add_request_handler(handler)
     sb.add_exception_handler(KindApology())
+    sb.add_global_request_interceptor(CleanSession())
     # Python-only: tests add a loopback origin; the environment can't point us elsewhere.
     sb.add_global_request_interceptor(ApiOrigins(config.get("ALEXA_API_ORIGINS", device_zone.AMAZON_API_ORIGINS)))
     sb.skill_id = config.get("ALEXA_SKILL_ID") or None

@@ -28,6 +28,61 @@ def session(hi) -> dict:
     return hi.attributes_manager.session_attributes
 
 
+MAX_ZONE_OFFSET_MIN = 14 * 60
+RATING_STAGES = ("before", "started", "after")
+
+
+def _practice_ok(p) -> bool:
+    try:
+        catalogue.get(p["id"]).resolve(**p["params"])
+        return isinstance(p["turn"], int) and p["turn"] >= 0
+    except (TypeError, KeyError, ValueError, catalogue.ParamError):
+        return False
+
+
+def _action_ok(a) -> bool:
+    return a is None or (isinstance(a, dict) and isinstance(a.get("do"), str))
+
+
+def _rating_ok(r) -> bool:
+    if not isinstance(r, dict) or r.get("stage") not in RATING_STAGES:
+        return False
+    before = r.get("before")
+    if before is not None and not (isinstance(before, int) and 0 <= before <= 10):
+        return False
+    if r["stage"] == "before" and r.get("id") not in catalogue.scripts():
+        return False
+    return r["stage"] != "after" or (isinstance(before, int) and isinstance(r.get("entry"), (str, type(None))))
+
+
+# What each session attribute may hold. Attributes come back from the device with every
+# request, so anything else (an old version's shape, a hand-made request) is dropped
+# rather than trusted.
+SESSION_RULES = {
+    "practice": _practice_ok,
+    "pending": lambda v: isinstance(v, dict) and set(v) <= {"yes", "no"} and all(map(_action_ok, v.values())),
+    "rating": _rating_ok,
+    "last": lambda v: isinstance(v, dict) and all(isinstance(v.get(k), str) for k in ("speech", "reprompt")),
+    "rate": lambda v: isinstance(v, str) and v in render.RATES_PCT,
+    "memory_off": lambda v: isinstance(v, bool),
+    "zone_offset_min": lambda v: v is None or (isinstance(v, int) and not isinstance(v, bool)
+                                               and abs(v) <= MAX_ZONE_OFFSET_MIN),
+}
+
+
+def clean_session(hi) -> None:
+    if hi.request_envelope.session is None:   # skill events, CanFulfill: no session
+        return
+    attrs = hi.attributes_manager.session_attributes
+    if not isinstance(attrs, dict):
+        hi.attributes_manager.session_attributes = {}
+        return
+    for key in list(attrs):
+        rule = SESSION_RULES.get(key)
+        if rule is None or not rule(attrs[key]):
+            del attrs[key]
+
+
 def memory(hi) -> dict | None:
     """The listener's stored attributes, or None when storage is unavailable this session."""
     s = session(hi)
@@ -56,9 +111,25 @@ def save(hi) -> None:
         session(hi)["memory_off"] = True
 
 
+PREF_RULES = {
+    "rate": lambda v: isinstance(v, str) and v in render.RATES_PCT,
+    "checkin": lambda v: isinstance(v, bool),
+    "minutes": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
+    "pattern": lambda v: isinstance(v, str),
+}
+
+
 def prefs(hi) -> dict:
+    """The listener's preferences; values of the wrong shape are dropped, not trusted."""
     mem = memory(hi)
-    return mem.setdefault("prefs", {}) if mem is not None else {}
+    if mem is None:
+        return {}
+    if not isinstance(mem.get("prefs"), dict):
+        mem["prefs"] = {}
+    p = mem["prefs"]
+    for key in [k for k, v in p.items() if not PREF_RULES.get(k, lambda _: False)(v)]:
+        del p[key]
+    return p
 
 
 def rate(hi) -> str:
@@ -93,6 +164,16 @@ def today(hi) -> dt.date:
     return (now + dt.timedelta(minutes=zone)).date() if zone is not None else now.date()
 
 
+def history(hi) -> list[dict]:
+    """The listener's finished practices (records of the wrong shape left out)."""
+    mem = memory(hi)
+    if mem is None:
+        return []
+    if not isinstance(mem.get("history"), list):
+        mem["history"] = []
+    return [e for e in mem["history"] if isinstance(e, dict)]
+
+
 def record_practice(hi, script_id: str, params: dict, before: int | None) -> str | None:
     """Add a finished practice to the history; returns its id (for the rating after)."""
     mem = memory(hi)
@@ -102,8 +183,10 @@ def record_practice(hi, script_id: str, params: dict, before: int | None) -> str
     entry = {"id": uuid.uuid4().hex, "ts": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
              "date": today(hi).isoformat(), "practice": script_id,
              "minutes": params.get("minutes", script.about_minutes), "before": before, "after": None}
-    mem.setdefault("history", []).append(entry)
-    if mem.get("paused", {}) and mem["paused"].get("id") == script_id:
+    history(hi)
+    mem["history"].append(entry)
+    paused = mem.get("paused")
+    if not isinstance(paused, dict) or paused.get("id") == script_id:
         mem.pop("paused", None)
     return entry["id"]
 
@@ -112,15 +195,14 @@ def rate_after(hi, entry_id: str | None, after: int) -> None:
     mem = memory(hi)
     if mem is None or entry_id is None:
         return
-    for entry in mem.get("history", []):
+    for entry in history(hi):
         if entry.get("id") == entry_id:
             entry["after"] = after
 
 
 def usual_practice(hi) -> str | None:
-    mem = memory(hi) or {}
     counts: dict[str, int] = {}
-    for entry in mem.get("history", [])[-20:]:
+    for entry in history(hi)[-20:]:
         if entry.get("practice") in catalogue.scripts():
             counts[entry["practice"]] = counts.get(entry["practice"], 0) + 1
     return max(counts, key=counts.get) if counts else None

@@ -35,12 +35,14 @@ def run(hi, action: dict | None):
         return practice.continue_intent(hi)
     if do == "resume":
         return practice.resume(hi)
+    if do in ("start", "checkin_start") and action.get("id") not in catalogue.scripts():
+        return choices(hi)
     if do == "start":
         script = catalogue.get(action["id"])
         prefs = state.prefs(hi)
         params = {}
-        if script.minutes:
-            params["minutes"] = prefs.get("minutes")
+        if script.minutes and prefs.get("minutes") is not None:
+            params["minutes"] = prefs["minutes"]
         if "pattern" in script.params and not practice._holds(prefs.get("pattern") or "soothing"):
             params["pattern"] = prefs.get("pattern")
         try:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from skill import catalogue, render, state
+from skill import catalogue, render, ssml, state
 from skill.handlers import on_intent
 from skill.handlers.slots import number, raw, resolved_id
 from skill.respond import choices, dialog, reply
@@ -69,10 +69,14 @@ def _params_from_slots(hi, script_id: str):
         if raw(hi, "minutes") is not None and (minutes is None or not
                                                script.minutes["min"] <= minutes <= script.minutes["max"]):
             return None, dialog(hi, "minutes_unclear", min=script.minutes["min"], max=script.minutes["max"])
-        params["minutes"] = minutes if minutes is not None else prefs.get("minutes", script.minutes["default"])
+        favourite = prefs.get("minutes")
+        if minutes is None and favourite is not None and script.minutes["min"] <= favourite <= script.minutes["max"]:
+            minutes = favourite
+        params["minutes"] = minutes if minutes is not None else script.minutes["default"]
     if "pattern" in script.params:
         pattern = resolved_id(hi, "pattern")
-        if raw(hi, "pattern") is not None and pattern not in script.params["pattern"]["choices"]:
+        heard = raw(hi, "pattern") is not None or pattern is not None
+        if heard and pattern not in script.params["pattern"]["choices"]:
             return None, dialog(hi, "pattern_unclear")
         # A pattern with breath holds runs only when asked for by name, never from a preference.
         favourite = prefs.get("pattern")
@@ -117,7 +121,8 @@ def continue_intent(hi):
 @on_intent("AMAZON.RepeatIntent")
 def repeat(hi):
     last = state.session(hi).get("last")
-    if not last:
+    loc = state.locale(hi)
+    if not last or ssml.check(last["speech"], loc) or ssml.check(last["reprompt"], loc):
         return choices(hi)
     rb = hi.response_builder.speak(last["speech"]).ask(last["reprompt"])
     return rb.response
@@ -150,15 +155,15 @@ def resume(hi):
         return play_turn(hi, p["id"], p["params"], p["turn"])
     mem = state.memory(hi) or {}
     paused = mem.get("paused")
-    if not paused or paused.get("id") not in catalogue.scripts():
+    if not isinstance(paused, dict) or paused.get("id") not in catalogue.scripts():
+        mem.pop("paused", None)
         return choices(hi, dialog(hi, "nothing_paused"))
     mem.pop("paused", None)
-    title = catalogue.get(paused["id"]).title
-    try:
-        params = catalogue.get(paused["id"]).resolve(**paused.get("params", {}))
-    except catalogue.ParamError:
-        params = catalogue.get(paused["id"]).resolve()
-    return play_turn(hi, paused["id"], params, int(paused.get("turn", 0)), dialog(hi, "resume_start", title=title))
+    if not state._practice_ok(paused):   # stored by an older version, or damaged: start afresh
+        paused = {"id": paused["id"], "params": {}, "turn": 0}
+    script = catalogue.get(paused["id"])
+    return play_turn(hi, script.id, script.resolve(**paused["params"]), paused["turn"],
+                     dialog(hi, "resume_start", title=script.title))
 
 
 HANDLERS = [practice_intent, continue_intent, repeat, start_over, pause, resume]
