@@ -26,10 +26,11 @@ from typing import Any, Callable, Mapping, Optional
 from ask_sdk_model import RequestEnvelope
 from ask_sdk_webservice_support.verifier import VerificationException
 from ask_sdk_webservice_support.webservice_handler import WebserviceSkillHandler
-from flask import Flask, current_app, jsonify, request
+from flask import Flask, Response, current_app, g, jsonify, request
 from flask_ask_sdk.skill_adapter import SkillAdapter
 from werkzeug.exceptions import HTTPException
 
+from skill import observability
 from skill.builder import build_skill
 from skill.config import (
     ConfigError, database_location, load_config, require_skill_id, verification_on)
@@ -155,6 +156,7 @@ def _check_alexa_request():
         body = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError):
         return _error(400, "request body is not valid UTF-8 JSON")
+    observability.note_envelope(body)
     if _depth(body) > MAX_JSON_DEPTH:
         # The SDK deep-copies session attributes recursively; refuse before it overflows.
         return _error(400, "request body is nested too deeply")
@@ -171,7 +173,10 @@ def _check_alexa_request():
 
 
 def _before_request():
+    observability.start()
     state = current_app.extensions[EXTENSION_NAME]
+    if request.endpoint == ALEXA_ENDPOINT:
+        g.alexa = {"request_id": None, "request_type": "unreadable", "intent": "none"}
     if state["config"]["DEVELOPER_MODE"]:
         forwarded = any(name in request.headers for name in FORWARDING_HEADERS)
         if forwarded or not _is_loopback(request.remote_addr):
@@ -255,7 +260,14 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
     adapter.register(app=app, route=ALEXA_ROUTE, endpoint=ALEXA_ENDPOINT)
     app.add_url_rule("/healthz", "healthz", _healthz, methods=["GET"])
 
+    metrics = observability.Metrics()
+    app.extensions[EXTENSION_NAME]["metrics"] = metrics
+    app.add_url_rule("/metrics", "metrics", lambda: Response(metrics.text(), mimetype="text/plain; version=0.0.4"),
+                     methods=["GET"])
+    observability.configure_logging()
+
     app.before_request(_before_request)
+    app.after_request(lambda response: observability.finish(response, metrics))
     app.register_error_handler(HTTPException, _handle_http_exception)
     app.register_error_handler(Exception, _handle_unexpected)
     return app

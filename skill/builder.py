@@ -8,7 +8,7 @@ import logging
 from ask_sdk_core.dispatch_components import AbstractExceptionHandler, AbstractRequestInterceptor
 from ask_sdk_core.skill_builder import CustomSkillBuilder
 
-from skill import device_zone, state
+from skill import device_zone, observability, state
 from skill.handlers import all_handlers
 from skill.respond import dialog, reply
 
@@ -40,6 +40,7 @@ class KindApology(AbstractExceptionHandler):
 
     def handle(self, handler_input, exception):
         log.error("unhandled error in a handler: %s", type(exception).__name__, exc_info=exception)
+        observability.mark("apology")
         try:
             state.session(handler_input)["memory_off"] = True   # storage may be what failed
             return reply(handler_input, dialog(handler_input, "error"),
