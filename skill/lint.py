@@ -34,19 +34,6 @@ class Failure:
         return f"{self.file}:{self.line}: {self.rule}: {self.message} [{self.where}]"
 
 
-def _source_line(path: str, node_text: str, fallback: int = 1) -> int:
-    """The template line most likely to hold the offending markup."""
-    try:
-        lines = open(path, encoding="utf-8").read().splitlines()
-    except OSError:
-        return fallback
-    needle = node_text.strip()
-    for i, line in enumerate(lines, 1):
-        if needle and needle in line:
-            return i
-    return fallback
-
-
 def _offending_text(doc: str, line: int) -> str:
     rows = doc.splitlines()
     if not 1 <= line <= len(rows):
@@ -58,7 +45,7 @@ def _offending_text(doc: str, line: int) -> str:
 def _check_doc(doc: str, locale: str, path: str, where: str) -> list[Failure]:
     out = []
     for p in ssml.check(doc, locale):
-        line = _source_line(path, _offending_text(doc, p.line)) if p.line > 1 else 1
+        line = render.source_line(path, _offending_text(doc, p.line)) if p.line > 1 else 1
         out.append(Failure(path, line, p.rule, p.message, where))
     return out
 
@@ -78,7 +65,7 @@ def lint_scripts() -> list[Failure]:
             path = render.template_path(script.template, locale)
             for params in script.extremes():
                 for rate in render.RATES_PCT:
-                    where = f"{script.id} {locale} rate={rate} " + " ".join(f"{k}={v}" for k, v in params.items())
+                    where = " ".join([script.id, locale, f"rate={rate}", *(f"{k}={v}" for k, v in params.items())])
                     try:
                         turns = render.render(script.id, locale, rate, **params)
                     except render.RenderError as err:

@@ -165,6 +165,20 @@ def render_source(template: str, locale: str, rate: str = DEFAULT_RATE, **contex
         raise RenderError("no such template", str(SSML_DIR / template)) from None
 
 
+def source_line(path: str, rendered_text: str, fallback: int = 1) -> int:
+    """The template line that most likely produced a line of rendered output: template
+    text reaches the output verbatim, so the first line containing it."""
+    needle = rendered_text.strip()
+    try:
+        lines = open(path, encoding="utf-8").read().splitlines()
+    except OSError:
+        return fallback
+    for i, line in enumerate(lines, 1):
+        if needle and needle in line:
+            return i
+    return fallback
+
+
 def template_path(template: str, locale: str) -> str:
     try:
         return _env(locale).get_template(template).filename
@@ -184,7 +198,10 @@ def parts(script_id: str, locale: str, rate: str = DEFAULT_RATE, **params) -> li
     try:
         root = ssml.parse(source)
     except ssml.SsmlError as err:
-        raise RenderError(f"not well-formed: {err}", where) from None
+        rows = source.splitlines()
+        text = rows[err.line - 1] if 0 < err.line <= len(rows) else ""
+        message = str(err).split(": ", 1)[-1]
+        raise RenderError(f"not well-formed: {message}", f"{where}:{source_line(where, text)}") from None
     if root.tag != "practice":
         raise RenderError("a script's root element must be <practice>", where)
     bodies = [ssml.inner_xml(n) for n in root.children if isinstance(n, ssml.Node) and n.tag == "part"]
