@@ -34,18 +34,23 @@ class Failure:
         return f"{self.file}:{self.line}: {self.rule}: {self.message} [{self.where}]"
 
 
-def _offending_text(doc: str, line: int) -> str:
-    rows = doc.splitlines()
-    if not 1 <= line <= len(rows):
-        return ""
-    m = re.search(r"<[^>]+>", rows[line - 1])
-    return m.group(0) if m else rows[line - 1][:40]
+def _element_line(path: str, element: tuple) -> int:
+    """The template line that writes the offending element: its tag and attribute values."""
+    try:
+        lines = open(path, encoding="utf-8").read().splitlines()
+    except OSError:
+        return 1
+    for i, line in enumerate(lines, 1):
+        if all(part in line for part in element):
+            return i
+    tag_only = [i for i, line in enumerate(lines, 1) if element[0] in line]
+    return tag_only[0] if len(tag_only) == 1 else 1
 
 
 def _check_doc(doc: str, locale: str, path: str, where: str) -> list[Failure]:
     out = []
     for p in ssml.check(doc, locale):
-        line = render.source_line(path, _offending_text(doc, p.line)) if p.line > 1 else 1
+        line = _element_line(path, p.element) if p.element else 1
         out.append(Failure(path, line, p.rule, p.message, where))
     return out
 

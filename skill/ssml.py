@@ -284,9 +284,14 @@ class Problem:
     rule: str
     message: str
     line: int
+    element: tuple = ()     # (tag, attribute values...) of the offending element, if any
 
     def __str__(self):
         return f"line {self.line}: {self.rule}: {self.message}"
+
+
+def _element(node: Node) -> tuple:
+    return (f"<{node.tag}", *node.attrs.values())
 
 
 def check(ssml: str, locale: str, max_s: float = MAX_TURN_S) -> list[Problem]:
@@ -304,27 +309,30 @@ def check(ssml: str, locale: str, max_s: float = MAX_TURN_S) -> list[Problem]:
         nonlocal audio
         rules = TAGS.get(node.tag)
         if rules is None:
-            problems.append(Problem("tag", f"<{node.tag}> is not an Alexa SSML tag", node.line))
+            problems.append(Problem("tag", f"<{node.tag}> is not an Alexa SSML tag", node.line, _element(node)))
         else:
             for name, value in node.attrs.items():
                 ok = rules.get(name)
                 if ok is None:
-                    problems.append(Problem("attribute", f"<{node.tag}> has no attribute {name!r}", node.line))
+                    problems.append(Problem("attribute", f"<{node.tag}> has no attribute {name!r}", node.line,
+                                            _element(node)))
                 elif not ok(value):
-                    problems.append(Problem("value", f"<{node.tag} {name}={value!r}> is not allowed", node.line))
+                    problems.append(Problem("value", f"<{node.tag} {name}={value!r}> is not allowed", node.line,
+                                            _element(node)))
             for name in REQUIRED.get(node.tag, ()):
                 if name not in node.attrs:
-                    problems.append(Problem("attribute", f"<{node.tag}> needs {name!r}", node.line))
+                    problems.append(Problem("attribute", f"<{node.tag}> needs {name!r}", node.line, _element(node)))
         if node.tag == "break" and break_seconds(node.attrs) > MAX_BREAK_S:
             problems.append(Problem("break-max", f"<break time={node.attrs.get('time')!r}> is over "
-                                                 f"{MAX_BREAK_S:g} s", node.line))
+                                                 f"{MAX_BREAK_S:g} s", node.line, _element(node)))
         if node.tag == "amazon:emotion" and locale not in EMOTION_LOCALES:
-            problems.append(Problem("locale", f"amazon:emotion is not available in {locale}", node.line))
+            problems.append(Problem("locale", f"amazon:emotion is not available in {locale}", node.line,
+                                    _element(node)))
         if node.tag == "amazon:domain":
             name = node.attrs.get("name", "")
             if locale not in DOMAIN_LOCALES.get(name, ()):
                 problems.append(Problem("locale", f"amazon:domain {name!r} is not available in {locale}",
-                                        node.line))
+                                        node.line, _element(node)))
         if node.tag == "audio":
             audio += 1
         for child in node.children:
