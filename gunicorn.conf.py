@@ -46,10 +46,17 @@ limit_request_field_size = 8190
 # and two instances on one host would collide on the path.
 control_socket_disable = True
 
+# The skill writes its own JSON access line per Alexa request (skill.observability), with
+# intent and outcome; gunicorn's line adds the client and byte counts.
 accesslog = "-"   # method, path, status, time: no bodies or user IDs
 errorlog = "-"
 # Never add request headers (%({name})i) or bodies to this format.
 access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms'
+
+
+def post_fork(server, worker):
+    from skill.observability import configure_logging
+    configure_logging()
 
 
 def on_starting(server):

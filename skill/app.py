@@ -264,8 +264,6 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
     app.extensions[EXTENSION_NAME]["metrics"] = metrics
     app.add_url_rule("/metrics", "metrics", lambda: Response(metrics.text(), mimetype="text/plain; version=0.0.4"),
                      methods=["GET"])
-    observability.configure_logging()
-
     app.before_request(_before_request)
     app.after_request(lambda response: observability.finish(response, metrics))
     app.register_error_handler(HTTPException, _handle_http_exception)

@@ -15,6 +15,7 @@ from typing import Optional, Sequence
 from werkzeug.serving import make_server
 
 from skill.app import create_app
+from skill.observability import configure_logging
 from skill.config import ConfigError, database_location
 
 DEFAULT_PORT = 5000
@@ -62,6 +63,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         print(f"devserver: refusing non-loopback host {args.host!r}: developer mode has "
               "verification off; use 127.0.0.1 or ::1", file=sys.stderr)
         return 2
+    configure_logging()
     try:
         app = create_app({"DEVELOPER_MODE": True})
     except ConfigError as e:

@@ -14,8 +14,10 @@ from typing import Any
 from ask_sdk_model import RequestEnvelope
 
 from skill.builder import build_skill
+from skill.observability import configure_logging
 from skill.config import ConfigError, load_config, require_skill_id
 
+configure_logging()
 _config = load_config()
 require_skill_id(_config, why="the Lambda handler checks the applicationId")
 if not _config.get("SKILL_DATABASE"):
