@@ -49,14 +49,15 @@ control_socket_disable = True
 # The skill writes its own JSON access line per Alexa request (skill.observability), with
 # intent and outcome; gunicorn's line adds the client and byte counts.
 accesslog = "-"   # method, path, status, time: no bodies or user IDs
+
+# Before any app exists (on_starting builds one in this master process, and workers
+# inherit its loggers), so Flask never adds its plain-text handler.
+from skill.observability import configure_logging  # noqa: E402
+
+configure_logging()
 errorlog = "-"
 # Never add request headers (%({name})i) or bodies to this format.
 access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms'
-
-
-def post_fork(server, worker):
-    from skill.observability import configure_logging
-    configure_logging()
 
 
 def on_starting(server):
