@@ -8,11 +8,16 @@ import logging
 from ask_sdk_core.dispatch_components import AbstractExceptionHandler, AbstractRequestInterceptor
 from ask_sdk_core.skill_builder import CustomSkillBuilder
 
-from skill import device_zone, observability, state
+from skill import device_zone, observability, render, state
 from skill.handlers import all_handlers
 from skill.respond import dialog, reply
 
 log = logging.getLogger(__name__)
+
+
+# The apology in en-US, rendered once when the module loads, for when rendering itself fails.
+_FALLBACK_APOLOGY = (render.speech(render.dialog("error", state.DEFAULT_LOCALE)),
+                     render.speech(render.dialog("choices_reprompt", state.DEFAULT_LOCALE)))
 
 
 class ApiOrigins(AbstractRequestInterceptor):
@@ -45,9 +50,9 @@ class KindApology(AbstractExceptionHandler):
             state.session(handler_input)["memory_off"] = True   # storage may be what failed
             return reply(handler_input, dialog(handler_input, "error"),
                          reprompt=dialog(handler_input, "choices_reprompt"))
-        except Exception:  # noqa: BLE001 - even the apology failed; say it plainly
+        except Exception:  # noqa: BLE001 - even the apology failed: the one rendered at start-up
             rb = handler_input.response_builder
-            return rb.speak("Sorry, something went wrong.").ask("What would you like to do?").response
+            return rb.speak(_FALLBACK_APOLOGY[0]).ask(_FALLBACK_APOLOGY[1]).response
 
 
 def build_skill(config: dict, persistence_adapter=None):
