@@ -197,27 +197,34 @@ def espeak_notes(work: Path) -> list[str]:
     single = _gaps_s(f"<speak>In{brk}Out</speak>", work)
     double = _gaps_s(f"<speak>In{brk}{brk}Out</speak>", work)
     prosody = _gaps_s(f'<speak><prosody rate="90%">In{brk}and out{brk}In</prosody></speak>', work)
-    cues = sorted(_cues())
-    spoken, estimated = 0.0, 0.0
-    for cue in cues:
-        path = work / "cue.wav"
-        subprocess.run(["espeak-ng", "-m", "-v", ESPEAK_VOICE, "-w", str(path),
-                        f'<speak><prosody rate="90%">{cue}</prosody></speak>'],
-                       check=True, timeout=ESPEAK_TIMEOUT_S, capture_output=True)
-        samples, rate = read_mono16(path)
-        sound = [i for i in (onsets_s(samples, rate)[:1] +
-                             [len(samples) / rate - onsets_s(samples[::-1], rate)[0]])]
-        spoken += sound[1] - sound[0]
-        estimated += ssml.estimate_speech_s(cue, 90)
+    cues = _cues()
+    phase_cues = sorted({t for kind, texts in cues.items() if kind != "reminder" for t in texts})
+
+    def spoken_vs_estimate(texts) -> tuple[float, float]:
+        """Mean seconds espeak-ng takes to say each text at 90 %, and the renderer's estimate."""
+        spoken = 0.0
+        for text in texts:
+            path = work / "cue.wav"
+            subprocess.run(["espeak-ng", "-m", "-v", ESPEAK_VOICE, "-w", str(path),
+                            f'<speak><prosody rate="90%">{text}</prosody></speak>'],
+                           check=True, timeout=ESPEAK_TIMEOUT_S, capture_output=True)
+            samples, rate = read_mono16(path)
+            end = len(samples) / rate - onsets_s(samples[::-1], rate)[0]
+            spoken += end - onsets_s(samples, rate)[0]
+        return spoken / len(texts), sum(ssml.estimate_speech_s(t, 90) for t in texts) / len(texts)
+
+    cue_s, cue_est_s = spoken_vs_estimate(phase_cues)
+    rem_s, rem_est_s = spoken_vs_estimate(cues["reminder"])
     return [
         f"espeak-ng SSML, measured in this run: one {PROBE_BREAK_MS} ms <break> gives "
         f"{single[0] * 1000:.0f} ms of silence; two adjacent ones give "
         f"{sum(double) * 1000:.0f} ms (Alexa: {2 * PROBE_BREAK_MS} ms), so chained breaks "
         "collapse; inside <prosody rate=\"90%\"> the first break gives "
-        f"{prosody[0] * 1000:.0f} ms and the next {prosody[1] * 1000:.0f} ms. Its breathing "
-        f"cues at 90 % take {spoken / len(cues):.2f} s on average against the renderer's "
-        f"estimate of {estimated / len(cues):.2f} s (150 words/min), so on espeak-ng each "
-        "phase is short by the difference. The real Alexa voice's rate is not measured here.",
+        f"{prosody[0] * 1000:.0f} ms and the next {prosody[1] * 1000:.0f} ms. At 90 % it says a "
+        f"phase cue in {cue_s:.2f} s on average (renderer's estimate at 150 words/min: "
+        f"{cue_est_s:.2f} s) and a reminder in {rem_s:.2f} s (estimate {rem_est_s:.2f} s); "
+        "each phase is short by that difference, since its <break> was computed from the "
+        "estimate. Alexa's own voice rate is not measured here.",
         "A cycle is measured from the onset of its first cue to the onset of the next "
         "cycle's; the last cycle of a WAV, and of each Alexa turn, has no next cue and is not "
         "counted.",

@@ -16,9 +16,11 @@ import sys
 import time
 from pathlib import Path
 
-from benchmarks.common import Section
-
 HERE = Path(__file__).resolve().parent
+if __package__ in (None, ""):          # run as a script: python benchmarks/run.py
+    sys.path.insert(0, str(HERE.parent))
+
+from benchmarks.common import Section  # noqa: E402
 #: name -> module with measure(quick) -> Section, in the order they run
 MEASUREMENTS = {"turns": "turn_cost", "http": "throughput", "cold": "cold_start",
                 "pacing": "pacing", "memory": "memory"}
