@@ -14,9 +14,9 @@ in the log; it is captured here from the ``skill`` loggers).
 * anything else is a JSON 400, 413 or 415 with a short ``{"error", "message"}`` body;
 * no slot value (or entity-resolution name) carrying markup appears raw in the SSML.
 
-Known product bugs (see test_fuzz_product_bugs.py) are recognised by
-``known_bug(outcome, envelope)`` and tolerated by the fuzz tests so the fuzzer keeps
-looking for new ones; set FUZZ_STRICT=1 to treat them as failures (after a fix).
+Open product bugs (OPEN_CRASH_BUGS / OPEN_RESPONSE_BUGS; each reproduced in
+test_fuzz_product_bugs.py) are tolerated by the fuzz tests, precisely matched, so the
+fuzzer keeps looking for new ones; FUZZ_STRICT=1 treats them as failures too.
 Counts of everything are kept in ``STATS`` and printed at the end of the run
 (conftest.pytest_terminal_summary).
 """
@@ -246,73 +246,53 @@ def violations(outcome: Outcome, envelope: Any = None) -> list[str]:
 
 # --------------------------------------------------------------------------- known bugs
 
-def _intent_name(envelope: Any) -> Optional[str]:
-    try:
-        name = envelope["request"]["intent"]["name"]
-    except (KeyError, TypeError):
-        return None
-    return name if isinstance(name, str) else None
+# Open product bugs the fuzz tests tolerate (each has a strict-xfail reproduction in
+# test_fuzz_product_bugs.py), so the fuzzer keeps hunting for new ones. Fixed bugs are
+# removed from here at once: from then on the fuzzer fails on a regression.
+# Fixed so far: BUG-1 to BUG-7 (commit 6a5c8a2).
+
+def _crashed_in(outcome: Outcome, *functions: str, exc_type: str = "TypeError") -> bool:
+    return bool(outcome.handler_crashes) and all(
+        c.exc_type == exc_type and c.site.rsplit(" ", 1)[-1] in functions
+        for c in outcome.handler_crashes)
 
 
-def _session_attributes(envelope: Any) -> dict:
-    try:
-        attrs = envelope["session"]["attributes"]
-    except (KeyError, TypeError):
-        return {}
-    return attrs if isinstance(attrs, dict) else {}
+#: id -> (what, predicate(outcome, envelope, tampered) for a handler crash). "tampered":
+#: the request's session attributes, or the listener's stored memory, were fuzzed.
+OPEN_CRASH_BUGS = {
+    "BUG-9": ("an unhashable value (list, object) where the session holds a script id "
+              "(rating.id, pending.yes/no.id) crashes a dict lookup (TypeError) in the "
+              "session validator state._rating_ok or builtins.run; the attribute is not "
+              "dropped, so every turn, stop included, gets the apology",
+              lambda outcome, envelope, tampered: tampered and _crashed_in(
+                  outcome, "_rating_ok", "run")),
+    "BUG-10": ("an unhashable value where stored memory holds a script id (paused.id, "
+               "history[].practice) crashes a dict lookup (TypeError) in launch, "
+               "practice.resume or state.usual_practice, in every later session",
+               lambda outcome, envelope, tampered: tampered and _crashed_in(
+                   outcome, "launch", "resume", "usual_practice")),
+}
+#: id -> (what, predicate(outcome, envelope, problems)) for a broken response property
+OPEN_RESPONSE_BUGS: dict = {}
 
 
 def known_bug(outcome: Outcome, envelope: Any, problems: list[str]) -> Optional[str]:
-    """The id of the known product bug that explains these problems, or None.
-
-    BUG-1: AMAZON.RepeatIntent speaks session attribute "last" as it came in, without
-           ssml.check (respond.reply checks every other response), so a "last" that is
-           not the skill's own valid SSML is sent to Alexa.
-    BUG-4: JSON nested about 1000 deep: json.loads raises RecursionError, which
-           skill.app._check_alexa_request does not catch (it catches ValueError): 500.
-    """
+    """The id of the open product bug that explains these problems, or None."""
     if STRICT or not problems:
         return None
-    if outcome.status == 500 and any(c.message.startswith("Unhandled RecursionError")
-                                     for c in outcome.caught):
-        return "BUG-4"
-    if _intent_name(envelope) == "AMAZON.RepeatIntent" and "last" in _session_attributes(envelope) \
-            and all("SSML" in p for p in problems):
-        return "BUG-1"
+    for bug, (_, applies) in OPEN_RESPONSE_BUGS.items():
+        if applies(outcome, envelope, problems):
+            return bug
     return None
 
 
-def _slot(envelope: Any, name: str) -> Optional[dict]:
-    try:
-        slot = envelope["request"]["intent"]["slots"][name]
-    except (KeyError, TypeError):
-        return None
-    return slot if isinstance(slot, dict) else None
-
-
 def crash_is_known(outcome: Outcome, envelope: Any, tampered_session: bool) -> Optional[str]:
-    """The known product bug behind a handler crash (kind apology), or None.
-
-    BUG-2: a session attribute of the wrong shape (not what the skill itself wrote)
-           crashes a handler (TypeError, KeyError, AttributeError, ParamError,
-           OverflowError...); the listener hears the kind apology, and because the bad
-           attribute is sent back with it, every later turn of that session crashes the
-           same way. Only crashes in requests whose session attributes were fuzzed are
-           put down to it.
-    BUG-3: BreathingIntent whose "pattern" slot has no spoken value (absent, "" or "?")
-           but an ER_SUCCESS_MATCH resolution naming something that is not a pattern:
-           the validity check looks at the raw value only, so Script.resolve raises
-           ParamError.
-    """
+    """The open product bug behind a handler crash (kind apology), or None."""
     if STRICT or not outcome.handler_crashes:
         return None
-    if tampered_session:
-        return "BUG-2"
-    pattern = _slot(envelope, "pattern")
-    if (_intent_name(envelope) == "BreathingIntent" and pattern is not None
-            and pattern.get("value") in (None, "", "?")
-            and all(c.exc_type == "ParamError" for c in outcome.handler_crashes)):
-        return "BUG-3"
+    for bug, (_, applies) in OPEN_CRASH_BUGS.items():
+        if applies(outcome, envelope, tampered_session):
+            return bug
     return None
 
 

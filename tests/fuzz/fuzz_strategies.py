@@ -362,3 +362,36 @@ def truncated_envelope(draw):
     """A serialised (mutated) envelope cut off anywhere: what a dropped connection leaves."""
     raw = json.dumps(draw(structurally_mutated())).encode()
     return raw[:draw(st.integers(0, len(raw)))]
+
+
+# --------------------------------------------------------------------------- stored memory
+
+history_entry = st.one_of(
+    _opt(id=st.one_of(st.uuids().map(lambda u: u.hex), json_values),
+         ts=st.one_of(st.just("2026-11-20T10:00:00+00:00"), json_values),
+         date=st.one_of(st.sampled_from(["2026-11-20", "2026-02-30", "yesterday"]), json_values),
+         practice=st.one_of(st.sampled_from(SCRIPT_IDS), json_values),
+         minutes=numberish_json, before=numberish_json, after=numberish_json),
+    json_values)
+STORED_KEYS = {
+    "paused": st.one_of(_opt(id=st.one_of(st.sampled_from(SCRIPT_IDS), json_values),
+                             params=st.one_of(_opt(minutes=numberish_json, pattern=json_values),
+                                              json_values),
+                             turn=numberish_json, at=json_values), json_values),
+    "prefs": st.one_of(_opt(rate=st.one_of(st.sampled_from(["normal", "slower"]), json_values),
+                            checkin=json_values, minutes=numberish_json,
+                            pattern=st.one_of(st.sampled_from(["soothing", "box", "4-7-8"]),
+                                              json_values)), json_values),
+    "history": st.one_of(st.lists(history_entry, max_size=6), json_values),
+}
+
+
+@st.composite
+def stored_memory(draw):
+    """A listener's stored record of shapes an older version, a hand edit or a bug could
+    have left: the skill must cope with it in every later session."""
+    keys = draw(st.lists(st.sampled_from(sorted(STORED_KEYS)), min_size=1, max_size=3, unique=True))
+    memory = {k: draw(STORED_KEYS[k]) for k in keys}
+    if draw(st.integers(0, 4)) == 0:
+        memory[draw(short_text)] = draw(json_values)
+    return memory

@@ -1,11 +1,11 @@
-"""PRODUCT BUGS found by the fuzzer, each as a minimal reproduction.
+"""PRODUCT BUGS found by the fuzzer, each as a minimal reproduction of the right behaviour.
 
-Every test here states the correct behaviour and is marked
-``xfail(strict=True, reason="PRODUCT BUG-n ...")``: it fails today (reported as
-xfailed), and the day the product is fixed it passes, which strict mode turns into a
-failure saying "remove this marker". The fuzz tests tolerate these bugs by id (see
-fuzz_harness.known_bug / crash_is_known) so they keep hunting for new ones; run
-``FUZZ_STRICT=1 pytest tests/fuzz`` to make them fail on these too.
+Fixed bugs stay here as plain regression tests (BUG-1 to BUG-7, fixed in 6a5c8a2).
+An OPEN bug's test is marked ``product_bug(n, ...)``, a strict xfail: it fails today
+(reported as xfailed) and, the day the product is fixed, passes, which strict mode turns
+into a failure saying "remove this marker" (and remove the bug from fuzz_harness's
+OPEN_*_BUGS, which lets the fuzz tests tolerate it meanwhile). BUG-8 lives in
+tests/load/test_load_http_edge.py (it needs gunicorn).
 """
 from __future__ import annotations
 
@@ -57,7 +57,6 @@ def words(outcome) -> str:
 
 # --------------------------------------------------------------------------- BUG-1
 
-@product_bug(1, "AMAZON.RepeatIntent speaks session attribute 'last' unchecked (invalid SSML)")
 def test_repeat_never_speaks_invalid_ssml(dev_client):
     """practice.repeat sends session["last"] straight to response_builder.speak/ask,
     bypassing respond.reply's ssml.check, so whatever arrives as "last" is spoken."""
@@ -72,7 +71,6 @@ def test_repeat_never_speaks_invalid_ssml(dev_client):
 
 # --------------------------------------------------------------------------- BUG-2
 
-@product_bug(2, "a session attribute of the wrong shape crashes every turn; stop no longer ends")
 def test_wrong_shaped_session_attribute_does_not_wedge_the_session(dev_client):
     """state.rate does ``value in render.RATES_PCT`` with session["rate"]; a list there
     is unhashable (TypeError). KindApology then fails the same way and falls back to
@@ -86,7 +84,6 @@ def test_wrong_shaped_session_attribute_does_not_wedge_the_session(dev_client):
     assert not outcome.handler_crashes
 
 
-@product_bug(2, "wrong-shaped session attributes crash handlers (kind apology)")
 @pytest.mark.parametrize("intent,attributes", [
     ("continue", {"practice": "x"}),                                  # TypeError
     ("continue", {"practice": {"turn": "a"}}),                        # KeyError 'id'
@@ -108,24 +105,45 @@ def test_wrong_shaped_session_attributes_do_not_crash(dev_client, intent, attrib
 
 # --------------------------------------------------------------------------- BUG-7
 
-@product_bug(7, "PauseIntent stores session practice params unchecked; later resumes crash")
 def test_a_bad_paused_practice_does_not_poison_later_sessions(dev_client):
-    """practice.pause copies session["practice"]["params"] into persistent memory as is.
-    With params that are not a mapping, Script.resolve(**params) raises TypeError (not
-    the ParamError resume catches), in every later session: launch offers to resume, and
-    yes gets the apology, until the listener says "forget me"."""
+    """Was: practice.pause copied session["practice"]["params"] into persistent memory as
+    is; with params that are not a mapping, every later session's resume raised
+    TypeError (launch offered to resume, yes got the apology) until "forget me"."""
     person = Session(dev_client)
     person.say("launch")
     person.attributes = {"practice": {"id": "breathing", "params": "zz", "turn": 0}}
-    person.say("pause")                                   # the session ends; memory keeps it
-    assert "paused" in words(person.say("launch")).lower()   # a new, honest session
-    outcome = person.say("yes")
-    assert not outcome.handler_crashes, [c.signature for c in outcome.handler_crashes]
+    outcome = person.say("pause")
+    assert not outcome.handler_crashes
+    for _ in range(2):                                    # later, honest sessions
+        for word in ("launch", "yes", "resume", "stop"):
+            outcome = person.say(word)
+            assert not outcome.handler_crashes, (word, [c.signature for c in outcome.handler_crashes])
+
+
+@pytest.mark.parametrize("stored", [
+    {"paused": {"id": "breathing", "params": "zz", "turn": 0}},
+    {"paused": {"id": "breathing", "params": {"minutes": "<b>"}, "turn": "x"}},
+    {"paused": "x"}, {"prefs": "x"}, {"prefs": {"rate": ["x"], "minutes": "x", "pattern": 5}},
+    {"history": "x"}, {"history": [1, "x", None, {"practice": 5}]},
+])
+def test_stored_memory_of_the_wrong_shape_does_not_crash(dev_app, dev_client, stored):
+    """A record written by an older version, by hand or by a bug: every handler that reads
+    memory copes (drops what it cannot use) instead of crashing in every session."""
+    from types import SimpleNamespace
+    person = Session(dev_client)
+    adapter = dev_app.extensions["compassion_coach"]["skill"].persistence_adapter
+    adapter.save_attributes(SimpleNamespace(
+        context=SimpleNamespace(system=SimpleNamespace(user=SimpleNamespace(user_id=person.user_id))),
+        session=None, request=SimpleNamespace(request_id=fs.next_id("seed"))), stored)
+    for word in ("launch", "yes", "resume", "continue", "progress", "breathing_no_slots",
+                 "speak_slower", "checkin_anxious", "yes", "stop"):
+        outcome = person.say(word)
+        assert not outcome.handler_crashes, (word, [c.signature for c in outcome.handler_crashes])
+        assert_ok(outcome, None, tolerate_known=False)
 
 
 # --------------------------------------------------------------------------- BUG-3
 
-@product_bug(3, "BreathingIntent: resolved pattern without a spoken value -> ParamError")
 def test_pattern_resolution_without_a_value(dev_client):
     """_params_from_slots validates the pattern only when raw(hi, "pattern") is set, but
     takes the entity-resolution id regardless; Script.resolve then raises ParamError."""
@@ -140,7 +158,6 @@ def test_pattern_resolution_without_a_value(dev_client):
 
 # --------------------------------------------------------------------------- BUG-4
 
-@product_bug(4, "deeply nested JSON body -> 500 (RecursionError not caught), verification on too")
 @pytest.mark.parametrize("body", [b"[" * 1000 + b"]" * 1000,
                                   b'{"a":' * 1000 + b"1" + b"}" * 1000])
 def test_deeply_nested_json_is_a_400(dev_client, body):
@@ -153,7 +170,6 @@ def test_deeply_nested_json_is_a_400(dev_client, body):
     assert_ok(outcome, None, tolerate_known=False)
 
 
-@product_bug(4, "deeply nested JSON body -> 500 with verification on")
 def test_deeply_nested_json_with_verification_on(tmp_path):
     from skill.app import create_app
     app = create_app({"ALEXA_SKILL_ID": fs.APP_ID, "SKILL_DATA_DIR": str(tmp_path)})
@@ -164,7 +180,6 @@ def test_deeply_nested_json_with_verification_on(tmp_path):
 
 # --------------------------------------------------------------------------- BUG-5
 
-@product_bug(5, "session attributes nested ~500 deep -> 500 (RecursionError in the SDK's deepcopy)")
 def test_deeply_nested_session_attributes_are_not_a_500(dev_client):
     """The body parses (depth < json's limit) and deserializes, then ask_sdk_core's
     AttributesManager deep-copies the session attributes outside any exception handler:
@@ -177,7 +192,6 @@ def test_deeply_nested_session_attributes_are_not_a_500(dev_client):
 
 # --------------------------------------------------------------------------- BUG-6
 
-@product_bug(6, "devserver (werkzeug): chunked body over MAX_REQUEST_BYTES is truncated, not 413")
 def test_chunked_body_over_the_limit_is_a_413(dev_server):
     """README: a body over MAX_REQUEST_BYTES gets 413. Under werkzeug's server
     (skill.devserver, ./scripts/serve) with Transfer-Encoding: chunked, get_data() stops
@@ -188,3 +202,51 @@ def test_chunked_body_over_the_limit_is_a_413(dev_server):
     env = json.dumps(fs.fresh_envelope("launch")).encode() + b" " * 300_000
     status, headers, body = raw_request(dev_server, CHUNKED_HEAD, chunked(env, 65536))
     assert status == 413, (status, body[:120])
+
+
+# --------------------------------------------------------------------------- BUG-9 (open)
+
+@product_bug(9, "unhashable script id in a session attribute -> TypeError in a dict lookup")
+@pytest.mark.parametrize("word,attributes", [
+    ("stop", {"rating": {"stage": "before", "id": []}}),      # state._rating_ok (validator)
+    ("stop", {"rating": {"stage": "before", "id": {}}}),
+    ("stop", {"rating": {"stage": "before", "id": ["breathing"]}}),
+    ("yes", {"pending": {"yes": {"do": "start", "id": []}}}),  # builtins.run
+])
+def test_session_validation_copes_with_unhashable_values(dev_client, word, attributes):
+    """Found in the fix for BUG-2 (6a5c8a2): ``x in catalogue.scripts()`` with x a list or
+    object raises TypeError. In state._rating_ok that is inside the session validator,
+    so the bad attribute is never dropped: every turn gets the apology and "stop" keeps
+    the session open (the BUG-2 wedge again). _practice_ok catches TypeError; _rating_ok
+    and builtins.run (pending action id) do not."""
+    person = Session(dev_client)
+    person.say("launch")
+    person.attributes.update(attributes)
+    outcome = person.say(word)
+    assert not outcome.handler_crashes, [c.signature for c in outcome.handler_crashes]
+    if word == "stop":
+        assert outcome.json["response"].get("shouldEndSession") is True
+
+
+# --------------------------------------------------------------------------- BUG-10 (open)
+
+@product_bug(10, "unhashable script id in stored memory -> TypeError at every launch/resume")
+@pytest.mark.parametrize("word,stored", [
+    ("launch", {"paused": {"id": []}}),                        # handlers/launch.py
+    ("resume", {"paused": {"id": {}}}),                        # practice.resume
+    ("launch", {"history": [{"practice": []}]}),               # state.usual_practice
+    ("progress", {"history": [{"practice": {}}]}),
+])
+def test_stored_memory_with_unhashable_values_does_not_crash(dev_app, dev_client, word, stored):
+    """Found by test_fuzz_memory.py after 6a5c8a2: ``paused.get("id") in
+    catalogue.scripts()`` (launch, resume) and ``entry.get("practice") in
+    catalogue.scripts()`` (usual_practice) raise TypeError for a list or object. The
+    record stays, so the listener gets the apology at every launch until "forget me"."""
+    from types import SimpleNamespace
+    person = Session(dev_client)
+    adapter = dev_app.extensions["compassion_coach"]["skill"].persistence_adapter
+    adapter.save_attributes(SimpleNamespace(
+        context=SimpleNamespace(system=SimpleNamespace(user=SimpleNamespace(user_id=person.user_id))),
+        session=None, request=SimpleNamespace(request_id=fs.next_id("seed"))), stored)
+    outcome = person.say(word)
+    assert not outcome.handler_crashes, [c.signature for c in outcome.handler_crashes]
