@@ -57,6 +57,21 @@ _ERRORS = {
 }
 
 
+class _OnceDeserializedHandler(WebserviceSkillHandler):
+    """The SDK's handler, reusing the envelope _check_alexa_request already deserialized
+    from the same bytes: deserializing twice was a third of a short turn's cost."""
+
+    def verify_request_and_dispatch(self, http_request_headers, http_request_body):
+        envelope = g.pop("request_envelope", None)
+        if envelope is None:
+            return super().verify_request_and_dispatch(http_request_headers, http_request_body)
+        for verifier in self._verifiers:
+            verifier.verify(headers=http_request_headers, serialized_request_env=http_request_body,
+                            deserialized_request_env=envelope)
+        response = self._skill.invoke(request_envelope=envelope, context=None)
+        return self._skill.serializer.serialize(response)
+
+
 class _VerifyingSkillAdapter(SkillAdapter):
     """SkillAdapter whose handler runs only our verifiers.
 
@@ -67,7 +82,7 @@ class _VerifyingSkillAdapter(SkillAdapter):
     """
 
     def _create_webservice_handler(self, skill, verifiers):
-        self._webservice_handler = WebserviceSkillHandler(
+        self._webservice_handler = _OnceDeserializedHandler(
             skill=skill, verify_signature=False, verify_timestamp=False,
             verifiers=list(verifiers or []))
         self._webservice_handler._add_custom_user_agent("flask-ask-sdk")
@@ -165,7 +180,7 @@ def _check_alexa_request():
         return _error(400, f"not an Alexa request envelope: {problem}")
     skill = current_app.extensions[EXTENSION_NAME]["skill"]
     try:
-        skill.serializer.deserialize(payload=raw.decode("utf-8"), obj_type=RequestEnvelope)
+        g.request_envelope = skill.serializer.deserialize(payload=raw.decode("utf-8"), obj_type=RequestEnvelope)
     except Exception as e:
         log.info("Unreadable request envelope (%s)", type(e).__name__)
         return _error(400, "request envelope could not be read (unknown request type or bad field)")

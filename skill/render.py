@@ -27,6 +27,7 @@ TURN_BUDGET_CHARS = 7000   # leaves room for the prompt within MAX_SPEECH_CHARS
 BREATH_BLOCK_S = 60.0      # breathing is split into parts of about a minute
 REMINDER_SPARE_S = 1.0     # a reminder replaces an out-breath cue only with this to spare
 MIN_PHASE_SILENCE_S = 0.5  # a timed step always leaves some quiet to breathe in
+RENDER_CACHE_ENTRIES = 512  # practices x locales x rates x a few favourite lengths
 
 
 class RenderError(Exception):
@@ -242,13 +243,20 @@ def _pack(ests: list[float], sizes: list[int]) -> list[tuple[int, int]]:
     return ranges[::-1]
 
 
-def render(script_id: str, locale: str, rate: str = DEFAULT_RATE, **params) -> list[Turn]:
+def render(script_id: str, locale: str, rate: str = DEFAULT_RATE, **params) -> tuple[Turn, ...]:
     """The turns Alexa speaks for a practice or explanation, each within Alexa's limits.
 
     Practices pack whole parts into evenly filled turns; an explanation gives one part per
-    turn, so "tell me more" goes one level deeper."""
+    turn, so "tell me more" goes one level deeper. The same inputs always give the same
+    turns, and there are few of them, so each render is kept: a "continue" costs a lookup."""
+    resolved = catalogue.get(script_id).resolve(**params)
+    return _render(script_id, locale, rate, tuple(sorted(resolved.items())))
+
+
+@lru_cache(maxsize=RENDER_CACHE_ENTRIES)
+def _render(script_id: str, locale: str, rate: str, params: tuple) -> tuple[Turn, ...]:
     script = catalogue.get(script_id)
-    bodies = parts(script_id, locale, rate, **params)
+    bodies = parts(script_id, locale, rate, **dict(params))
     ests = [estimate_s(b, rate) for b in bodies]
     for body, est in zip(bodies, ests):
         if est > TURN_BUDGET_S or len(body) > TURN_BUDGET_CHARS:
@@ -260,7 +268,7 @@ def render(script_id: str, locale: str, rate: str = DEFAULT_RATE, **params) -> l
     else:
         ranges = [(i, i + 1) for i in range(len(bodies))]
     joined = [" ".join(bodies[i:j]) for i, j in ranges]
-    return [Turn(b, round(estimate_s(b, rate), 3), n, len(joined)) for n, b in enumerate(joined)]
+    return tuple(Turn(b, round(estimate_s(b, rate), 3), n, len(joined)) for n, b in enumerate(joined))
 
 
 def dialog(name: str, locale: str, rate: str = DEFAULT_RATE, **values) -> str:

@@ -6,6 +6,7 @@ reprompt ends with a question (tests hold the dialogs to that).
 from __future__ import annotations
 
 import logging
+from functools import lru_cache
 
 from ask_sdk_model.ui import SimpleCard
 
@@ -13,7 +14,15 @@ from skill import render, ssml, state
 
 CARD_TITLE = "Compassion Coach"
 CARD_MAX_CHARS = 900
+CHECK_CACHE_ENTRIES = 1024
 log = logging.getLogger(__name__)
+
+
+@lru_cache(maxsize=CHECK_CACHE_ENTRIES)
+def _problems(speech: str, locale: str) -> tuple:
+    """ssml.check, kept per document: responses repeat (a turn and its prompt), and the
+    check of a long practice turn costs more than building it."""
+    return tuple(ssml.check(speech, locale))
 
 
 def _card_text(speech: str) -> str:
@@ -28,7 +37,7 @@ def reply(hi, *bodies: str, reprompt: str | None = None, card_title: str = CARD_
     """Speak `bodies`; keep the session open with `reprompt` if given, else end it."""
     loc, rate = state.locale(hi), state.rate(hi)
     speech = render.speech(*bodies, rate=rate)
-    problems = ssml.check(speech, loc)
+    problems = _problems(speech, loc)
     if problems:
         # A script bug must not end the listener's session with Alexa's error sound.
         log.error("invalid SSML in a response: %s", ", ".join(sorted({p.rule for p in problems})))

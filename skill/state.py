@@ -133,8 +133,12 @@ def prefs(hi) -> dict:
 
 
 def rate(hi) -> str:
-    value = session(hi).get("rate") or prefs(hi).get("rate") or render.DEFAULT_RATE
-    return value if value in render.RATES_PCT else render.DEFAULT_RATE
+    """The listener's speaking rate, read from memory once a session and kept in it."""
+    s = session(hi) if hi.request_envelope.session is not None else {}
+    if s.get("rate") not in render.RATES_PCT:
+        value = prefs(hi).get("rate")
+        s["rate"] = value if value in render.RATES_PCT else render.DEFAULT_RATE
+    return s["rate"]
 
 
 def wants_rating(hi) -> bool:
