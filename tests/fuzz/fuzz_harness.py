@@ -142,10 +142,10 @@ def post(client, body: bytes | str, content_type: Optional[str] = "application/j
     kwargs: dict[str, Any] = {"data": body, "headers": dict(headers or {})}
     if content_type is not None:
         kwargs["content_type"] = content_type
-    start = len(_capture.records)
+    _capture.records.clear()          # only this request's records (tests run serially)
     res = client.post(path, **kwargs)
-    records = _capture.records[start:]
-    del _capture.records[start:]
+    records = list(_capture.records)
+    _capture.records.clear()
     data = res.get_data()
     try:
         parsed = json.loads(data) if res.mimetype == "application/json" else None
@@ -271,6 +271,10 @@ OPEN_CRASH_BUGS = {
                "practice.resume or state.usual_practice, in every later session",
                lambda outcome, envelope, tampered: tampered and _crashed_in(
                    outcome, "launch", "resume", "usual_practice")),
+    "BUG-11": ("session rating {stage: started} without a before value passes the session "
+               "validator, then a RatingIntent reads r['before'] (KeyError)",
+               lambda outcome, envelope, tampered: tampered and _crashed_in(
+                   outcome, "rating", exc_type="KeyError")),
 }
 #: id -> (what, predicate(outcome, envelope, problems)) for a broken response property
 OPEN_RESPONSE_BUGS: dict = {}

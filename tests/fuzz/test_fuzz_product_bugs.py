@@ -250,3 +250,44 @@ def test_stored_memory_with_unhashable_values_does_not_crash(dev_app, dev_client
         session=None, request=SimpleNamespace(request_id=fs.next_id("seed"))), stored)
     outcome = person.say(word)
     assert not outcome.handler_crashes, [c.signature for c in outcome.handler_crashes]
+
+
+# --------------------------------------------------------------------------- BUG-11 (open)
+
+@product_bug(11, "session rating {stage: started} without before passes validation; RatingIntent KeyError")
+def test_rating_started_without_before_does_not_crash(dev_client):
+    """state._rating_ok accepts {"stage": "started"} with no "before" (before may be None),
+    but checkin.rating's after-branch reads r["before"]: KeyError, the apology."""
+    person = Session(dev_client)
+    person.say("launch")
+    person.attributes["rating"] = {"stage": "started"}
+    outcome = person.say("rating_seven")
+    assert not outcome.handler_crashes, [c.signature for c in outcome.handler_crashes]
+
+
+# --------------------------------------------------------------------------- BUG-12 (open)
+
+@product_bug(12, "a number said mid-practice is taken as the after-rating; the record loses its before")
+def test_a_number_said_during_a_checkin_practice_keeps_the_rating_flow(dev_app, dev_client):
+    """Honest conversation, no tampering: check-in, yes, "7" (before), then the listener
+    says "3" while the practice is still going (stage "started"). checkin.rating treats
+    every stage but "before" as "after": it thanks them for "7 before, and 3 now" in the
+    middle of the practice and drops the rating, so the finished practice is stored with
+    before=None and the after-rating is never asked."""
+    from types import SimpleNamespace
+    person = Session(dev_client)
+    for word in ("launch", "checkin_anxious", "yes", "rating_seven"):
+        person.say(word)
+    assert person.attributes["rating"] == {"stage": "started", "before": 7}
+    env = person.envelope("rating_seven")
+    env["request"]["intent"]["slots"]["rating"]["value"] = "3"
+    env["request"]["intent"]["slots"]["rating"]["slotValue"]["value"] = "3"
+    person.say("", env)
+    while isinstance(person.attributes.get("practice"), dict):
+        last = person.say("continue")
+    assert "how strong is the feeling" in words(last).lower()     # the after-rating is asked
+    adapter = dev_app.extensions["compassion_coach"]["skill"].persistence_adapter
+    stored = adapter.get_attributes(SimpleNamespace(
+        context=SimpleNamespace(system=SimpleNamespace(user=SimpleNamespace(user_id=person.user_id))),
+        session=None, request=SimpleNamespace(request_id=fs.next_id("check"))))
+    assert stored["history"][-1]["before"] == 7

@@ -22,7 +22,6 @@ import http.client
 import json
 import multiprocessing
 import random
-import socket
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -254,7 +253,3 @@ def run_clients(port: int, *, processes: int, threads: int, duration_s: float,
     total.started_at = total.started_at or begun
     return total
 
-
-def port_is_free(port: int) -> bool:
-    with socket.socket() as s:
-        return s.connect_ex(("127.0.0.1", port)) != 0
