@@ -14,7 +14,25 @@ class Progress:
     average_change: float | None
 
 
-def summarise(history: list[dict], today: dt.date) -> Progress:
+def extend_streak(streak, day: dt.date) -> dict:
+    """The running streak after practising on `day`: {"last": ISO date, "days": n}."""
+    last, days = _streak_parts(streak)
+    if last == day:
+        return {"last": day.isoformat(), "days": days}
+    if last == day - dt.timedelta(days=1):
+        return {"last": day.isoformat(), "days": days + 1}
+    return {"last": day.isoformat(), "days": 1}
+
+
+def _streak_parts(streak) -> tuple[dt.date | None, int]:
+    try:
+        days = int(streak["days"])
+        return dt.date.fromisoformat(streak["last"]), days if days > 0 else 0
+    except (KeyError, TypeError, ValueError):
+        return None, 0
+
+
+def summarise(history: list[dict], today: dt.date, streak=None) -> Progress:
     days = set()
     changes = []
     for entry in history:
@@ -28,9 +46,13 @@ def summarise(history: list[dict], today: dt.date) -> Progress:
     days_week = sum(1 for d in days if week_start <= d <= today)
     # A streak still counts today if the listener practised yesterday but not yet today.
     day = today if today in days else today - dt.timedelta(days=1)
-    streak = 0
+    from_history = 0
     while day in days:
-        streak += 1
+        from_history += 1
         day -= dt.timedelta(days=1)
+    last, running = _streak_parts(streak)
+    if last not in (today, today - dt.timedelta(days=1)):
+        running = 0
     average = round(sum(changes) / len(changes), 1) if changes else None
-    return Progress(len(history), days_week, streak, average)
+    # The running streak outlives the capped history; the history covers data from before it.
+    return Progress(len(history), days_week, max(running, from_history), average)

@@ -28,6 +28,7 @@ BREATH_BLOCK_S = 60.0      # breathing is split into parts of about a minute
 REMINDER_SPARE_S = 1.0     # a reminder replaces an out-breath cue only with this to spare
 MIN_PHASE_SILENCE_S = 0.5  # a timed step always leaves some quiet to breathe in
 RENDER_CACHE_ENTRIES = 512  # practices x locales x rates x a few favourite lengths
+DIALOG_CACHE_ENTRIES = 2048  # dialogs x locales x rates x the few values they take
 
 
 class RenderError(Exception):
@@ -274,8 +275,17 @@ def _render(script_id: str, locale: str, rate: str, params: tuple) -> tuple[Turn
 def dialog(name: str, locale: str, rate: str = DEFAULT_RATE, **values) -> str:
     """A line of the conversation (ssml/dialog/<name>.ssml.j2) as an SSML body.
 
-    `values` are escaped, so a slot value or a name can never break the SSML."""
-    return render_source(f"dialog/{name}.ssml.j2", locale, rate, **values).strip()
+    `values` are escaped, so a slot value or a name can never break the SSML. Lines with
+    plain values (most of them) are kept once rendered."""
+    try:
+        return _dialog(name, locale, rate, tuple(sorted(values.items())))
+    except TypeError:   # an unhashable value, e.g. the helpline record
+        return render_source(f"dialog/{name}.ssml.j2", locale, rate, **values).strip()
+
+
+@lru_cache(maxsize=DIALOG_CACHE_ENTRIES)
+def _dialog(name: str, locale: str, rate: str, values: tuple) -> str:
+    return render_source(f"dialog/{name}.ssml.j2", locale, rate, **dict(values)).strip()
 
 
 def dialog_names() -> list[str]:

@@ -25,6 +25,7 @@ def _problems(speech: str, locale: str) -> tuple:
     return tuple(ssml.check(speech, locale))
 
 
+@lru_cache(maxsize=CHECK_CACHE_ENTRIES)
 def _card_text(speech: str) -> str:
     text = ssml.plain_text(speech)
     if len(text) <= CARD_MAX_CHARS:

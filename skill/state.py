@@ -13,7 +13,7 @@ import uuid
 
 from ask_sdk_core.exceptions import AttributesManagerException, PersistenceException
 
-from skill import catalogue, device_zone, render
+from skill import catalogue, device_zone, progress, render
 
 DEFAULT_LOCALE = "en-US"
 log = logging.getLogger(__name__)
@@ -189,6 +189,7 @@ def record_practice(hi, script_id: str, params: dict, before: int | None) -> str
              "minutes": params.get("minutes", script.about_minutes), "before": before, "after": None}
     history(hi)
     mem["history"].append(entry)
+    mem["streak"] = progress.extend_streak(mem.get("streak"), today(hi))
     paused = mem.get("paused")
     if not isinstance(paused, dict) or paused.get("id") == script_id:
         mem.pop("paused", None)

@@ -44,7 +44,7 @@ def how_am_i_doing(hi):
     mem = state.memory(hi)
     if mem is None:
         return _storage_down(hi)
-    p = progress.summarise(state.history(hi), state.today(hi))
+    p = progress.summarise(state.history(hi), state.today(hi), mem.get("streak"))
     zone = "your time zone" if state.zone_offset_min(hi) is not None else ZONE_UTC
     state.set_pending(hi, yes={"do": "start", "id": state.usual_practice(hi) or "breathing"}, no={"do": "choices"})
     return reply(hi, dialog(hi, "progress", sessions=p.sessions, days_week=p.days_week,

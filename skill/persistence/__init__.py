@@ -132,15 +132,17 @@ def make_persistence_adapter(config: dict) -> AbstractPersistenceAdapter:
     data_dir = _setting(config, "SKILL_DATA_DIR", DEFAULT_DATA_DIR)
     target = parse_database_setting(_setting(config, "SKILL_DATABASE", ""), data_dir)
     keys = ListenerKeys(_setting(config, "USER_KEY_SECRET", ""), data_dir)
+    # Python-only tunable (tests of the merge use a larger one); the default suits the skill.
+    cap = int(config.get("HISTORY_MAX_RECORDS", HISTORY_MAX_RECORDS))
     if target["kind"] == "sqlite":
         from skill.persistence.sqlite_adapter import SqlitePersistenceAdapter
-        return SqlitePersistenceAdapter(target["path"], keys)
+        return SqlitePersistenceAdapter(target["path"], keys, history_max_records=cap)
     if keys.secret_is_generated:
         log.warning("persistence: USER_KEY_SECRET is not set; every host that shares this "
                     "DynamoDB table must use the same secret or listeners are not found")
     from skill.persistence.dynamodb_adapter import DynamoDbPersistenceAdapter
     return DynamoDbPersistenceAdapter(target["table"], target["region"],
-                                      target["endpoint_url"], keys)
+                                      target["endpoint_url"], keys, history_max_records=cap)
 
 
 def health_check(adapter_or_config) -> bool:

@@ -13,9 +13,11 @@ from collections import OrderedDict
 HISTORY_KEY = "history"
 HISTORY_ID_FIELD = "id"
 HISTORY_TS_FIELD = "ts"
-# Oldest records (by ts) are dropped beyond this; keeps one listener's row small
-# (DynamoDB items are capped at 400 KB, and every request reads the whole row).
-HISTORY_MAX_RECORDS = 500
+# Oldest records (by ts) are dropped beyond this; keeps one listener's row small, since
+# every request that reads memory parses the whole row (about 150 bytes a record). A
+# month or two of practice is what "how am I doing?" speaks of; the running streak is
+# kept apart from the history (skill.state), so it is not cut short by this cap.
+HISTORY_MAX_RECORDS = 60
 # How many in-flight requests per process remember their loaded base. A request normally
 # loads and saves within seconds; the bound only stops a leak from requests that never save.
 BASE_MEMORY_MAX_REQUESTS = 1024

@@ -1,12 +1,18 @@
 """SQLite persistence adapter (standard library sqlite3): one file, WAL, merge-on-save."""
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
 import random
 import sqlite3
 import threading
+
+try:
+    import fcntl
+except ImportError:   # not on Windows: SQLite's busy handler alone takes turns there
+    fcntl = None
 import time
 
 from ask_sdk_core.attributes_manager import AbstractPersistenceAdapter
@@ -112,6 +118,9 @@ class SqlitePersistenceAdapter(AbstractPersistenceAdapter):
         self.history_max_records = history_max_records
         self.bases = LoadedBases(base_memory_max_requests)
         self._local = threading.local()
+        # Threads of one process take turns at the write lock here, where waiting is a
+        # wake-up, rather than in SQLite's busy handler, which sleeps and retries.
+        self._write_turn = threading.Lock()
 
     # -- connections -------------------------------------------------------------------
 
@@ -208,31 +217,54 @@ class SqlitePersistenceAdapter(AbstractPersistenceAdapter):
             base = self.bases.recall(request_id, key)
             if base is not None and same_json(mine, base):
                 return  # unchanged since load: nothing to merge, skip the write lock
-            conn.execute("BEGIN IMMEDIATE")  # take the write lock before reading theirs
-            try:
-                row = conn.execute(
-                    f"SELECT attributes_json FROM {TABLE} WHERE listener_key = ?",
-                    (key,)).fetchone()
-                theirs = json.loads(row[0]) if row else {}
-                merged = merge_attributes(base, mine, theirs if isinstance(theirs, dict) else {},
-                                          self.history_max_records)
-                merged_text = dumps(merged)
-                if merged:
-                    conn.execute(
-                        f"INSERT INTO {TABLE} (listener_key, attributes_json, updated_at_ms)"
-                        " VALUES (?, ?, ?) ON CONFLICT(listener_key) DO UPDATE SET"
-                        " attributes_json = excluded.attributes_json,"
-                        " updated_at_ms = excluded.updated_at_ms",
-                        (key, merged_text, _now_ms()))
-                elif row:
-                    conn.execute(f"DELETE FROM {TABLE} WHERE listener_key = ?", (key,))
-                conn.execute("COMMIT")
-            except BaseException:
-                _rollback_quietly(conn)
-                raise
+            with self._write_turn, self._writer_file_lock():
+                merged_text = self._merge_and_write(conn, key, base, mine)
             # A second save in the same request merges against what is stored now.
             self.bases.remember(request_id, key, merged_text)
         self._run("save", work)
+
+    @contextlib.contextmanager
+    def _writer_file_lock(self):
+        """Processes (gunicorn workers) take turns through a lock file beside the database:
+        a blocked flock wakes the moment it is free, where SQLite's busy handler sleeps
+        1, 2, 5, 10... ms between tries. SQLite's own locking still guards correctness."""
+        if fcntl is None:
+            yield
+            return
+        fd = getattr(self._local, "lock_fd", None)
+        if fd is None or getattr(self._local, "lock_pid", None) != os.getpid():
+            fd = os.open(f"{self.path}.writer-lock", os.O_RDWR | os.O_CREAT, 0o600)
+            self._local.lock_fd, self._local.lock_pid = fd, os.getpid()
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+
+    def _merge_and_write(self, conn, key, base, mine) -> str:
+        conn.execute("BEGIN IMMEDIATE")  # take the write lock before reading theirs
+        try:
+            row = conn.execute(
+                f"SELECT attributes_json FROM {TABLE} WHERE listener_key = ?",
+                (key,)).fetchone()
+            theirs = json.loads(row[0]) if row else {}
+            merged = merge_attributes(base, mine, theirs if isinstance(theirs, dict) else {},
+                                      self.history_max_records)
+            merged_text = dumps(merged)
+            if merged:
+                conn.execute(
+                    f"INSERT INTO {TABLE} (listener_key, attributes_json, updated_at_ms)"
+                    " VALUES (?, ?, ?) ON CONFLICT(listener_key) DO UPDATE SET"
+                    " attributes_json = excluded.attributes_json,"
+                    " updated_at_ms = excluded.updated_at_ms",
+                    (key, merged_text, _now_ms()))
+            elif row:
+                conn.execute(f"DELETE FROM {TABLE} WHERE listener_key = ?", (key,))
+            conn.execute("COMMIT")
+        except BaseException:
+            _rollback_quietly(conn)
+            raise
+        return merged_text
 
     def delete_attributes(self, request_envelope) -> None:
         def work(conn):

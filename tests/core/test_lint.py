@@ -13,11 +13,11 @@ def ssml_copy(tmp_path, monkeypatch):
     shutil.copytree(SSML_DIR, copy)
     for module in (catalogue, render, lint):
         monkeypatch.setattr(module, "SSML_DIR", copy)
-    for cached in (catalogue.scripts, catalogue.locales, render._env, render._json, render._render):
+    for cached in (catalogue.scripts, catalogue.locales, render._env, render._json, render._render, render._dialog):
         cached.cache_clear()
     monkeypatch.setattr(catalogue, "LOCALES_FILE", copy / "locales.json")
     yield copy
-    for cached in (catalogue.scripts, catalogue.locales, render._env, render._json, render._render):
+    for cached in (catalogue.scripts, catalogue.locales, render._env, render._json, render._render, render._dialog):
         cached.cache_clear()
 
 

@@ -6,7 +6,8 @@ import pytest
 
 @pytest.fixture
 def config(tmp_path):
-    return {"SKILL_DATA_DIR": str(tmp_path / "data")}
+    # Room for every record the concurrency tests write: they count that none is lost.
+    return {"SKILL_DATA_DIR": str(tmp_path / "data"), "HISTORY_MAX_RECORDS": 1000}
 
 
 @pytest.fixture

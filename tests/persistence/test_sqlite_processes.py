@@ -123,7 +123,7 @@ def test_adapter_made_before_fork_opens_its_own_connection(config):
 
 KILL_AFTER_ACKED_WRITES = (20, 60)  # random, so the kill lands at varying points
 KILL_ROUNDS = 3
-WRITER_MAX_RECORDS = 400          # below HISTORY_MAX_RECORDS: nothing is capped away
+WRITER_MAX_RECORDS = 400          # below the test config's cap (1000): nothing is capped away
 RECORD_PAD_BYTES = 2000           # bigger rows: each commit writes several pages
 
 
