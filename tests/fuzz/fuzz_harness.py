@@ -271,6 +271,11 @@ OPEN_CRASH_BUGS = {
                "practice.resume or state.usual_practice, in every later session",
                lambda outcome, envelope, tampered: tampered and _crashed_in(
                    outcome, "launch", "resume", "usual_practice")),
+    "BUG-13": ("a stored pattern preference that is not a current pattern (an old or "
+               "hand-edited record) passes state.PREF_RULES (any string) and makes "
+               "Script.resolve raise ParamError on every BreathingIntent",
+               lambda outcome, envelope, tampered: tampered and _crashed_in(
+                   outcome, "resolve", exc_type="ParamError")),
     "BUG-11": ("session rating {stage: started} without a before value passes the session "
                "validator, then a RatingIntent reads r['before'] (KeyError)",
                lambda outcome, envelope, tampered: tampered and _crashed_in(

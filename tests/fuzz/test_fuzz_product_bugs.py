@@ -291,3 +291,23 @@ def test_a_number_said_during_a_checkin_practice_keeps_the_rating_flow(dev_app, 
         context=SimpleNamespace(system=SimpleNamespace(user=SimpleNamespace(user_id=person.user_id))),
         session=None, request=SimpleNamespace(request_id=fs.next_id("check"))))
     assert stored["history"][-1]["before"] == 7
+
+
+# --------------------------------------------------------------------------- BUG-13 (open)
+
+@product_bug(13, "a stored pattern preference that is no current pattern -> ParamError on breathing")
+@pytest.mark.parametrize("pattern", [" ", "fire", "Box "])
+def test_an_unknown_stored_pattern_preference_does_not_crash(dev_app, dev_client, pattern):
+    """Found by test_fuzz_memory.py: state.PREF_RULES accepts any string as "pattern";
+    practice._params_from_slots uses it as the favourite, and Script.resolve raises
+    ParamError, so every "breathing" request gets the apology (a pattern renamed in a
+    later release would do this to every listener who had it as a favourite)."""
+    from types import SimpleNamespace
+    person = Session(dev_client)
+    adapter = dev_app.extensions["compassion_coach"]["skill"].persistence_adapter
+    adapter.save_attributes(SimpleNamespace(
+        context=SimpleNamespace(system=SimpleNamespace(user=SimpleNamespace(user_id=person.user_id))),
+        session=None, request=SimpleNamespace(request_id=fs.next_id("seed"))),
+        {"prefs": {"pattern": pattern}})
+    outcome = person.say("breathing_no_slots")
+    assert not outcome.handler_crashes, [c.signature for c in outcome.handler_crashes]

@@ -182,7 +182,9 @@ def _thread_main(port, user_prefix, shared_user, deadline, seed, checkin_share, 
     rng = random.Random(seed)
     n = 0
     while time.monotonic() < deadline and (max_practices is None or n < max_practices):
-        user = shared_user or f"{user_prefix}U{n // per_user}"
+        # shared_user: every thread of every process plays the same listeners, in turn:
+        # practices 0..per_user-1 as the first, then the next, ...
+        user = f"{shared_user if shared_user else user_prefix}U{n // per_user}"
         Listener(port, user, report, pause_s).practice(rng, rng.random() < checkin_share)
         n += 1
 

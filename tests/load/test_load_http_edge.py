@@ -9,6 +9,7 @@ not asserted; in production the proxy in front refuses these first).
 from __future__ import annotations
 
 import json
+import select
 import socket
 
 import pytest
@@ -31,16 +32,26 @@ def port(tmp_path_factory):
 
 
 def raw(port: int, data: bytes) -> tuple[int | None, str, bytes]:
-    """(status or None if the server sent nothing, content type, body) for raw bytes."""
+    """(status or None if the server sent nothing, content type, body) for raw bytes.
+    Sending stops as soon as the server answers (it may refuse before reading it all)."""
     with socket.create_connection(("127.0.0.1", port), timeout=15) as s:
-        s.sendall(data)
-        s.shutdown(socket.SHUT_WR)
+        try:
+            for i in range(0, len(data), 65536):
+                if select.select([s], [], [], 0)[0]:
+                    break                               # an early answer (413, 400...)
+                s.sendall(data[i:i + 65536])
+            s.shutdown(socket.SHUT_WR)
+        except OSError:
+            pass                                        # closed on us: read what it said
         answer = b""
-        while True:
-            part = s.recv(65536)
-            if not part:
-                break
-            answer += part
+        try:
+            while True:
+                part = s.recv(65536)
+                if not part:
+                    break
+                answer += part
+        except ConnectionResetError:
+            pass
     if not answer:
         return None, "", b""
     head, _, body = answer.partition(b"\r\n\r\n")

@@ -11,6 +11,7 @@ import os
 import pytest
 
 from load_client import run_clients
+from skill.persistence import HISTORY_MAX_RECORDS
 from load_support import check_database_matches, integrity_check, total_history_records
 
 DURATION_S = float(os.environ.get("LOAD_DURATION_S", "62"))
@@ -19,15 +20,18 @@ THREADS_PER_PROCESS = 3
 #: A short pause before each request keeps the offered load below what 2 shared cores
 #: serve, so this measures correctness under steady load, not queueing collapse.
 PAUSE_S = 0.01
+#: Each simulated listener does this many practices, then a new listener takes over.
+PRACTICES_PER_LISTENER = 20
 #: Alexa gives up on an answer after about 8 s.
 ALEXA_DEADLINE_S = 8.0
 
 
 @pytest.mark.slow
 def test_a_minute_of_whole_practices_loses_nothing(gunicorn_server):
+    assert PRACTICES_PER_LISTENER <= HISTORY_MAX_RECORDS   # else the cap drops records
     server = gunicorn_server(workers=2, threads=4)
     report = run_clients(server.port, processes=CLIENT_PROCESSES, threads=THREADS_PER_PROCESS,
-                         duration_s=DURATION_S, pause_s=PAUSE_S)
+                         duration_s=DURATION_S, pause_s=PAUSE_S, per_user=PRACTICES_PER_LISTENER)
     print(f"\nsustained load: {report.summary()}")
     assert report.server_errors == 0, report.samples
     assert report.connection_errors == 0, report.samples
