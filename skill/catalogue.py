@@ -76,6 +76,11 @@ def scripts() -> dict[str, Script]:
     return out
 
 
+def known(script_id) -> bool:
+    """Whether `script_id` names a script; any value at all may be asked (stored data, slots)."""
+    return isinstance(script_id, str) and script_id in scripts()
+
+
 def get(script_id: str) -> Script:
     try:
         return scripts()[script_id]

@@ -13,7 +13,7 @@ import uuid
 
 from ask_sdk_core.exceptions import AttributesManagerException, PersistenceException
 
-from skill import catalogue, device_zone, progress, render
+from skill import breathing, catalogue, device_zone, progress, render
 
 DEFAULT_LOCALE = "en-US"
 log = logging.getLogger(__name__)
@@ -50,9 +50,10 @@ def _rating_ok(r) -> bool:
     before = r.get("before")
     if before is not None and not (isinstance(before, int) and 0 <= before <= 10):
         return False
-    if r["stage"] == "before" and r.get("id") not in catalogue.scripts():
-        return False
-    return r["stage"] != "after" or (isinstance(before, int) and isinstance(r.get("entry"), (str, type(None))))
+    if r["stage"] == "before":
+        return catalogue.known(r.get("id"))
+    # started: a practice is under way with a before-rating; after: that rating is asked
+    return isinstance(before, int) and isinstance(r.get("entry"), (str, type(None)))
 
 
 # What each session attribute may hold. Attributes come back from the device with every
@@ -115,7 +116,7 @@ PREF_RULES = {
     "rate": lambda v: isinstance(v, str) and v in render.RATES_PCT,
     "checkin": lambda v: isinstance(v, bool),
     "minutes": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
-    "pattern": lambda v: isinstance(v, str),
+    "pattern": lambda v: isinstance(v, str) and v in breathing.patterns(),
 }
 
 
@@ -208,6 +209,6 @@ def rate_after(hi, entry_id: str | None, after: int) -> None:
 def usual_practice(hi) -> str | None:
     counts: dict[str, int] = {}
     for entry in history(hi)[-20:]:
-        if entry.get("practice") in catalogue.scripts():
+        if catalogue.known(entry.get("practice")):
             counts[entry["practice"]] = counts.get(entry["practice"], 0) + 1
     return max(counts, key=counts.get) if counts else None

@@ -35,7 +35,7 @@ def run(hi, action: dict | None):
         return practice.continue_intent(hi)
     if do == "resume":
         return practice.resume(hi)
-    if do in ("start", "checkin_start") and action.get("id") not in catalogue.scripts():
+    if do in ("start", "checkin_start") and not catalogue.known(action.get("id")):
         return choices(hi)
     if do == "start":
         script = catalogue.get(action["id"])

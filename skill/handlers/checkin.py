@@ -61,6 +61,9 @@ def rating(hi):
         ask = dialog(hi, "rating_unclear")
         return reply(hi, ask, reprompt=dialog(hi, "rating_reprompt"))
     value = int(round(value))
+    if r["stage"] == "started":
+        # A number said while the practice is under way: the rating after comes at its end.
+        return reply(hi, dialog(hi, "continue_prompt"), reprompt=dialog(hi, "continue_reprompt"))
     if r["stage"] == "before":
         state.session(hi)["rating"] = {"stage": "started", "before": value}
         return practice.start(hi, r["id"], _params(r["id"]))

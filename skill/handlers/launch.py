@@ -14,7 +14,7 @@ def launch(hi):
         pass   # storage is down: a first-time welcome is the kind default
     mem = mem or {}
     paused = mem.get("paused")
-    if isinstance(paused, dict) and paused.get("id") in catalogue.scripts():
+    if isinstance(paused, dict) and catalogue.known(paused.get("id")):
         state.set_pending(hi, yes={"do": "resume"}, no={"do": "choices"})
         title = catalogue.get(paused["id"]).title
         return reply(hi, dialog(hi, "welcome_paused", title=title), reprompt=dialog(hi, "choices_reprompt"))

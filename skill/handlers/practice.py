@@ -155,7 +155,7 @@ def resume(hi):
         return play_turn(hi, p["id"], p["params"], p["turn"])
     mem = state.memory(hi) or {}
     paused = mem.get("paused")
-    if not isinstance(paused, dict) or paused.get("id") not in catalogue.scripts():
+    if not isinstance(paused, dict) or not catalogue.known(paused.get("id")):
         mem.pop("paused", None)
         return choices(hi, dialog(hi, "nothing_paused"))
     mem.pop("paused", None)
