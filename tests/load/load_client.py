@@ -218,7 +218,9 @@ def run_clients(port: int, *, processes: int, threads: int, duration_s: float,
                 pause_s: float = 0.0, per_user: int = 20, max_practices: int | None = None,
                 join_timeout_s: float | None = None, during=None) -> Report:
     """Run the client processes to the end and merge their reports. Each thread stops at
-    ``duration_s`` or after ``max_practices`` practices. ``during(elapsed_s)``
+    ``duration_s`` or after ``max_practices`` practices, and plays a new listener every
+    ``per_user`` practices: its own (one per thread), or with ``shared_user`` the same
+    sequence of listeners as every other thread (f"{shared_user}U0", "U1", ...). ``during(elapsed_s)``
     is called about every 0.1 s from this process while they run (e.g. to kill a worker);
     the processes are killed (by their own handles) if they overrun."""
     ctx = multiprocessing.get_context("spawn")
