@@ -162,7 +162,13 @@ def _check_alexa_request():
     """
     if request.mimetype != "application/json":
         return _error(415)
-    raw = request.get_data(cache=True)  # 413 past MAX_CONTENT_LENGTH
+    try:
+        raw = request.get_data(cache=True)  # 413 past MAX_CONTENT_LENGTH
+    except HTTPException:
+        raise
+    except Exception as e:  # noqa: BLE001 - the server's body reader (bad chunking, a cut-off body)
+        log.info("Unreadable request body (%s)", type(e).__name__)
+        return _error(400, "request body could not be read")
     if request.content_length is None and len(raw) >= current_app.config["MAX_CONTENT_LENGTH"]:
         # A chunked body has no length up front; werkzeug stops reading at the limit
         # instead of refusing, so a body that reached it was too large.

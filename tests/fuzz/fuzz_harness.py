@@ -259,28 +259,7 @@ def _crashed_in(outcome: Outcome, *functions: str, exc_type: str = "TypeError") 
 
 #: id -> (what, predicate(outcome, envelope, tampered) for a handler crash). "tampered":
 #: the request's session attributes, or the listener's stored memory, were fuzzed.
-OPEN_CRASH_BUGS = {
-    "BUG-9": ("an unhashable value (list, object) where the session holds a script id "
-              "(rating.id, pending.yes/no.id) crashes a dict lookup (TypeError) in the "
-              "session validator state._rating_ok or builtins.run; the attribute is not "
-              "dropped, so every turn, stop included, gets the apology",
-              lambda outcome, envelope, tampered: tampered and _crashed_in(
-                  outcome, "_rating_ok", "run")),
-    "BUG-10": ("an unhashable value where stored memory holds a script id (paused.id, "
-               "history[].practice) crashes a dict lookup (TypeError) in launch, "
-               "practice.resume or state.usual_practice, in every later session",
-               lambda outcome, envelope, tampered: tampered and _crashed_in(
-                   outcome, "launch", "resume", "usual_practice")),
-    "BUG-13": ("a stored pattern preference that is not a current pattern (an old or "
-               "hand-edited record) passes state.PREF_RULES (any string) and makes "
-               "Script.resolve raise ParamError on every BreathingIntent",
-               lambda outcome, envelope, tampered: tampered and _crashed_in(
-                   outcome, "resolve", exc_type="ParamError")),
-    "BUG-11": ("session rating {stage: started} without a before value passes the session "
-               "validator, then a RatingIntent reads r['before'] (KeyError)",
-               lambda outcome, envelope, tampered: tampered and _crashed_in(
-                   outcome, "rating", exc_type="KeyError")),
-}
+OPEN_CRASH_BUGS: dict = {}   # none open: fixed bugs stay as regression tests in test_fuzz_product_bugs.py
 #: id -> (what, predicate(outcome, envelope, problems)) for a broken response property
 OPEN_RESPONSE_BUGS: dict = {}
 

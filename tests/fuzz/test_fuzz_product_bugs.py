@@ -1,6 +1,6 @@
 """PRODUCT BUGS found by the fuzzer, each as a minimal reproduction of the right behaviour.
 
-Fixed bugs stay here as plain regression tests (BUG-1 to BUG-7, fixed in 6a5c8a2).
+Fixed bugs stay here as plain regression tests (all thirteen are fixed; BUG-8 is in tests/load).
 An OPEN bug's test is marked ``product_bug(n, ...)``, a strict xfail: it fails today
 (reported as xfailed) and, the day the product is fixed, passes, which strict mode turns
 into a failure saying "remove this marker" (and remove the bug from fuzz_harness's
@@ -206,7 +206,6 @@ def test_chunked_body_over_the_limit_is_a_413(dev_server):
 
 # --------------------------------------------------------------------------- BUG-9 (open)
 
-@product_bug(9, "unhashable script id in a session attribute -> TypeError in a dict lookup")
 @pytest.mark.parametrize("word,attributes", [
     ("stop", {"rating": {"stage": "before", "id": []}}),      # state._rating_ok (validator)
     ("stop", {"rating": {"stage": "before", "id": {}}}),
@@ -230,7 +229,6 @@ def test_session_validation_copes_with_unhashable_values(dev_client, word, attri
 
 # --------------------------------------------------------------------------- BUG-10 (open)
 
-@product_bug(10, "unhashable script id in stored memory -> TypeError at every launch/resume")
 @pytest.mark.parametrize("word,stored", [
     ("launch", {"paused": {"id": []}}),                        # handlers/launch.py
     ("resume", {"paused": {"id": {}}}),                        # practice.resume
@@ -254,7 +252,6 @@ def test_stored_memory_with_unhashable_values_does_not_crash(dev_app, dev_client
 
 # --------------------------------------------------------------------------- BUG-11 (open)
 
-@product_bug(11, "session rating {stage: started} without before passes validation; RatingIntent KeyError")
 def test_rating_started_without_before_does_not_crash(dev_client):
     """state._rating_ok accepts {"stage": "started"} with no "before" (before may be None),
     but checkin.rating's after-branch reads r["before"]: KeyError, the apology."""
@@ -267,7 +264,6 @@ def test_rating_started_without_before_does_not_crash(dev_client):
 
 # --------------------------------------------------------------------------- BUG-12 (open)
 
-@product_bug(12, "a number said mid-practice is taken as the after-rating; the record loses its before")
 def test_a_number_said_during_a_checkin_practice_keeps_the_rating_flow(dev_app, dev_client):
     """Honest conversation, no tampering: check-in, yes, "7" (before), then the listener
     says "3" while the practice is still going (stage "started"). checkin.rating treats
@@ -295,7 +291,6 @@ def test_a_number_said_during_a_checkin_practice_keeps_the_rating_flow(dev_app, 
 
 # --------------------------------------------------------------------------- BUG-13 (open)
 
-@product_bug(13, "a stored pattern preference that is no current pattern -> ParamError on breathing")
 @pytest.mark.parametrize("pattern", [" ", "fire", "Box "])
 def test_an_unknown_stored_pattern_preference_does_not_crash(dev_app, dev_client, pattern):
     """Found by test_fuzz_memory.py: state.PREF_RULES accepts any string as "pattern";
