@@ -128,7 +128,7 @@ def test_one_slow_client_does_not_hold_up_anyone_else(gunicorn_server, headers_t
 @pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
     "DOCUMENTED LIMIT: gunicorn has no read timeout, so a few dribbling connections hold "
     "every thread of a worker and requests it accepts wait behind them; production relies "
-    "on the buffering reverse proxy (README, gunicorn.conf.py): a deployment requirement."))
+    "on the buffering reverse proxy (deploy/nginx), proven in test_load_behind_nginx.py."))
 def test_a_handful_of_slow_clients_do_not_hold_up_anyone_else(gunicorn_server):
     server = gunicorn_server(workers=2, threads=4)
     dribblers = [Dribbler(server.port, True, f"many{i}") for i in range(16)]
