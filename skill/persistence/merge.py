@@ -157,14 +157,18 @@ class LoadedBases:
                     or next(iter(self._entries.values()))[1] < now - self.ttl_s):
                 self._drop_oldest()
 
-    def recall(self, request_id: str | None, listener_key: str) -> dict | None:
+    def recall_text(self, request_id: str | None, listener_key: str) -> str | None:
         if not request_id:
             return None
         with self._lock:
             entry = self._entries.get((request_id, listener_key))
         if entry is None or entry[1] < self._clock() - self.ttl_s:
             return None
-        return json.loads(entry[0])
+        return entry[0]
+
+    def recall(self, request_id: str | None, listener_key: str) -> dict | None:
+        text = self.recall_text(request_id, listener_key)
+        return None if text is None else json.loads(text)
 
 
 def request_id_of(request_envelope) -> str | None:

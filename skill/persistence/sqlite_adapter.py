@@ -210,11 +210,14 @@ class SqlitePersistenceAdapter(AbstractPersistenceAdapter):
         def work(conn):
             key = self.keys.key_for(request_envelope)
             mine_text = dumps(attributes if attributes is not None else {})
+            request_id = request_id_of(request_envelope)
+            base_text = self.bases.recall_text(request_id, key)
+            if mine_text == base_text:
+                return  # the same text as loaded (the usual turn): nothing to write
             mine = json.loads(mine_text)  # a private deep copy, JSON-normalised
             if not isinstance(mine, dict):
                 raise TypeError("attributes must be a dict")
-            request_id = request_id_of(request_envelope)
-            base = self.bases.recall(request_id, key)
+            base = None if base_text is None else json.loads(base_text)
             if base is not None and same_json(mine, base):
                 return  # unchanged since load: nothing to merge, skip the write lock
             with self._write_turn, self._writer_file_lock():
