@@ -3,6 +3,7 @@ bodies with bad framing, ...)."""
 from __future__ import annotations
 
 import socket
+from support.raw_http import dechunk
 
 
 def raw_request(port: int, head: bytes, chunks=(), timeout_s: float = 10.0) -> tuple[int, dict, bytes]:
@@ -23,20 +24,9 @@ def raw_request(port: int, head: bytes, chunks=(), timeout_s: float = 10.0) -> t
     status = int(lines[0].split()[1])
     headers = {k.strip().lower(): v.strip() for k, v in (l.split(":", 1) for l in lines[1:] if ":" in l)}
     if headers.get("transfer-encoding", "").lower() == "chunked":
-        body = _dechunk(body)
+        body = dechunk(body)
     return status, headers, body
 
-
-def _dechunk(data: bytes) -> bytes:
-    out = b""
-    while data:
-        size_line, _, rest = data.partition(b"\r\n")
-        size = int(size_line.split(b";")[0], 16)
-        if size == 0:
-            break
-        out += rest[:size]
-        data = rest[size + 2:]
-    return out
 
 
 def chunked(body: bytes, size: int) -> list[bytes]:

@@ -15,6 +15,7 @@ import socket
 import pytest
 
 from load_support import GunicornServer, envelope
+from support.raw_http import dechunk
 
 MAX = 262144
 HEAD = (b"POST /alexa HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
@@ -61,16 +62,6 @@ def raw(port: int, data: bytes) -> tuple[int | None, str, bytes]:
         body = dechunk(body)
     return int(lines[0].split()[1]), headers.get("content-type", ""), body
 
-
-def dechunk(data: bytes) -> bytes:
-    out = b""
-    while data:
-        size_line, _, rest = data.partition(b"\r\n")
-        size = int(size_line.split(b";")[0], 16)
-        if size == 0:
-            break
-        out, data = out + rest[:size], rest[size + 2:]
-    return out
 
 
 def chunked(body: bytes, size: int) -> bytes:

@@ -25,3 +25,30 @@ def envelope(user_id: str | None = USER_ID, request_id: str | None = "auto",
     session = Session(user=user) if where == "session" else None
     return RequestEnvelope(context=context, session=session,
                            request=LaunchRequest(request_id=request_id))
+
+
+def append_from_threads(adapter, threads_n: int, per_thread: int) -> set[str]:
+    """Threads load, append a history record and save, all at once; returns the ids they
+    wrote (the caller checks every one is stored). Raises the first error a thread hit."""
+    import threading
+
+    errors = []
+
+    def work(t):
+        try:
+            for i in range(per_thread):
+                env = envelope(request_id=f"thread-{t}-{i}")
+                attrs = adapter.get_attributes(env)
+                attrs.setdefault("history", []).append({"id": f"{t}-{i}", "ts": i})
+                adapter.save_attributes(env, attrs)
+        except Exception as e:  # noqa: BLE001 - reported to the test below
+            errors.append(e)
+
+    threads = [threading.Thread(target=work, args=(t,)) for t in range(threads_n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    if errors:
+        raise errors[0]
+    return {f"{t}-{i}" for t in range(threads_n) for i in range(per_thread)}

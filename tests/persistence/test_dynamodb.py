@@ -10,7 +10,7 @@ import threading
 import pytest
 from ask_sdk_core.exceptions import PersistenceException
 
-from persistence_helpers import OTHER_USER_ID, USER_ID, envelope
+from persistence_helpers import OTHER_USER_ID, USER_ID, append_from_threads, envelope
 from skill.persistence import health_check, make_persistence_adapter
 from skill.persistence.dynamodb_adapter import DynamoDbPersistenceAdapter
 
@@ -177,27 +177,8 @@ def test_threads_conditional_writes_lose_nothing(dynamo_config, moto):
                     "writes are not atomic under concurrent requests")
     adapter = make_persistence_adapter(dynamo_config)
     adapter.get_attributes(envelope())
-    threads_n, per_thread = 4, 8
-    errors = []
-
-    def work(t):
-        try:
-            for i in range(per_thread):
-                env = envelope(request_id=f"t{t}-{i}")
-                attrs = adapter.get_attributes(env)
-                attrs.setdefault("history", []).append({"id": f"{t}-{i}", "ts": i})
-                adapter.save_attributes(env, attrs)
-        except Exception as e:  # pragma: no cover - reported below
-            errors.append(e)
-
-    threads = [threading.Thread(target=work, args=(t,)) for t in range(threads_n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert not errors
-    ids = {r["id"] for r in adapter.get_attributes(envelope())["history"]}
-    assert ids == {f"{t}-{i}" for t in range(threads_n) for i in range(per_thread)}
+    written = append_from_threads(adapter, 4, 8)
+    assert {r["id"] for r in adapter.get_attributes(envelope())["history"]} == written
 
 
 def test_health_check(dynamo_config):

@@ -3,13 +3,12 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-import threading
 
 import pytest
 from ask_sdk_core.attributes_manager import AttributesManager
 from ask_sdk_core.exceptions import PersistenceException
 
-from persistence_helpers import OTHER_USER_ID, USER_ID, envelope
+from persistence_helpers import OTHER_USER_ID, USER_ID, append_from_threads, envelope
 from skill.listener_key import ListenerKeys
 from skill.persistence import health_check, make_persistence_adapter, parse_database_setting
 from skill.persistence import sqlite_adapter
@@ -120,27 +119,8 @@ def test_history_cap_applies_on_save(config):
 
 def test_threads_share_one_adapter(config):
     adapter = make_persistence_adapter(config)
-    threads_n, per_thread = 4, 15
-    errors = []
-
-    def work(t):
-        try:
-            for i in range(per_thread):
-                env = envelope(request_id=f"thread-{t}-{i}")
-                attrs = adapter.get_attributes(env)
-                attrs.setdefault("history", []).append({"id": f"{t}-{i}", "ts": i})
-                adapter.save_attributes(env, attrs)
-        except Exception as e:  # pragma: no cover - reported below
-            errors.append(e)
-
-    threads = [threading.Thread(target=work, args=(t,)) for t in range(threads_n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert not errors
-    ids = {r["id"] for r in adapter.get_attributes(envelope())["history"]}
-    assert ids == {f"{t}-{i}" for t in range(threads_n) for i in range(per_thread)}
+    written = append_from_threads(adapter, 4, 15)
+    assert {r["id"] for r in adapter.get_attributes(envelope())["history"]} == written
     assert len(adapter.bases) <= adapter.bases.max_requests
 
 

@@ -5,7 +5,6 @@ import json
 import uuid
 from pathlib import Path
 
-from skill.app import create_app
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "requests"
 APP_ID = "amzn1.ask.skill.00000000-0000-4000-8000-00000c0ac4c1"
