@@ -201,3 +201,17 @@ def test_an_unexpected_error_gets_a_kind_apology(tmp_path):
     said = ssml.plain_text(response.response.output_speech.ssml)
     assert "something went wrong on my side" in said
     assert response.response.should_end_session is False
+
+
+@pytest.mark.parametrize("name,answer,minutes_slot", [
+    ("can_fulfill_breathing", "YES", "YES"),
+    ("can_fulfill_breathing_too_long", "MAYBE", "NO"),
+    ("can_fulfill_stop", "NO", None),
+])
+def test_can_fulfill_intent_lets_alexa_offer_the_practices(listener, name, answer, minutes_slot):
+    response = listener.say(name)["response"]
+    cfi = response["canFulfillIntent"]
+    assert cfi["canFulfill"] == answer
+    if minutes_slot:
+        assert cfi["slots"]["minutes"] == {"canUnderstand": minutes_slot, "canFulfill": minutes_slot}
+    assert "outputSpeech" not in response or response["outputSpeech"] is None
