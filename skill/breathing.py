@@ -33,6 +33,11 @@ def patterns() -> dict[str, dict]:
     return {k: v for k, v in data.items() if not k.startswith("_")}
 
 
+def holds_breath(pattern: str) -> bool:
+    """Whether a pattern holds the breath: such patterns run only when asked for by name."""
+    return bool(patterns().get(pattern, {}).get("holds"))
+
+
 def _phases(rows) -> tuple[Phase, ...]:
     return tuple(Phase(r["breath"], float(r["s"])) for r in rows)
 

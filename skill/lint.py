@@ -124,7 +124,7 @@ def lint_data() -> list[Failure]:
             failures.append(Failure("ssml/catalogue.json", 1, "catalogue",
                                     f"{script.id}: no template ssml/{script.template}", "data"))
         default = script.params.get("pattern", {}).get("default")
-        if default and breathing.patterns()[default].get("holds"):
+        if default and breathing.holds_breath(default):
             failures.append(Failure("ssml/catalogue.json", 1, "care",
                                     f"{script.id}: the default pattern {default!r} holds the breath", "data"))
     return failures

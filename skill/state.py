@@ -32,7 +32,7 @@ MAX_ZONE_OFFSET_MIN = 14 * 60
 RATING_STAGES = ("before", "started", "after")
 
 
-def _practice_ok(p) -> bool:
+def practice_ok(p) -> bool:
     try:
         catalogue.get(p["id"]).resolve(**p["params"])
         return isinstance(p["turn"], int) and p["turn"] >= 0
@@ -60,7 +60,7 @@ def _rating_ok(r) -> bool:
 # request, so anything else (an old version's shape, a hand-made request) is dropped
 # rather than trusted.
 SESSION_RULES = {
-    "practice": _practice_ok,
+    "practice": practice_ok,
     "pending": lambda v: isinstance(v, dict) and set(v) <= {"yes", "no"} and all(map(_action_ok, v.values())),
     "rating": _rating_ok,
     "last": lambda v: isinstance(v, dict) and all(isinstance(v.get(k), str) for k in ("speech", "reprompt")),

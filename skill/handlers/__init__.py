@@ -37,17 +37,15 @@ def on_request(*types):
     return deco
 
 
+def _modules():
+    # Imported here: the modules import this one for Handler and the decorators.
+    from skill.handlers import builtins, checkin, crisis, fulfil, launch, listener, practice
+    return [crisis, fulfil, launch, practice, checkin, listener, builtins]   # crisis first
+
+
 def all_handlers() -> list[Handler]:
-    from skill.handlers import builtins, checkin, crisis, launch, listener, practice, fulfil
-    modules = [crisis, fulfil, launch, practice, checkin, listener, builtins]
-    out = []
-    for module in modules:
-        for fn in module.HANDLERS:
-            out.append(fn.handler)
-    return out
+    return [fn.handler for module in _modules() for fn in module.HANDLERS]
 
 
 def handled_intents() -> set[str]:
-    from skill.handlers import builtins, checkin, crisis, launch, listener, practice, fulfil
-    return {i for m in (crisis, fulfil, launch, practice, checkin, listener, builtins)
-            for fn in m.HANDLERS for i in getattr(fn, "intents", ())}
+    return {i for module in _modules() for fn in module.HANDLERS for i in getattr(fn, "intents", ())}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from skill import catalogue, state
+from skill import breathing, catalogue, state
 from skill.handlers import checkin, on_intent, on_request, practice
 from skill.respond import choices, dialog, goodbye, reply
 
@@ -43,7 +43,7 @@ def run(hi, action: dict | None):
         params = {}
         if script.minutes and prefs.get("minutes") is not None:
             params["minutes"] = prefs["minutes"]
-        if "pattern" in script.params and not practice._holds(prefs.get("pattern") or "soothing"):
+        if "pattern" in script.params and not breathing.holds_breath(prefs.get("pattern") or "soothing"):
             params["pattern"] = prefs.get("pattern")
         try:
             params = script.resolve(**params)

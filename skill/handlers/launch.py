@@ -9,10 +9,7 @@ from skill.respond import dialog, reply
 
 @on_request("LaunchRequest")
 def launch(hi):
-    mem = state.memory(hi)
-    if mem is None and state.session(hi).get("memory_off"):
-        pass   # storage is down: a first-time welcome is the kind default
-    mem = mem or {}
+    mem = state.memory(hi) or {}   # storage down: a first-time welcome is the kind default
     paused = mem.get("paused")
     if isinstance(paused, dict) and catalogue.known(paused.get("id")):
         state.set_pending(hi, yes={"do": "resume"}, no={"do": "choices"})

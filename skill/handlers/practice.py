@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from skill import catalogue, render, ssml, state
+from skill import breathing, catalogue, render, ssml, state
 from skill.handlers import on_intent
 from skill.handlers.slots import number, raw, resolved_id
 from skill.respond import choices, dialog, reply
@@ -80,15 +80,10 @@ def _params_from_slots(hi, script_id: str):
             return None, dialog(hi, "pattern_unclear")
         # A pattern with breath holds runs only when asked for by name, never from a preference.
         favourite = prefs.get("pattern")
-        if pattern is None and favourite and not _holds(favourite):
+        if pattern is None and favourite and not breathing.holds_breath(favourite):
             pattern = favourite
         params["pattern"] = pattern or script.params["pattern"]["default"]
     return script.resolve(**params), None
-
-
-def _holds(pattern: str) -> bool:
-    from skill import breathing
-    return bool(breathing.patterns().get(pattern, {}).get("holds"))
 
 
 @on_intent(*INTENT_SCRIPTS)
@@ -102,7 +97,7 @@ def practice_intent(hi):
     if script_id == "breathing" and state.memory(hi) is not None:
         prefs = state.prefs(hi)
         prefs["minutes"] = params["minutes"]
-        if not _holds(params["pattern"]):
+        if not breathing.holds_breath(params["pattern"]):
             prefs["pattern"] = params["pattern"]
     return start(hi, script_id, params)
 
@@ -159,7 +154,7 @@ def resume(hi):
         mem.pop("paused", None)
         return choices(hi, dialog(hi, "nothing_paused"))
     mem.pop("paused", None)
-    if not state._practice_ok(paused):   # stored by an older version, or damaged: start afresh
+    if not state.practice_ok(paused):   # stored by an older version, or damaged: start afresh
         paused = {"id": paused["id"], "params": {}, "turn": 0}
     script = catalogue.get(paused["id"])
     return play_turn(hi, script.id, script.resolve(**paused["params"]), paused["turn"],
