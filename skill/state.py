@@ -102,11 +102,12 @@ def memory(hi) -> dict | None:
 
 def save(hi) -> None:
     """Write memory back if this request read it. Errors are logged, never spoken over."""
-    am = hi.attributes_manager
-    if session(hi).get("memory_off") or not getattr(am, "_persistent_attributes_set", False):
+    if session(hi).get("memory_off"):
         return
     try:
-        am.save_persistent_attributes()
+        hi.attributes_manager.save_persistent_attributes()   # a no-op unless memory was read
+    except AttributesManagerException:   # built without a persistence adapter
+        return
     except PersistenceException:
         log.error("could not save the listener's memory")
         session(hi)["memory_off"] = True
