@@ -186,7 +186,7 @@ def _check_alexa_request():
         return _error(400, f"not an Alexa request envelope: {problem}")
     skill = current_app.extensions[EXTENSION_NAME]["skill"]
     try:
-        g.request_envelope = skill.serializer.deserialize(payload=raw.decode("utf-8"), obj_type=RequestEnvelope)
+        g.request_envelope = skill.serializer.from_json(body, RequestEnvelope)
     except Exception as e:
         log.info("Unreadable request envelope (%s)", type(e).__name__)
         return _error(400, "request envelope could not be read (unknown request type or bad field)")

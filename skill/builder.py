@@ -11,6 +11,7 @@ from ask_sdk_core.skill_builder import CustomSkillBuilder
 from skill import device_zone, observability, render, state
 from skill.handlers import all_handlers
 from skill.respond import dialog, reply
+from skill.serializer import FastSerializer
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +69,7 @@ def build_skill(config: dict, persistence_adapter=None):
     sb.add_global_request_interceptor(ApiOrigins(config.get("ALEXA_API_ORIGINS", device_zone.AMAZON_API_ORIGINS)))
     sb.skill_id = config.get("ALEXA_SKILL_ID") or None
     skill = sb.create()
+    skill.serializer = FastSerializer()
     skill.persistence_adapter = persistence_adapter
     return skill
 
