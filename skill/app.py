@@ -178,7 +178,8 @@ def _check_alexa_request():
     except (UnicodeDecodeError, ValueError, RecursionError):
         return _error(400, "request body is not valid UTF-8 JSON")
     observability.note_envelope(body)
-    if _depth(body) > MAX_JSON_DEPTH:
+    # Nesting never exceeds the count of opening brackets, so most bodies need no walk.
+    if raw.count(b"{") + raw.count(b"[") > MAX_JSON_DEPTH and _depth(body) > MAX_JSON_DEPTH:
         # The SDK deep-copies session attributes recursively; refuse before it overflows.
         return _error(400, "request body is nested too deeply")
     problem = _envelope_problem(body)
