@@ -33,7 +33,10 @@ def dumps(attributes) -> str:
 
 def _record_key(record):
     if isinstance(record, dict) and HISTORY_ID_FIELD in record:
-        return ("id", json.dumps(record[HISTORY_ID_FIELD], sort_keys=True))
+        record_id = record[HISTORY_ID_FIELD]
+        if type(record_id) is str:      # the usual id, used as it is
+            return ("id", record_id)
+        return ("id-json", json.dumps(record_id, sort_keys=True))
     # No id: the record's content is its identity, so equal records are not duplicated.
     return ("content", json.dumps(record, sort_keys=True))
 
@@ -50,8 +53,23 @@ def _ts_sort_key(record):
 
 
 def same_json(a, b) -> bool:
-    """Equal as stored JSON (Python's == would call True equal to 1, and 1 to 1.0)."""
-    return a is b or json.dumps(a, sort_keys=True) == json.dumps(b, sort_keys=True)
+    """Equal as stored JSON (Python's == would call True equal to 1, and 1 to 1.0).
+
+    Compared in place rather than by serializing both: this runs for every history
+    record on every save. A doubt (e.g. int and str keys that JSON would merge) answers
+    "different", which only costs a merge."""
+    if a is b:
+        return True
+    kind = type(a)
+    if kind is not type(b):
+        return False
+    if kind is dict:
+        return a.keys() == b.keys() and all(same_json(v, b[k]) for k, v in a.items())
+    if kind is list:
+        return len(a) == len(b) and all(map(same_json, a, b))
+    if kind is float:
+        return repr(a) == repr(b)       # -0.0 and 0.0 are stored differently
+    return a == b
 
 
 def _as_list(value) -> list:

@@ -1,12 +1,21 @@
 """The three-way merge rules, as pure functions (storage-independent)."""
 from __future__ import annotations
 
+import json
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from skill.persistence.merge import (
-    HISTORY_MAX_RECORDS, LoadedBases, merge_attributes, merge_history,
+    HISTORY_MAX_RECORDS, LoadedBases, merge_attributes, merge_history, same_json,
 )
+
+JSON_VALUES = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(-3, 3), st.sampled_from([0.0, -0.0, 1.0, 2.5]),
+              st.sampled_from(["", "a", "1"])),
+    lambda inner: st.one_of(st.lists(inner, max_size=3),
+                            st.dictionaries(st.sampled_from(["a", "b", "1"]), inner, max_size=3)),
+    max_leaves=8)
 
 
 def rec(i, ts=None, **extra):
@@ -110,3 +119,15 @@ def test_history_merge_properties(base_ids, mine_added, theirs_added, mine_remov
     assert mine_added | theirs_added <= set(got_ids)           # no lost append
     assert not (set(got_ids) & (base_ids & (mine_removed | theirs_removed)))  # removals stick
     assert set(got_ids) <= mine_ids | theirs_ids                # nothing invented
+
+
+@settings(max_examples=500, derandomize=True, database=None)
+@given(JSON_VALUES, JSON_VALUES)
+def test_same_json_is_equality_of_the_stored_text(a, b):
+    """Never "same" for values stored differently (True/1, 1/1.0, 0.0/-0.0), and "same"
+    for any two values stored alike, whatever their key order."""
+    def text(v):
+        return json.dumps(v, sort_keys=True)
+    assert same_json(a, b) == (text(a) == text(b))
+    reordered = json.loads(json.dumps(a)) if not isinstance(a, dict) else dict(reversed(list(a.items())))
+    assert same_json(a, reordered)
