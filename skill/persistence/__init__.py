@@ -33,11 +33,10 @@ thread-safe) as the BASE; at save, inside one write transaction, the record stor
     missing from MINE or THEIRS (a side deliberately removed it: it stays removed). A
     record present on both sides that MINE changed takes MINE's version. Result sorted by
     "ts" (stable; no ts = oldest) and capped at HISTORY_MAX_RECORDS, oldest dropped.
-  * every other top-level key: if MINE differs from BASE (set, changed or deleted),
-    MINE wins; otherwise THEIRS is kept (including THEIRS having deleted it). A nested
-    value (e.g. a "prefs" dict) is one value: if two overlapping requests change
-    different prefs, the later save's whole dict wins. Keys that change independently
-    and may race should be separate top-level keys.
+  * every other key: if MINE differs from BASE (set, changed or deleted), MINE wins;
+    otherwise THEIRS is kept (including THEIRS having deleted it). Where MINE and THEIRS
+    both hold an object (e.g. "prefs"), the same rule applies inside it, key by key, so
+    two overlapping requests that change different preferences both land.
   * a save whose load was not remembered merges as if BASE were {}: its keys win, its
     history records are added, nothing is removed.
   * a save that changed nothing since its load writes nothing.

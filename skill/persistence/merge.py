@@ -109,12 +109,27 @@ def merge_attributes(base: dict | None, mine: dict, theirs: dict | None,
     store now holds `theirs`. base None (load not remembered) merges like base {}."""
     base = base or {}
     theirs = theirs or {}
+    merged = _merge_objects(base, mine, theirs, history_max_records)
+    if HISTORY_KEY in merged and isinstance(merged[HISTORY_KEY], list):
+        # The cap holds even when the key was simply taken from one side.
+        merged[HISTORY_KEY] = _sorted_capped(merged[HISTORY_KEY], history_max_records)
+    return merged
+
+
+def _merge_objects(base: dict, mine: dict, theirs: dict, history_max_records: int | None) -> dict:
+    """Key by key; history_max_records None below the top level (no history there)."""
     merged = {}
     for key in dict.fromkeys([*theirs, *mine, *base]):   # union, stored order first
-        if key == HISTORY_KEY and isinstance(mine.get(key), list) \
-                and isinstance(theirs.get(key, []), list):
+        if history_max_records is not None and key == HISTORY_KEY \
+                and isinstance(mine.get(key), list) and isinstance(theirs.get(key, []), list):
             merged[key] = merge_history(_as_list(base.get(key)), mine[key],
                                         theirs.get(key, []), history_max_records)
+            continue
+        if type(mine.get(key)) is dict and type(theirs.get(key)) is dict \
+                and type(base.get(key, {})) is dict:
+            # Both sides kept an object (e.g. "prefs"): merge inside it, so two requests
+            # that change different preferences both land.
+            merged[key] = _merge_objects(base.get(key, {}), mine[key], theirs[key], None)
             continue
         in_mine, in_base = key in mine, key in base
         mine_changed = in_mine != in_base or (in_mine and not same_json(mine[key], base[key]))
@@ -124,9 +139,6 @@ def merge_attributes(base: dict | None, mine: dict, theirs: dict | None,
             # else: this request deleted the key
         elif key in theirs:
             merged[key] = theirs[key]
-    if HISTORY_KEY in merged and isinstance(merged[HISTORY_KEY], list):
-        # The cap holds even when the key was simply taken from one side.
-        merged[HISTORY_KEY] = _sorted_capped(merged[HISTORY_KEY], history_max_records)
     return merged
 
 

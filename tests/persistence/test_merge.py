@@ -34,6 +34,22 @@ def test_change_between_json_types_counts_as_change():
     assert merge_attributes({"n": 1}, {"n": 1.0}, {"n": 2}) == {"n": 1.0}
 
 
+def test_objects_merge_key_by_key():
+    base = {"prefs": {"rate": "normal", "usual": "breathing"}}
+    mine = {"prefs": {"rate": "slower", "usual": "breathing"}}     # I changed the rate
+    theirs = {"prefs": {"rate": "normal", "usual": "grounding"}}   # they changed the usual
+    assert merge_attributes(base, mine, theirs) == {"prefs": {"rate": "slower", "usual": "grounding"}}
+    # A key inside that I removed stays removed; one both sides created is a union.
+    assert merge_attributes({"prefs": {"a": 1}}, {"prefs": {}}, {"prefs": {"a": 1, "b": 2}}) \
+        == {"prefs": {"b": 2}}
+    assert merge_attributes({}, {"prefs": {"a": 1}}, {"prefs": {"b": 2}}) == {"prefs": {"a": 1, "b": 2}}
+    # An object replaced by another type is one change, as before.
+    assert merge_attributes({"prefs": {"a": 1}}, {"prefs": "reset"}, {"prefs": {"a": 2}}) == {"prefs": "reset"}
+    # A "history" key below the top level is an ordinary value.
+    assert merge_attributes({"x": {"history": [1]}}, {"x": {"history": [1, 2]}},
+                            {"x": {"history": [1, 3]}}) == {"x": {"history": [1, 2]}}
+
+
 def test_key_deletion_on_either_side():
     base = {"a": 1, "b": 2}
     assert merge_attributes(base, {"b": 2}, {"a": 1, "b": 2}) == {"b": 2}   # I deleted a

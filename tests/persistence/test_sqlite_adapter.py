@@ -80,6 +80,19 @@ def test_overlapping_requests_both_survive(config):
         "pace": "slow", "history": [{"id": "h0", "ts": 0}, {"id": "h1", "ts": 1}]}
 
 
+def test_overlapping_requests_changing_different_preferences_both_land(config):
+    a_adapter, b_adapter = make_persistence_adapter(config), make_persistence_adapter(config)
+    a_adapter.save_attributes(envelope(), {"prefs": {"rate": "normal"}})
+    env_a, env_b = envelope(), envelope()
+    a, b = a_adapter.get_attributes(env_a), b_adapter.get_attributes(env_b)
+    a["prefs"]["rate"] = "slower"                        # "speak more slowly" on one device
+    b["prefs"]["usual"] = "grounding"                    # a new usual practice on another
+    a_adapter.save_attributes(env_a, a)
+    b_adapter.save_attributes(env_b, b)
+    assert make_persistence_adapter(config).get_attributes(envelope()) == {
+        "prefs": {"rate": "slower", "usual": "grounding"}}
+
+
 def test_save_after_concurrent_delete_keeps_only_new_changes(config):
     adapter = make_persistence_adapter(config)
     adapter.save_attributes(envelope(), {"pace": "slow", "history": [{"id": "old", "ts": 0}]})
