@@ -93,10 +93,17 @@ class _RedactExceptionText(logging.Filter):
 
     Messages can quote the request: the SDK's serializer quotes the body, and a handler's
     error may carry a slot value. flask-ask-sdk logs with exc_info on this app's logger.
-    Our VerificationException messages are written not to, so they are kept.
+    Our VerificationException messages are written not to, so they are kept, and a failed
+    verification becomes one warning line.
     """
 
     def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and type(record.exc_info[1]) is VerificationException:
+            # A refused request is the caller's fault, and junk traffic is common: one
+            # warning line saying why, not an error with a stack, per request.
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+            record.msg, record.args = f"{record.getMessage()}: {record.exc_info[1]}", None
+            record.exc_info, record.exc_text = None, None
         if record.exc_info and record.exc_info[1] is not None:
             exc = record.exc_info[1]
             shown = str(exc) if type(exc) is VerificationException else "(message withheld)"

@@ -222,6 +222,12 @@ def test_no_failure_path_leaks_the_body_into_logs(client, post_signed, pki, capl
     assert "verification" in caplog.text.lower()  # the failures were logged...
     assert USER_ID_MARKER not in caplog.text        # ...without the body's user ID
     assert "LaunchRequest" not in caplog.text
+    refusals = [r for r in caplog.records if "verification failed" in r.getMessage()]
+    assert len(refusals) == len(cases) + 1          # one line each, saying why, no stack
+    for record in refusals:
+        assert record.levelno == logging.WARNING and not record.exc_info and not record.exc_text
+        assert record.getMessage() != "Request verification failed"
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
 
 
 @pytest.mark.parametrize("chain", ["expired", "not-yet-valid"])
