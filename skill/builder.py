@@ -8,7 +8,7 @@ import logging
 from ask_sdk_core.dispatch_components import AbstractExceptionHandler, AbstractRequestInterceptor
 from ask_sdk_core.skill_builder import CustomSkillBuilder
 
-from skill import device_zone, observability, render, state
+from skill import catalogue, device_zone, observability, render, state
 from skill.handlers import all_handlers
 from skill.respond import dialog, reply
 from skill.serializer import FastSerializer
@@ -16,9 +16,12 @@ from skill.serializer import FastSerializer
 log = logging.getLogger(__name__)
 
 
-# The apology in en-US, rendered once when the module loads, for when rendering itself fails.
-_FALLBACK_APOLOGY = (render.speech(render.dialog("error", state.DEFAULT_LOCALE)),
-                     render.speech(render.dialog("choices_reprompt", state.DEFAULT_LOCALE)))
+# The apology in every locale, rendered once when the module loads, for when rendering
+# itself fails.
+_FALLBACK_APOLOGY = {
+    locale: (render.speech(render.dialog("error", locale)),
+             render.speech(render.dialog("choices_reprompt", locale)))
+    for locale in catalogue.locales()}
 
 
 class ApiOrigins(AbstractRequestInterceptor):
@@ -52,8 +55,8 @@ class KindApology(AbstractExceptionHandler):
             return reply(handler_input, dialog(handler_input, "error"),
                          reprompt=dialog(handler_input, "choices_reprompt"))
         except Exception:  # noqa: BLE001 - even the apology failed: the one rendered at start-up
-            rb = handler_input.response_builder
-            return rb.speak(_FALLBACK_APOLOGY[0]).ask(_FALLBACK_APOLOGY[1]).response
+            speech, reprompt = _FALLBACK_APOLOGY[state.locale(handler_input)]
+            return handler_input.response_builder.speak(speech).ask(reprompt).response
 
 
 def build_skill(config: dict, persistence_adapter=None):

@@ -203,6 +203,29 @@ def test_an_unexpected_error_gets_a_kind_apology(tmp_path):
     assert response.response.should_end_session is False
 
 
+@pytest.mark.parametrize("locale", ["en-GB", "en-IN", "xx-XX"])
+def test_when_even_the_apology_fails_the_one_rendered_at_start_up_is_said(tmp_path, monkeypatch, locale):
+    from ask_sdk_core.dispatch_components import AbstractRequestHandler
+
+    from skill import builder, catalogue
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("rendering failed")
+
+    class Failing(AbstractRequestHandler):
+        can_handle = staticmethod(lambda handler_input: True)
+        handle = staticmethod(broken)
+
+    monkeypatch.setattr(builder, "all_handlers", lambda: [Failing()])
+    monkeypatch.setattr(builder, "reply", broken)
+    app = create_app({"DEVELOPER_MODE": True, "ALEXA_SKILL_ID": APP_ID, "SKILL_DATA_DIR": str(tmp_path)})
+    response = Listener(app.test_client(), locale=locale).say("progress")["response"]
+    expected = builder._FALLBACK_APOLOGY[locale if locale in catalogue.locales() else "en-US"]
+    assert response["outputSpeech"]["ssml"] == expected[0]
+    assert response["reprompt"]["outputSpeech"]["ssml"] == expected[1]
+    assert "something went wrong on my side" in ssml.plain_text(expected[0])
+
+
 @pytest.mark.parametrize("name,answer,minutes_slot", [
     ("can_fulfill_breathing", "YES", "YES"),
     ("can_fulfill_breathing_too_long", "MAYBE", "NO"),
