@@ -6,8 +6,9 @@ ways, then cycle lengths are measured on the samples alone (speech onsets after 
 (a) the local WAV export: skill.voice.render_wav of the whole timeline (pyttsx3/espeak-ng,
     measured cues, corrected pauses). Target: every cycle within 1 %.
 (b) the Alexa SSML of each turn, spoken by ``espeak-ng -m -w`` as a stand-in for Alexa's
-    voice. Target: every cycle within 5 %. Cycles are measured within a turn (a turn ends
-    where the listener says "continue").
+    voice (with a silent 0 ms break that keeps an espeak-ng defect off the first phase:
+    as_espeak_hears). Target: every cycle within 5 %. Cycles are measured within a turn (a
+    turn ends where the listener says "continue").
 
 The baseline is the target itself: breathing.cycles(pattern, minutes) says how long each
 cycle should last. Onsets are matched to the expected phase starts by trying each onset as
@@ -17,6 +18,7 @@ a cycle's measured length is the distance between two real onsets.
 from __future__ import annotations
 
 import bisect
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -118,6 +120,21 @@ def _wav_export(pattern: str, minutes: int, speech, work: Path):
     return _with_reminders(match_cycles(onsets_s(samples, rate), cycles), reminders)
 
 
+def _espeak(doc: str, path: Path) -> None:
+    subprocess.run(["espeak-ng", "-m", "-v", ESPEAK_VOICE, "-w", str(path), doc],
+                   check=True, timeout=ESPEAK_TIMEOUT_S, capture_output=True)
+
+
+def as_espeak_hears(doc: str) -> str:
+    """`doc` with a 0 ms <break> first inside each <prosody>: silent, so the same SSML,
+    but it takes an espeak-ng defect instead of a breath phase. espeak-ng turns a
+    <break time> into its own units at the speed in force when it reads the tag, and takes
+    up a new <prosody rate> only when it next speaks, so the first break after a rate
+    change is scaled for the old rate (3 s comes out about 3.6 s at 90 %, measured in
+    espeak_notes). A turn that starts with a breath cue would lose its first phase to it."""
+    return re.sub(r"(<prosody\b[^>]*>)", r'\1<break time="0ms"/>', doc)
+
+
 def _espeak_ssml(pattern: str, minutes: int, work: Path):
     """Each Alexa turn's SSML document spoken by espeak-ng on its own."""
     pairs = []
@@ -125,8 +142,7 @@ def _espeak_ssml(pattern: str, minutes: int, work: Path):
         if not mine:
             continue
         path = work / f"{pattern}-turn{i}.wav"
-        subprocess.run(["espeak-ng", "-m", "-v", ESPEAK_VOICE, "-w", str(path), doc],
-                       check=True, timeout=ESPEAK_TIMEOUT_S, capture_output=True)
+        _espeak(as_espeak_hears(doc), path)
         samples, rate = read_mono16(path)
         pairs += _with_reminders(match_cycles(onsets_s(samples, rate), mine), reminders)
     return pairs
@@ -180,8 +196,7 @@ PROBE_BREAK_MS = 3000
 def _gaps_s(doc: str, work: Path) -> list[float]:
     """Silences between the sounds espeak-ng makes of `doc` (onset to previous sound's end)."""
     path = work / "probe.wav"
-    subprocess.run(["espeak-ng", "-m", "-v", ESPEAK_VOICE, "-w", str(path), doc],
-                   check=True, timeout=ESPEAK_TIMEOUT_S, capture_output=True)
+    _espeak(doc, path)
     samples, rate = read_mono16(path)
     starts = onsets_s(samples, rate)
     rev = onsets_s(samples[::-1], rate)              # onsets backwards are sound ends
@@ -220,7 +235,9 @@ def espeak_notes(work: Path) -> list[str]:
         f"{single[0] * 1000:.0f} ms of silence; two adjacent ones give "
         f"{sum(double) * 1000:.0f} ms (Alexa: {2 * PROBE_BREAK_MS} ms), so chained breaks "
         "collapse; inside <prosody rate=\"90%\"> the first break gives "
-        f"{prosody[0] * 1000:.0f} ms and the next {prosody[1] * 1000:.0f} ms. At 90 % it says a "
+        f"{prosody[0] * 1000:.0f} ms and the next {prosody[1] * 1000:.0f} ms (so the SSML "
+        "figures give espeak-ng a 0 ms break first in each <prosody>, which takes that "
+        "stretch). At 90 % it says a "
         f"phase cue in {cue_s:.2f} s on average (renderer's estimate at 150 words/min: "
         f"{cue_est_s:.2f} s) and a reminder in {rem_s:.2f} s (estimate {rem_est_s:.2f} s); "
         "each phase is short by that difference, since its <break> was computed from the "
