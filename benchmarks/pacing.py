@@ -21,7 +21,9 @@ import bisect
 import re
 import shutil
 import subprocess
+import tempfile
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 from benchmarks.common import Figure, Section, onsets_s, read_mono16, temp_dir
 
@@ -31,6 +33,7 @@ WAV_LIMIT_PCT, SSML_LIMIT_PCT = 1.0, 5.0
 MATCH_TOLERANCE = 0.45         # an onset within this fraction of a phase from where it should
                                # start is its cue (less than half: never a neighbour's)
 ESPEAK_TIMEOUT_S = 120
+PHASE_BREAK_MS = 3000          # the silence after a cue in spoken_s, as in a breath phase
 
 
 def _cues() -> dict[str, list[str]]:
@@ -135,6 +138,21 @@ def as_espeak_hears(doc: str) -> str:
     return re.sub(r"(<prosody\b[^>]*>)", r'\1<break time="0ms"/>', doc)
 
 
+def spoken_s(text: str, rate_pct: float) -> float:
+    """How long espeak-ng takes to say `text` at `rate_pct` where a breath cue is said:
+    from the first sound of the words to the next sound after a PHASE_BREAK_MS <break>,
+    less the break. This is the time a phase's <break> must leave for its words (what
+    skill.ssml.estimate_speech_s estimates): up to a tenth of a second shorter than the
+    same words said alone, which espeak-ng ends more slowly, as the end of an utterance."""
+    with tempfile.TemporaryDirectory(prefix="cc-spoken-") as work:
+        path = Path(work) / "spoken.wav"
+        _espeak(as_espeak_hears(f'<speak><prosody rate="{rate_pct:g}%">{escape(text)}'
+                                f'<break time="{PHASE_BREAK_MS}ms"/>In</prosody></speak>'), path)
+        samples, rate = read_mono16(path)
+    starts = onsets_s(samples, rate)
+    return starts[-1] - starts[0] - PHASE_BREAK_MS / 1000
+
+
 def _espeak_ssml(pattern: str, minutes: int, work: Path):
     """Each Alexa turn's SSML document spoken by espeak-ng on its own."""
     pairs = []
@@ -206,7 +224,7 @@ def _gaps_s(doc: str, work: Path) -> list[float]:
 
 def espeak_notes(work: Path) -> list[str]:
     """What espeak-ng does with the SSML the renderer uses, measured now."""
-    from skill import ssml
+    from skill import render, ssml
 
     brk = f'<break time="{PROBE_BREAK_MS}ms"/>'
     single = _gaps_s(f"<speak>In{brk}Out</speak>", work)
@@ -215,18 +233,12 @@ def espeak_notes(work: Path) -> list[str]:
     cues = _cues()
     phase_cues = sorted({t for kind, texts in cues.items() if kind != "reminder" for t in texts})
 
+    pct = render.RATES_PCT[RATE]
+
     def spoken_vs_estimate(texts) -> tuple[float, float]:
-        """Mean seconds espeak-ng takes to say each text at 90 %, and the renderer's estimate."""
-        spoken = 0.0
-        for text in texts:
-            path = work / "cue.wav"
-            subprocess.run(["espeak-ng", "-m", "-v", ESPEAK_VOICE, "-w", str(path),
-                            f'<speak><prosody rate="90%">{text}</prosody></speak>'],
-                           check=True, timeout=ESPEAK_TIMEOUT_S, capture_output=True)
-            samples, rate = read_mono16(path)
-            end = len(samples) / rate - onsets_s(samples[::-1], rate)[0]
-            spoken += end - onsets_s(samples, rate)[0]
-        return spoken / len(texts), sum(ssml.estimate_speech_s(t, 90) for t in texts) / len(texts)
+        """Mean seconds espeak-ng leaves each text before its break, and the estimate."""
+        return (sum(spoken_s(t, pct) for t in texts) / len(texts),
+                sum(ssml.estimate_speech_s(t, pct) for t in texts) / len(texts))
 
     cue_s, cue_est_s = spoken_vs_estimate(phase_cues)
     rem_s, rem_est_s = spoken_vs_estimate(cues["reminder"])
@@ -237,11 +249,11 @@ def espeak_notes(work: Path) -> list[str]:
         "collapse; inside <prosody rate=\"90%\"> the first break gives "
         f"{prosody[0] * 1000:.0f} ms and the next {prosody[1] * 1000:.0f} ms (so the SSML "
         "figures give espeak-ng a 0 ms break first in each <prosody>, which takes that "
-        "stretch). At 90 % it says a "
-        f"phase cue in {cue_s:.2f} s on average (renderer's estimate at 150 words/min: "
-        f"{cue_est_s:.2f} s) and a reminder in {rem_s:.2f} s (estimate {rem_est_s:.2f} s); "
-        "each phase is short by that difference, since its <break> was computed from the "
-        "estimate. Alexa's own voice rate is not measured here.",
+        f"stretch). At {pct:g} % a phase cue takes {cue_s:.2f} s on average before its break "
+        f"(the renderer's estimate: {cue_est_s:.2f} s) and a reminder {rem_s:.2f} s "
+        f"(estimate {rem_est_s:.2f} s); a phase is long by the difference, short when the "
+        "estimate is the larger. The estimate is fitted to espeak-ng "
+        "(python -m benchmarks.calibrate_speech); Alexa's own voice is not measured here.",
         "A cycle is measured from the onset of its first cue to the onset of the next "
         "cycle's; the last cycle of a WAV, and of each Alexa turn, has no next cue and is not "
         "counted.",

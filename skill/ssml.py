@@ -18,10 +18,15 @@ MAX_SPEECH_CHARS = 8000
 MAX_TURN_S = 240.0
 MAX_AUDIO_TAGS = 5
 
-# Speech-time estimate for Alexa's English voices at rate 100 %.
-SPEECH_WORDS_PER_MIN = 150
-COMMA_PAUSE_S = 0.2          # a comma, semicolon or colon inside running text
-SENTENCE_PAUSE_S = 0.4       # a full stop, ! or ? followed by more words
+# Speech-time estimate at rate 100 %: a model of the voice, per syllable rather than per
+# word, because a breath cue is a few short words ("and a sip"), which a flat words-per-
+# minute figure over-estimated by about a third, so every breath phase came out short.
+# Fitted by least squares to espeak-ng, the one voice measurable here (the stand-in for
+# Alexa's), over every cue, reminder, practice sentence and dialog line at both speaking
+# rates: `python -m benchmarks.calibrate_speech` prints the fit. Alexa's voice is not measured.
+SPEECH_SYLLABLE_S = 0.198
+COMMA_PAUSE_S = 0.333        # a comma, semicolon or colon inside running text
+SENTENCE_PAUSE_S = 0.313     # a full stop, ! or ? followed by more words
 S_TAG_PAUSE_S = 0.5          # <s> ends with a strong break
 P_TAG_PAUSE_S = 0.8          # <p> ends with an x-strong break
 BREAK_STRENGTH_S = {"none": 0.0, "x-weak": 0.1, "weak": 0.25, "medium": 0.4,
@@ -40,6 +45,7 @@ _PERCENT = re.compile(r"^(\d+(?:\.\d+)?)%$")
 _SIGNED_PERCENT = re.compile(r"^[+-](\d+(?:\.\d+)?)%$")
 _DB = re.compile(r"^([+-]\d+(?:\.\d+)?)dB$")
 _WORD = re.compile(r"[\w']+")
+_VOWELS = re.compile(r"[aeiouy]+")
 
 
 def _enum(*values):
@@ -178,15 +184,33 @@ def break_seconds(attrs: dict[str, str]) -> float:
     return BREAK_STRENGTH_S.get(attrs.get("strength", "medium"), BREAK_STRENGTH_S["medium"])
 
 
-def estimate_speech_s(text: str, rate_pct: float = NORMAL_RATE_PCT) -> float:
-    """How long Alexa takes to say `text`: words at SPEECH_WORDS_PER_MIN, plus punctuation."""
-    words = len(_WORD.findall(text))
-    if not words:
-        return 0.0
+def syllables(word: str) -> int:
+    """About how many syllables `word` has: its vowel groups, less a silent final e; a
+    number is read digit by digit."""
+    w = word.lower()
+    if w.isdigit():
+        return len(w)
+    n = len(_VOWELS.findall(w))
+    if n > 1 and w.endswith("e") and not w.endswith(("le", "ee")):
+        n -= 1
+    return max(1, n)
+
+
+def speech_features(text: str) -> tuple[int, int, int]:
+    """(syllables, inner commas, inner sentence ends): what the speech estimate counts."""
     body = text.strip()
     commas = len(re.findall(r"[,;:](?=.*\w)", body))
     stops = len(re.findall(r"[.!?](?=\s+\w)", body))
-    seconds = words * 60.0 / SPEECH_WORDS_PER_MIN + commas * COMMA_PAUSE_S + stops * SENTENCE_PAUSE_S
+    return sum(syllables(w) for w in _WORD.findall(body)), commas, stops
+
+
+def estimate_speech_s(text: str, rate_pct: float = NORMAL_RATE_PCT) -> float:
+    """How long the voice takes to say `text`, up to the silence after it: syllables at
+    SPEECH_SYLLABLE_S, plus punctuation pauses."""
+    n_syllables, commas, stops = speech_features(text)
+    if not n_syllables:
+        return 0.0
+    seconds = n_syllables * SPEECH_SYLLABLE_S + commas * COMMA_PAUSE_S + stops * SENTENCE_PAUSE_S
     return seconds * NORMAL_RATE_PCT / rate_pct
 
 

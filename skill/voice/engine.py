@@ -17,13 +17,13 @@ from skill.timeline import NORMAL_RATE_PCT
 
 from .audio import Audio, read_wav
 
-# espeak-ng words per minute for rate 100 %, calibrated so the real voice keeps the pace
-# the SSML was written for. The renderer estimates 150 wpm plus punctuation pauses
-# (skill.ssml.estimate_speech_s); over the 159 practice sentences of 6+ words, espeak-ng's
-# real length / estimate is, by setting: 150 wpm 0.79 (every paragraph pause stretched by a
-# fifth of the paragraph), 120 wpm 1.00 median but 1.13 at p90 (late paragraphs squeeze the
-# next pauses), 130 wpm 0.92 median, 1.03 at p90: pauses grow a little, rarely shrink.
-BASE_RATE_WPM = 130
+# espeak-ng words per minute for rate 100 %, so the real voice keeps the pace the SSML was
+# written for: the player keeps time by the renderer's estimate (skill.ssml.estimate_speech_s,
+# fitted to espeak-ng at its default 175 wpm), and a voice slower than the estimate squeezes
+# the pauses after it. Over the 156 practice sentences of 6+ words at 90 %, real length /
+# estimate is (python -m benchmarks.calibrate_speech prints it): 175 wpm 0.97 median but
+# 1.05 at p90, 185 wpm 0.92 median, 1.01 at p90: pauses grow a little, rarely shrink.
+BASE_RATE_WPM = 185
 # espeak-ng's accepted range; outside it the rate is silently clamped by espeak anyway.
 MIN_RATE_WPM = 80
 MAX_RATE_WPM = 450

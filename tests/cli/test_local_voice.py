@@ -20,7 +20,7 @@ FIXTURES = REPO / "tests" / "fixtures" / "requests"
 # A stand-in player that plays the CLI's start-up probe (a moment of silence) at once,
 # and then "plays" the practice for a long time.
 PROBE_OK = 'case "$*" in *cc-probe-*) exit 0;; esac; '
-SHORT_SCRIPT = "six-attributes"      # the shortest script in the catalogue (about 2.7 min)
+SHORT_SCRIPT = "six-attributes"      # among the shortest scripts in the catalogue (about 2 min)
 # The WAV is the transcript's timeline with the real voice: pauses absorb the difference
 # between estimated and real speech, so only what short pauses could not absorb remains.
 WAV_TOLERANCE = 0.04                 # of the transcript's total
