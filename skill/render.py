@@ -22,7 +22,7 @@ from skill.timeline import duration_s
 
 RATES_PCT = {"normal": 90, "slower": 80}      # prosody rate of every turn, by preference
 DEFAULT_RATE = "normal"
-TURN_BUDGET_S = 215.0      # a turn's own length; the closing prompt fits in MAX_TURN_S
+TURN_BUDGET_S = 215.0      # a turn's own limit_s; the closing prompt fits in MAX_TURN_S
 TURN_BUDGET_CHARS = 7000   # leaves room for the prompt within MAX_SPEECH_CHARS
 BREATH_BLOCK_S = 60.0      # breathing is split into parts of about a minute
 REMINDER_SPARE_S = 1.0     # a reminder replaces an out-breath cue only with this to spare
@@ -66,6 +66,11 @@ def speech(*bodies: str, rate: str = DEFAULT_RATE) -> str:
 
 def estimate_s(body: str, rate: str = DEFAULT_RATE) -> float:
     return duration_s(ssml.to_timeline(speech(body, rate=rate)))
+
+
+def limit_s(body: str, rate: str = DEFAULT_RATE) -> float:
+    """The longest a body may last on Alexa (ssml.limit_s): what turns are packed by."""
+    return ssml.limit_s(ssml.to_timeline(speech(body, rate=rate)))
 
 
 @lru_cache(maxsize=None)
@@ -212,32 +217,32 @@ def parts(script_id: str, locale: str, rate: str = DEFAULT_RATE, **params) -> li
     return bodies
 
 
-def _pack(ests: list[float], sizes: list[int]) -> list[tuple[int, int]]:
+def _pack(lengths: list[float], sizes: list[int]) -> list[tuple[int, int]]:
     """Split parts into as few turns as fit the budgets, then even out their lengths, so a
     practice never ends on a short leftover turn after a "continue". Returns (start, end)
     index ranges."""
     def fits(i, j):
-        return sum(ests[i:j]) <= TURN_BUDGET_S and sum(sizes[i:j]) + (j - i) <= TURN_BUDGET_CHARS
+        return sum(lengths[i:j]) <= TURN_BUDGET_S and sum(sizes[i:j]) + (j - i) <= TURN_BUDGET_CHARS
 
     count, i = 0, 0
-    while i < len(ests):            # greedy: the fewest turns
+    while i < len(lengths):         # greedy: the fewest turns
         j = i + 1
-        while j < len(ests) and fits(i, j + 1):
+        while j < len(lengths) and fits(i, j + 1):
             j += 1
         count, i = count + 1, j
     # best[k][j]: the smallest longest turn when the first j parts make k turns
     inf = float("inf")
-    best = [[inf] * (len(ests) + 1) for _ in range(count + 1)]
-    cut = [[0] * (len(ests) + 1) for _ in range(count + 1)]
+    best = [[inf] * (len(lengths) + 1) for _ in range(count + 1)]
+    cut = [[0] * (len(lengths) + 1) for _ in range(count + 1)]
     best[0][0] = 0.0
     for k in range(1, count + 1):
-        for j in range(1, len(ests) + 1):
+        for j in range(1, len(lengths) + 1):
             for i in range(k - 1, j):
                 if best[k - 1][i] < inf and fits(i, j):
-                    longest = max(best[k - 1][i], sum(ests[i:j]))
+                    longest = max(best[k - 1][i], sum(lengths[i:j]))
                     if longest < best[k][j]:
                         best[k][j], cut[k][j] = longest, i
-    ranges, j = [], len(ests)
+    ranges, j = [], len(lengths)
     for k in range(count, 0, -1):
         ranges.append((cut[k][j], j))
         j = cut[k][j]
@@ -258,14 +263,14 @@ def render(script_id: str, locale: str, rate: str = DEFAULT_RATE, **params) -> t
 def _render(script_id: str, locale: str, rate: str, params: tuple) -> tuple[Turn, ...]:
     script = catalogue.get(script_id)
     bodies = parts(script_id, locale, rate, **dict(params))
-    ests = [estimate_s(b, rate) for b in bodies]
-    for body, est in zip(bodies, ests):
-        if est > TURN_BUDGET_S or len(body) > TURN_BUDGET_CHARS:
-            raise RenderError(f"a part lasts about {est:.0f} s ({len(body)} characters); "
+    lengths = [limit_s(b, rate) for b in bodies]
+    for body, length in zip(bodies, lengths):
+        if length > TURN_BUDGET_S or len(body) > TURN_BUDGET_CHARS:
+            raise RenderError(f"a part may last {length:.0f} s on Alexa ({len(body)} characters); "
                               f"parts must fit in {TURN_BUDGET_S:g} s and {TURN_BUDGET_CHARS} characters",
                               template_path(script.template, locale))
     if script.kind == "practice":
-        ranges = _pack(ests, [len(b) for b in bodies])
+        ranges = _pack(lengths, [len(b) for b in bodies])
     else:
         ranges = [(i, i + 1) for i in range(len(bodies))]
     joined = [" ".join(bodies[i:j]) for i, j in ranges]

@@ -14,7 +14,7 @@ import pytest
 from cli_helpers import (CLI, PYTHON, REPO, fake_player_dir, quiet_runs, read_wav, skill_answer, start_cli,
                          total_s, transcript)
 
-from skill import catalogue, render, ssml
+from skill import catalogue, render, ssml, timeline
 
 FIXTURES = REPO / "tests" / "fixtures" / "requests"
 # A stand-in player that plays the CLI's start-up probe (a moment of silence) at once,
@@ -90,7 +90,7 @@ def test_play_transcript_of_one_minute_of_breathing_has_cues_and_pauses(run_cli)
     assert said == [s.text for s in expected if isinstance(s, ssml.Speak)]
     starts = [t for t, _, _ in steps]
     assert starts == sorted(starts) and starts[0] == 0.0
-    assert abs(total_s(res.stdout) - ssml.duration_s(expected)) < 0.1
+    assert abs(total_s(res.stdout) - timeline.duration_s(expected)) < 0.1
     pauses = [float(rest.split()[0]) for _, k, rest in steps if k == "pause"]
     assert all(p > 0 for p in pauses)
 
