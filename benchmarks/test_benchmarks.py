@@ -56,3 +56,13 @@ def test_baseline_says_hello_and_envelopes_stay_on_this_machine():
                                           content_type="application/json")
     assert res.status_code == 200
     assert res.get_json()["response"]["outputSpeech"]["ssml"] == "<speak>hello</speak>"
+
+
+def test_a_level_counts_its_median_trial_and_any_error():
+    from benchmarks.throughput import _median_trial
+
+    trials = [{"rps": r, "errors": e, "p50_ms": r / 1000, "p99_ms": 1.0}
+              for r, e in ((1800, 0), (3900, 0), (3600, 0))]
+    level = _median_trial(trials)
+    assert level["rps"] == 3600 and level["p50_ms"] == 3.6 and level["trials_rps"] == [1800, 3900, 3600]
+    assert _median_trial([*trials[:2], {**trials[2], "errors": 2}])["errors"] == 2
