@@ -53,9 +53,6 @@ def configure_logging(level: int = logging.INFO) -> None:
     logger = logging.getLogger("skill")
     if any(isinstance(h.formatter, JsonFormatter) for h in logger.handlers):
         return
-    # The JSON lines carry no thread or process names; not collecting them for every
-    # record (one access line per request) saves a few percent of a short turn.
-    logging.logThreads = logging.logProcesses = logging.logMultiprocessing = False
     handler = logging.StreamHandler()
     handler.setFormatter(JsonFormatter())
     logger.addHandler(handler)
