@@ -14,7 +14,6 @@ the constants should be re-checked against a real Alexa device.
 """
 from __future__ import annotations
 
-import json
 import statistics
 import subprocess
 
@@ -29,14 +28,12 @@ OFFLINE_MIN_WORDS = 6
 def corpus() -> dict[str, str]:
     """Every distinct text the skill says in LOCALE, with its kind: cue, reminder,
     sentence (of a practice or explanation) or dialog."""
-    from skill import catalogue, helplines, render, ssml
-    from skill.catalogue import SSML_DIR
+    from skill import catalogue, lint, render, ssml
     from skill.timeline import Speak
 
     texts: dict[str, str] = {}
-    cues = json.loads((SSML_DIR / "breathing_cues.json").read_text(encoding="utf-8"))
-    for kind, options in cues.items():
-        for text in options if not kind.startswith("_") else ():
+    for kind, options in render.breathing_cues().items():
+        for text in options:
             texts.setdefault(text, "reminder" if kind == "reminder" else "cue")
 
     def add(doc: str, kind: str):
@@ -47,9 +44,7 @@ def corpus() -> dict[str, str]:
     for script_id in catalogue.scripts():
         for turn in render.render(script_id, LOCALE):
             add(render.speech(turn.body), "sentence")
-    samples = json.loads((SSML_DIR / "dialog" / "variables.json").read_text(encoding="utf-8"))
-    values = {k: ("calm" if v == "text" else v) for k, v in samples.items() if not k.startswith("_")}
-    values["line"] = helplines.for_locale(LOCALE)
+    values = lint.sample_values(LOCALE, text="calm")
     for name in render.dialog_names():
         add(render.speech(render.dialog(name, LOCALE, **values)), "dialog")
     return texts

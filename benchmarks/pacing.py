@@ -37,8 +37,8 @@ PHASE_BREAK_MS = 3000          # the silence after a cue in spoken_s, as in a br
 
 
 def _cues() -> dict[str, list[str]]:
-    from skill.render import _json
-    return _json("breathing_cues.json")
+    from skill.render import breathing_cues
+    return breathing_cues()
 
 
 def _turns(pattern: str, minutes: int):

@@ -91,7 +91,7 @@ def lint_dialogs() -> list[Failure]:
             for rate in render.RATES_PCT:
                 where = f"dialog {name} {locale} rate={rate}"
                 try:
-                    body = render.dialog(name, locale, rate, **_sample_values(locale))
+                    body = render.dialog(name, locale, rate, **sample_values(locale))
                 except render.RenderError as err:
                     f, line = _split_where(err, path)
                     failures.append(Failure(f, line, "render", str(err).split(": ", 1)[-1], where))
@@ -100,10 +100,11 @@ def lint_dialogs() -> list[Failure]:
     return failures
 
 
-def _sample_values(locale: str) -> dict:
-    """Values for every variable a dialog may use (ssml/dialog/variables.json)."""
+def sample_values(locale: str, text: str = HOSTILE_VALUE) -> dict:
+    """Values for every variable a dialog may use (ssml/dialog/variables.json), with
+    `text` wherever a listener's words go."""
     data = json.loads((SSML_DIR / "dialog" / "variables.json").read_text(encoding="utf-8"))
-    values = {k: (HOSTILE_VALUE if v == "text" else v) for k, v in data.items() if not k.startswith("_")}
+    values = {k: (text if v == "text" else v) for k, v in data.items() if not k.startswith("_")}
     return {**values, "line": helplines.for_locale(locale)}
 
 

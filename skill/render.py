@@ -87,6 +87,11 @@ def _json(name: str) -> dict:
     return {k: v for k, v in data.items() if not k.startswith("_")}
 
 
+def breathing_cues() -> dict[str, list[str]]:
+    """What the voice may say at the start of each breath phase, by phase kind."""
+    return _json("breathing_cues.json")
+
+
 def words(locale: str) -> dict:
     return _json(f"words/{catalogue.locales()[locale]['words']}.json")
 
@@ -121,7 +126,7 @@ def _helpers(pct: int) -> dict:
 
 
 def _breathing_context(params: dict, pct: int) -> dict:
-    cues = _json("breathing_cues.json")
+    cues = breathing_cues()
     pattern = breathing.patterns()[params["pattern"]]
     cycles = breathing.cycles(params["pattern"], params["minutes"] * 60)
     blocks: list[list] = []
