@@ -64,6 +64,41 @@ def test_delete_forgets_everything(config, db_path):
         assert conn.execute("SELECT count(*) FROM listener_attributes").fetchone()[0] == 1
 
 
+FORGOTTEN_MARKER = "FORGOTTEN-PRACTICE-NOTE-7f3a"
+
+
+@pytest.mark.parametrize("how", ["delete", "save_empty"])
+def test_forgotten_record_is_gone_from_the_wal_while_the_connection_stays_open(
+        config, db_path, how):
+    # gunicorn threads keep their connections for the life of the process; SQLite's
+    # secure_delete scrubs the main file, not the WAL, which holds every earlier version.
+    adapter = make_persistence_adapter(config)
+    adapter.save_attributes(envelope(OTHER_USER_ID), {"pace": "kept"})
+    env = envelope()
+    adapter.get_attributes(env)
+    adapter.save_attributes(env, {"note": FORGOTTEN_MARKER, "history": [{"id": 1, "ts": 1}]})
+    assert FORGOTTEN_MARKER.encode() in stored_bytes(db_path)   # the check can fail
+    env = envelope()
+    adapter.get_attributes(env)
+    if how == "delete":
+        adapter.delete_attributes(env)
+    else:   # a save that empties the record deletes the row too
+        adapter.save_attributes(env, {})
+    assert adapter._local.conn is not None   # still open: nothing closed the connection
+    assert FORGOTTEN_MARKER.encode() not in stored_bytes(db_path)
+    assert adapter.get_attributes(envelope(OTHER_USER_ID)) == {"pace": "kept"}
+
+
+def test_wal_is_bounded(config):
+    adapter = make_persistence_adapter(config)
+    adapter.get_attributes(envelope())
+    conn = adapter._connection()
+    assert conn.execute("PRAGMA journal_size_limit").fetchone()[0] \
+        == sqlite_adapter.WAL_SIZE_LIMIT_BYTES
+    assert conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0] \
+        == sqlite_adapter.WAL_AUTOCHECKPOINT_PAGES
+
+
 def test_overlapping_requests_both_survive(config):
     """A loads, B loads, A saves, B saves: naive last-write-wins would lose A's work."""
     a_adapter, b_adapter = make_persistence_adapter(config), make_persistence_adapter(config)
