@@ -134,6 +134,7 @@ class SqlitePersistenceAdapter(AbstractPersistenceAdapter):
                  base_memory_max_requests: int = BASE_MEMORY_MAX_REQUESTS):
         self.path = os.path.abspath(path)
         self.keys = keys
+        keys.guard_records(self._has_records)
         self.history_max_records = history_max_records
         self.bases = LoadedBases(base_memory_max_requests)
         self._local = threading.local()
@@ -211,6 +212,10 @@ class SqlitePersistenceAdapter(AbstractPersistenceAdapter):
             self._drop_connection()
             log.error("persistence: SQLite %s failed: %s: %s", operation, type(e).__name__, e)
             raise PersistenceException(f"Could not {operation} listener data.") from e
+
+    def _has_records(self) -> bool:
+        conn = self._connection()
+        return conn.execute(f"SELECT 1 FROM {TABLE} LIMIT 1").fetchone() is not None
 
     # -- AbstractPersistenceAdapter ------------------------------------------------------
 

@@ -114,6 +114,23 @@ def test_healthz_fails_when_the_real_database_cannot_be_opened(make_app, tmp_pat
     assert response.get_json() == {"status": "unavailable", "failed": ["persistence"]}
 
 
+def test_healthz_is_503_when_the_secret_file_is_lost_but_records_exist(
+        make_app, post_signed, tmp_path):
+    from ask_sdk_model import RequestEnvelope
+    app = make_app()
+    skill = app.extensions["compassion_coach"]["skill"]
+    listener = skill.serializer.deserialize(raw(envelope()).decode(), RequestEnvelope)
+    skill.persistence_adapter.save_attributes(listener, {"pace": "slow"})
+    secret_file = tmp_path / "data" / "user-key.secret"
+    secret_file.unlink()
+    restarted = make_app().test_client()
+    response = restarted.get("/healthz")
+    assert response.status_code == 503
+    assert response.get_json() == {"status": "unavailable", "failed": ["persistence"]}
+    post_signed(restarted, envelope())        # the skill apologises; no stranger is made
+    assert not secret_file.exists()
+
+
 def test_healthz_reports_a_failing_registered_check(app):
     checks = app.extensions["compassion_coach"]["health_checks"]
     checks.append(("database", lambda: False))

@@ -396,3 +396,33 @@ def test_making_the_adapter_never_touches_storage(tmp_path):
     assert adapter is not None   # the failure waits for the first request
     with pytest.raises(PersistenceException):
         adapter.get_attributes(envelope())
+
+
+# -- the listener-key secret -----------------------------------------------------------
+
+def test_lost_secret_file_with_records_is_refused_not_regenerated(config, db_path, caplog):
+    # A new secret would make every stored listener a stranger, and "forget me" would
+    # then report success while their old row stayed, unreachable.
+    make_persistence_adapter(config).save_attributes(envelope(), {"pace": "slow"})
+    secret_file = db_path.parent / "user-key.secret"
+    secret_file.unlink()
+    adapter = make_persistence_adapter(config)           # a restarted process
+    with pytest.raises(PersistenceException, match="secret"):
+        adapter.get_attributes(envelope())
+    assert not secret_file.exists()
+    assert health_check(adapter) is False
+    assert "user-key.secret" in caplog.text and "USER_KEY_SECRET" in caplog.text
+    with sqlite3.connect(db_path) as conn:             # the records are untouched
+        assert conn.execute("SELECT count(*) FROM listener_attributes").fetchone()[0] == 1
+
+
+def test_secret_is_generated_for_an_empty_database(config, db_path):
+    # Control: a first start (or a database emptied by "forget me") mints one.
+    adapter = make_persistence_adapter(config)
+    adapter.save_attributes(envelope(), {"pace": "slow"})
+    adapter.delete_attributes(envelope())
+    (db_path.parent / "user-key.secret").unlink()
+    fresh = make_persistence_adapter(config)
+    assert fresh.get_attributes(envelope()) == {}
+    assert (db_path.parent / "user-key.secret").exists()
+    assert health_check(fresh) is True
