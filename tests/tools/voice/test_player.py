@@ -24,7 +24,7 @@ from skill.timeline import Pause, Speak
 from skill.tools.voice import AudioOutput, AudioOutputError, NoAudioOutput, SpeechCache, find_audio_output, play
 from skill.tools.voice.player import NO_AUDIO_OUTPUT_MESSAGE, PLAYER_COMMANDS
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 TOLERANCE = 0.01
 
 
