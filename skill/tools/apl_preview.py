@@ -34,6 +34,7 @@ CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic
                   "--disable-background-networking", "--disable-component-update", "--disable-sync",
                   "--hide-scrollbars")
 CHROMIUM_TIMEOUT_S = 60
+FULL_BEFORE_END_S = 0.05   # "full" is drawn this long before the in-breath ends
 EASING_BEZIER = {"linear": (0.0, 0.0, 1.0, 1.0), "ease": (0.25, 0.1, 0.25, 1.0),
                  "ease-in": (0.42, 0.0, 1.0, 1.0), "ease-out": (0.0, 0.0, 0.58, 1.0),
                  "ease-in-out": (0.42, 0.0, 0.58, 1.0)}
@@ -353,7 +354,8 @@ def screens(pattern: str) -> dict[str, tuple[dict, dict]]:
     calm = FastSerializer().serialize(apl.practice_screen("body-scan", 0, 2))[0]
     return {"pacer-rest": (rd, state_at(rd, ex, second_in[1])),
             "pacer-mid-breath": (rd, state_at(rd, ex, second_in[1] + second_in[2] / 2)),
-            "pacer-full": (rd, state_at(rd, ex, second_in[1] + second_in[2])),
+            # a moment before the out-breath's cue replaces the in-breath's
+            "pacer-full": (rd, state_at(rd, ex, second_in[1] + second_in[2] - FULL_BEFORE_END_S)),
             "calm-practice": (calm, {})}
 
 
