@@ -1,0 +1,548 @@
+"""The Alexa interaction models and skill manifest: generated from one source, loaded, checked.
+
+interaction_model/source/model.json is the only hand-written file. `build` writes the ASK CLI v2
+project from it (ask-resources.json, skill-package/skill.json and one
+skill-package/interactionModels/custom/<locale>.json per English locale); `check` regenerates
+in memory, names every file that differs from the one on disk, and runs the model checks.
+
+    python -m skill.tools.interaction_model build
+    python -m skill.tools.interaction_model check     # exit 1 on drift or a broken model
+
+The loaders below read the generated (committed) files, i.e. exactly what Alexa is given.
+"""
+from __future__ import annotations
+
+import copy
+import json
+import re
+import sys
+from functools import lru_cache
+from pathlib import Path
+
+PROJECT_DIR = Path(__file__).resolve().parents[2] / "interaction_model"
+SOURCE_PATH = PROJECT_DIR / "source" / "model.json"
+PACKAGE_DIR = PROJECT_DIR / "skill-package"
+MODELS_DIR = PACKAGE_DIR / "interactionModels" / "custom"
+
+ASK_RESOURCES_VERSION = "2020-03-31"
+MANIFEST_VERSION = "1.0"
+JSON_INDENT = 2
+
+# Platform limits and rules (alexa_platform.md 5.2, 5.3; Amazon's invocation-name rules).
+MAX_EXAMPLE_PHRASES = 3
+MAX_SAMPLE_CHARS = 200
+MIN_CRISIS_SAMPLES = 60
+REQUIRED_BUILTINS = frozenset({
+    "AMAZON.StopIntent", "AMAZON.CancelIntent", "AMAZON.HelpIntent",
+    "AMAZON.FallbackIntent", "AMAZON.NavigateHomeIntent",
+})
+# Words an invocation name may not contain: launch phrases, connecting words, wake words.
+INVOCATION_FORBIDDEN_WORDS = frozenset({
+    "ask", "tell", "open", "launch", "load", "begin", "enable", "start", "play", "run", "use",
+    "to", "from", "by", "if", "and", "whose", "for", "about",
+    "alexa", "amazon", "echo", "computer", "skill", "app",
+})
+# Connecting words Alexa accepts between "ask <invocation name>" and the utterance.
+ONE_SHOT_CONNECTORS = ("to", "for", "about", "if", "whether", "and")
+
+SLOT_REF = re.compile(r"\{([A-Za-z][A-Za-z0-9_]*)\}")
+WORDING_REF = re.compile(r"\[([a-z_]+)\]")
+# Letters, spaces, apostrophes, periods (abbreviations) and hyphens, plus {slot} references.
+SAMPLE_CHARS = re.compile(r"^[a-z' .\-{}A-Z_]+$")
+DISCLAIMER_START = "Compassion Coach is not a therapist or a medical service and cannot help in an emergency"
+
+
+class ModelError(ValueError):
+    """The source cannot be turned into a model (e.g. an unknown [word] marker)."""
+
+
+# ---------------------------------------------------------------- source and generation
+
+def load_source(path: Path | None = None) -> dict:
+    """The hand-written source (a fresh copy: callers may change it)."""
+    path = SOURCE_PATH if path is None else path
+    return copy.deepcopy(_load_json_cached(str(path), path.stat().st_mtime_ns))
+
+
+def _wording(source: dict, locale: str) -> dict[str, str]:
+    words = dict(source.get("wording", {}).get("default", {}))
+    words.update(source.get("wording", {}).get(locale, {}))
+    return words
+
+
+def _apply_wording(text: str, words: dict[str, str], where: str) -> str:
+    def sub(m: re.Match) -> str:
+        if m.group(1) not in words:
+            raise ModelError(f"{where}: no wording for [{m.group(1)}]")
+        return words[m.group(1)]
+    return WORDING_REF.sub(sub, text)
+
+
+def _strip_comments(obj):
+    if isinstance(obj, dict):
+        return {k: _strip_comments(v) for k, v in obj.items() if not k.startswith("_")}
+    if isinstance(obj, list):
+        return [_strip_comments(v) for v in obj]
+    return obj
+
+
+def build_locale_model(source: dict, locale: str) -> dict:
+    """The interaction model JSON for one locale (the file Alexa is given)."""
+    words = _wording(source, locale)
+    extra_samples = source.get("localeSamples", {}).get(locale, {})
+    extra_synonyms = source.get("localeSynonyms", {}).get(locale, {})
+    intents = []
+    for intent in source["intents"]:
+        name = intent["name"]
+        samples = [_apply_wording(s, words, f"{locale} {name}") for s in intent.get("samples", [])]
+        samples += [_apply_wording(s, words, f"{locale} {name}") for s in extra_samples.get(name, [])]
+        out = {"name": name, "slots": [{"name": s["name"], "type": s["type"]} for s in intent.get("slots", [])],
+               "samples": samples}
+        if not out["slots"]:
+            del out["slots"]
+        intents.append(out)
+    unknown = set(extra_samples) - {i["name"] for i in source["intents"]} - {"_comment"}
+    if unknown:
+        raise ModelError(f"{locale}: localeSamples for unknown intents {sorted(unknown)}")
+    known = {t["name"]: {v["id"] for v in t["values"]} for t in source["types"]}
+    for tname, by_id in extra_synonyms.items():
+        if tname not in known or set(by_id) - known[tname]:
+            raise ModelError(f"{locale}: localeSynonyms name an unknown type or value id under {tname!r}")
+    types = []
+    for t in source["types"]:
+        more = extra_synonyms.get(t["name"], {})
+        values = []
+        for v in t["values"]:
+            synonyms = list(v.get("synonyms", [])) + list(more.get(v["id"], []))
+            values.append({"id": v["id"], "name": {"value": v["value"], "synonyms": synonyms}})
+        types.append({"name": t["name"], "values": values})
+    return {
+        "interactionModel": {
+            "languageModel": {
+                "invocationName": source["invocationName"],
+                "modelConfiguration": {"fallbackIntentSensitivity": {"level": source["fallbackIntentSensitivity"]}},
+                "intents": intents,
+                "types": types,
+            }
+        }
+    }
+
+
+def build_manifest(source: dict) -> dict:
+    """skill.json: store text per locale from the source, privacy flags, the endpoint."""
+    m = _strip_comments(source["manifest"])
+    locales, privacy_locales = {}, {}
+    for locale in source["locales"]:
+        words = _wording(source, locale)
+        text = lambda s, what: _apply_wording(s, words, f"{locale} manifest {what}")  # noqa: E731
+        disclaimer = text(m["disclaimer"], "disclaimer")
+        locales[locale] = {
+            "name": source["skillName"],
+            "summary": text(m["summary"], "summary"),
+            "description": text(m["description"], "description").replace("{disclaimer}", disclaimer),
+            "examplePhrases": [text(p, "examplePhrases") for p in m["examplePhrases"]],
+            "keywords": list(m["keywords"]),
+            "smallIconUri": m["smallIconUri"],
+            "largeIconUri": m["largeIconUri"],
+        }
+        privacy_locales[locale] = {"privacyPolicyUrl": m["privacyPolicyUrl"], "termsOfUseUrl": m["termsOfUseUrl"]}
+    privacy = dict(m["privacyAndCompliance"])
+    privacy["locales"] = privacy_locales
+    return {
+        "manifest": {
+            "manifestVersion": MANIFEST_VERSION,
+            "publishingInformation": {
+                "locales": locales,
+                "isAvailableWorldwide": False,
+                "distributionCountries": [m["distributionCountries"][loc] for loc in source["locales"]],
+                "testingInstructions": m["testingInstructions"],
+                "category": m["category"],
+            },
+            "privacyAndCompliance": privacy,
+            "apis": {
+                "custom": {
+                    "endpoint": dict(m["endpoint"]),
+                    "interfaces": [dict(i) for i in m["interfaces"]],
+                }
+            },
+        }
+    }
+
+
+def _ask_resources() -> dict:
+    # Self-hosted endpoint: no `code`/`skillInfrastructure`, so `ask deploy` uploads only the package.
+    return {"askcliResourcesVersion": ASK_RESOURCES_VERSION,
+            "profiles": {"default": {"skillMetadata": {"src": "./skill-package"}}}}
+
+
+def _dump(obj: dict) -> str:
+    return json.dumps(obj, indent=JSON_INDENT, ensure_ascii=False) + "\n"
+
+
+def render(source: dict | None = None) -> dict[Path, str]:
+    """Every generated file: absolute path -> exact text."""
+    source = load_source() if source is None else source
+    files = {PROJECT_DIR / "ask-resources.json": _dump(_ask_resources()),
+             PACKAGE_DIR / "skill.json": _dump(build_manifest(source))}
+    for locale in source["locales"]:
+        files[MODELS_DIR / f"{locale}.json"] = _dump(build_locale_model(source, locale))
+    return files
+
+
+def build() -> list[Path]:
+    """Write the generated files; returns the ones that changed."""
+    changed = []
+    for path, text in render().items():
+        if not path.exists() or path.read_text(encoding="utf-8") != text:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+            changed.append(path)
+    return changed
+
+
+def drift() -> list[Path]:
+    """Generated files whose text on disk is not what the source produces."""
+    return [p for p, text in render().items()
+            if not p.exists() or p.read_text(encoding="utf-8") != text]
+
+
+# ---------------------------------------------------------------- loaders (generated files)
+
+def locales() -> list[str]:
+    return list(load_source()["locales"])
+
+
+@lru_cache(maxsize=None)
+def _load_json_cached(path: str, mtime_ns: int) -> dict:
+    return json.loads(Path(path).read_text(encoding="utf-8"))
+
+
+def load_model(locale: str) -> dict:
+    """The committed interaction model for a locale, e.g. load_model('en-GB')."""
+    path = MODELS_DIR / f"{locale}.json"
+    if not path.exists():
+        raise KeyError(f"no interaction model for locale {locale!r}")
+    return copy.deepcopy(_load_json_cached(str(path), path.stat().st_mtime_ns))
+
+
+def load_manifest() -> dict:
+    return json.loads((PACKAGE_DIR / "skill.json").read_text(encoding="utf-8"))
+
+
+def _language_model(locale: str) -> dict:
+    return load_model(locale)["interactionModel"]["languageModel"]
+
+
+def intent_names(locale: str = "en-US") -> set[str]:
+    return {i["name"] for i in _language_model(locale)["intents"]}
+
+
+def sample_utterances(locale: str) -> dict[str, list[str]]:
+    """{intent name: [sample utterances]} as given to Alexa (built-ins mostly empty)."""
+    return {i["name"]: list(i.get("samples", [])) for i in _language_model(locale)["intents"]}
+
+
+def intent_slots(locale: str, intent: str) -> dict[str, str]:
+    """{slot name: slot type} declared for one intent."""
+    for i in _language_model(locale)["intents"]:
+        if i["name"] == intent:
+            return {s["name"]: s["type"] for s in i.get("slots", [])}
+    raise KeyError(f"{locale}: no intent {intent!r}")
+
+
+def slot_types(locale: str) -> list[str]:
+    """Names of the custom slot types."""
+    return [t["name"] for t in _language_model(locale)["types"]]
+
+
+def slot_values(locale: str, type_name: str) -> list[dict]:
+    """[{'id', 'value', 'synonyms'}] of a custom slot type in a locale."""
+    for t in _language_model(locale)["types"]:
+        if t["name"] == type_name:
+            return [{"id": v["id"], "value": v["name"]["value"], "synonyms": list(v["name"].get("synonyms", []))}
+                    for v in t["values"]]
+    raise KeyError(f"{locale}: no slot type {type_name!r}")
+
+
+def builtin_phrases(locale: str = "en-US") -> dict[str, list[str]]:
+    """Common phrases of the built-in intents that Alexa already knows (not sent to Alexa).
+    The offline matcher uses them, and the checks keep custom samples away from them."""
+    del locale  # the same English phrases for every locale
+    return {i["name"]: list(i["offlineSamples"]) for i in load_source()["intents"] if i.get("offlineSamples")}
+
+
+# ---------------------------------------------------------------- checks
+
+def normalize_sample(sample: str, slot_type_of: dict[str, str] | None = None) -> str:
+    """Case- and punctuation-free form; a slot reference becomes its slot type, so that
+    '{minutes}' and '{rating}' (both AMAZON.NUMBER) count as the same sample."""
+    slot_type_of = slot_type_of or {}
+    text = SLOT_REF.sub(lambda m: " \x00" + slot_type_of.get(m.group(1), m.group(1)) + "\x00 ", sample)
+    text = text.lower().replace("-", " ")
+    text = re.sub(r"[^a-z0-9\x00. ]", "", text)  # apostrophes, commas...: i'm == im
+    text = text.replace(".", " ")
+    return " ".join(text.split())
+
+
+@lru_cache(maxsize=None)
+def _sample_pattern(sample: str) -> tuple[re.Pattern, tuple[str, ...]]:
+    """Regex over normalize_sample() text; each slot a lazy group, names in order."""
+    names: list[str] = []
+    parts = []
+    pos = 0
+    for m in SLOT_REF.finditer(sample):
+        parts.append(re.escape(normalize_sample(sample[pos:m.start()])))
+        parts.append("(.+?)")
+        names.append(m.group(1))
+        pos = m.end()
+    parts.append(re.escape(normalize_sample(sample[pos:])))
+    body = r"\s+".join(p for p in parts if p)  # normalized text has single spaces between words
+    return re.compile("^" + body.replace(r"\ ", r"\s+") + "$"), tuple(names)
+
+
+def sample_readings(phrase: str, language_model: dict) -> list[tuple[str, str]]:
+    """Every (intent, sample) that says the phrase exactly, with real slot values."""
+    from skill.tools.utterances import parse_number  # local: utterances imports this module
+
+    text = normalize_sample(phrase)
+    spoken_by_type = {
+        t["name"]: {normalize_sample(s) for v in t["values"] for s in [v["name"]["value"]] + v["name"].get("synonyms", [])}
+        for t in language_model.get("types", [])}
+    found = []
+    for intent in language_model["intents"]:
+        slot_type_of = {s["name"]: s["type"] for s in intent.get("slots", [])}
+        for sample in intent.get("samples", []):
+            pattern, names = _sample_pattern(sample)
+            m = pattern.match(text)
+            if not m:
+                continue
+            ok = True
+            for name, said in zip(names, m.groups()):
+                stype = slot_type_of.get(name)
+                if stype == "AMAZON.NUMBER":
+                    ok &= parse_number(said) is not None
+                else:
+                    ok &= said in spoken_by_type.get(stype, set())
+            if ok:
+                found.append((intent["name"], sample))
+    return found
+
+
+def phrase_matches_sample(phrase: str, locale: str) -> str | None:
+    """Intent whose sample the phrase says exactly, with real slot values; else None."""
+    found = sample_readings(phrase, _language_model(locale))
+    return found[0][0] if found else None
+
+
+def _example_phrase_problems(phrase: str, locale: str, invocation: str) -> list[str]:
+    text = " ".join(re.sub(r"[,.!?]", " ", phrase.lower()).split())
+    if text == f"alexa open {invocation}":
+        return []
+    prefix = f"alexa ask {invocation} "
+    if not text.startswith(prefix):
+        return [f"{locale}: example phrase {phrase!r} must start 'Alexa, open {invocation}' or 'Alexa, ask {invocation} ...'"]
+    rest = text[len(prefix):]
+    candidates = [rest] + [rest[len(c) + 1:] for c in ONE_SHOT_CONNECTORS if rest.startswith(c + " ")]
+    if any(phrase_matches_sample(c, locale) for c in candidates):
+        return []
+    return [f"{locale}: example phrase {phrase!r} matches no sample utterance"]
+
+
+def validate_model(model: dict, locale: str, builtin: dict[str, list[str]] | None = None) -> list[str]:
+    """Problems in one locale's interaction model (empty list = fine)."""
+    problems: list[str] = []
+    lm = model["interactionModel"]["languageModel"]
+    inv = lm["invocationName"]
+    words = inv.split()
+    if inv != inv.lower() or len(words) < 2 or not re.fullmatch(r"[a-z ]+", inv):
+        problems.append(f"{locale}: invocation name {inv!r} must be lowercase letters, two or more words")
+    if set(words) & INVOCATION_FORBIDDEN_WORDS:
+        problems.append(f"{locale}: invocation name {inv!r} uses {sorted(set(words) & INVOCATION_FORBIDDEN_WORDS)}")
+
+    type_names = [t["name"] for t in lm.get("types", [])]
+    if len(set(type_names)) != len(type_names):
+        problems.append(f"{locale}: duplicate slot type names")
+    for t in lm.get("types", []):
+        ids, spoken = set(), {}
+        for v in t["values"]:
+            if v["id"] in ids:
+                problems.append(f"{locale}: type {t['name']}: duplicate id {v['id']}")
+            ids.add(v["id"])
+            for s in [v["name"]["value"]] + v["name"].get("synonyms", []):
+                key = normalize_sample(s)
+                if key in spoken and spoken[key] != v["id"]:
+                    problems.append(f"{locale}: type {t['name']}: {s!r} is both {spoken[key]} and {v['id']}")
+                spoken[key] = v["id"]
+        if not t["values"]:
+            problems.append(f"{locale}: type {t['name']} has no values")
+
+    names = [i["name"] for i in lm["intents"]]
+    if len(set(names)) != len(names):
+        problems.append(f"{locale}: duplicate intent names")
+    for req in sorted(REQUIRED_BUILTINS - set(names)):
+        problems.append(f"{locale}: missing required built-in {req}")
+
+    seen: dict[str, str] = {}
+    for name, phrases in (builtin or {}).items():
+        for p in phrases:
+            seen[normalize_sample(p)] = name
+    for intent in lm["intents"]:
+        name = intent["name"]
+        declared = {s["name"]: s["type"] for s in intent.get("slots", [])}
+        for s in intent.get("slots", []):
+            if not s["type"].startswith("AMAZON.") and s["type"] not in type_names:
+                problems.append(f"{locale}: {name}.{s['name']}: unknown slot type {s['type']}")
+        used: set[str] = set()
+        if name == "AMAZON.FallbackIntent" and intent.get("samples"):
+            problems.append(f"{locale}: AMAZON.FallbackIntent takes no samples")
+        for sample in intent.get("samples", []):
+            where = f"{locale}: {name}: {sample!r}"
+            if not SAMPLE_CHARS.match(sample) or any(c.isdigit() for c in sample):
+                problems.append(f"{where}: only letters, spaces, apostrophes, periods, hyphens; numbers in words")
+            if len(sample) > MAX_SAMPLE_CHARS:
+                problems.append(f"{where}: longer than {MAX_SAMPLE_CHARS} characters")
+            if inv in normalize_sample(sample):
+                problems.append(f"{where}: names the skill (the invocation name is said before it)")
+            if "[" in sample or "]" in sample:
+                problems.append(f"{where}: unreplaced [wording] marker")
+            refs = SLOT_REF.findall(sample)
+            used.update(refs)
+            for r in refs:
+                if r not in declared:
+                    problems.append(f"{where}: slot {{{r}}} is not declared")
+            if len(refs) != len(set(refs)):
+                problems.append(f"{where}: a slot appears twice")
+            if re.search(r"\}\s*\{", sample):
+                problems.append(f"{where}: two slots with no words between them")
+            key = normalize_sample(sample, declared)
+            if key in seen and seen[key] != name:
+                problems.append(f"{where}: same as a sample of {seen[key]}")
+            elif key in seen:
+                problems.append(f"{where}: duplicate sample")
+            seen[key] = name
+        for sample in intent.get("samples", []):
+            # A literal sample that another sample already says with a slot value filled in
+            # ('no more ratings' = '{toggle} ratings') is ambiguous: Alexa may pick either.
+            if SLOT_REF.search(sample):
+                continue
+            others = [(i, s) for i, s in sample_readings(sample, lm) if s != sample]
+            for other_intent, other in others:
+                relation = "also" if other_intent == name else f"clashes with {other_intent}:"
+                problems.append(f"{locale}: {name}: {sample!r} {relation} {other!r} with a slot value")
+        for unused in sorted(set(declared) - used):
+            problems.append(f"{locale}: {name}: slot {unused} appears in no sample")
+    for builtin_name, phrases in (builtin or {}).items():
+        for phrase in phrases:
+            for other_intent, other in sample_readings(phrase, lm):
+                if other_intent != builtin_name:
+                    problems.append(f"{locale}: built-in {builtin_name} phrase {phrase!r} clashes with "
+                                    f"{other_intent}: {other!r}")
+    crisis = next((i for i in lm["intents"] if i["name"] == "CrisisIntent"), None)
+    if crisis is None or len(crisis.get("samples", [])) < MIN_CRISIS_SAMPLES:
+        problems.append(f"{locale}: CrisisIntent needs at least {MIN_CRISIS_SAMPLES} samples")
+    return problems
+
+
+def validate_manifest(manifest: dict, source: dict) -> list[str]:
+    problems: list[str] = []
+    m = manifest["manifest"]
+    pub = m["publishingInformation"]
+    inv = source["invocationName"]
+    if set(pub["locales"]) != set(source["locales"]):
+        problems.append("skill.json: publishing locales differ from the model locales")
+    for locale, info in pub["locales"].items():
+        if info["name"] != source["skillName"]:
+            problems.append(f"{locale}: skill name is {info['name']!r}")
+        if DISCLAIMER_START not in info["description"]:
+            problems.append(f"{locale}: description lacks the disclaimer")
+        phrases = info["examplePhrases"]
+        if not 1 <= len(phrases) <= MAX_EXAMPLE_PHRASES:
+            problems.append(f"{locale}: {len(phrases)} example phrases (1 to {MAX_EXAMPLE_PHRASES})")
+        for phrase in phrases:
+            problems += _example_phrase_problems(phrase, locale, inv)
+    if pub.get("category") != "HEALTH_AND_FITNESS":
+        problems.append("skill.json: category must be HEALTH_AND_FITNESS")
+    privacy = m["privacyAndCompliance"]
+    expected = {"allowsPurchases": False, "usesPersonalInfo": False, "isChildDirected": False,
+                "isExportCompliant": True, "containsAds": False}
+    for key, want in expected.items():
+        if privacy.get(key) is not want:
+            problems.append(f"skill.json: privacyAndCompliance.{key} must be {want}")
+    if set(privacy.get("locales", {})) != set(source["locales"]):
+        problems.append("skill.json: privacy locales differ from the model locales")
+    custom = m["apis"]["custom"]
+    if not custom["endpoint"]["uri"].startswith("https://"):
+        problems.append("skill.json: endpoint must be https")
+    if "CAN_FULFILL_INTENT_REQUEST" not in {i["type"] for i in custom.get("interfaces", [])}:
+        problems.append("skill.json: CAN_FULFILL_INTENT_REQUEST interface missing")
+    apl = [i for i in custom.get("interfaces", []) if i["type"] == "ALEXA_PRESENTATION_APL"]
+    if not apl or not apl[0].get("supportedViewports"):
+        problems.append("skill.json: ALEXA_PRESENTATION_APL interface with its viewports missing (skill.apl)")
+    return problems
+
+
+def placeholders(manifest: dict | None = None) -> list[str]:
+    """JSON paths in skill.json still holding a PLACEHOLDER or example.com value (fix before submitting)."""
+    manifest = load_manifest() if manifest is None else manifest
+    found = []
+
+    def walk(obj, path):
+        if isinstance(obj, dict):
+            for k, v in obj.items():
+                walk(v, f"{path}.{k}")
+        elif isinstance(obj, list):
+            for i, v in enumerate(obj):
+                walk(v, f"{path}[{i}]")
+        elif isinstance(obj, str) and ("PLACEHOLDER" in obj or "example.com" in obj):
+            found.append(path.lstrip("."))
+    walk(manifest, "")
+    return found
+
+
+def validate_all() -> list[str]:
+    """Every check, on the committed files."""
+    source = load_source()
+    builtin = builtin_phrases()
+    problems = []
+    intents_by_locale = {}
+    for locale in source["locales"]:
+        model = load_model(locale)
+        problems += validate_model(model, locale, builtin)
+        intents_by_locale[locale] = {i["name"] for i in model["interactionModel"]["languageModel"]["intents"]}
+    first = source["locales"][0]
+    for locale, names in intents_by_locale.items():
+        if names != intents_by_locale[first]:
+            problems.append(f"{locale}: intents differ from {first}: {sorted(names ^ intents_by_locale[first])}")
+    problems += validate_manifest(load_manifest(), source)
+    return problems
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    command = argv[0] if argv else "check"
+    if command == "build":
+        for path in build():
+            print(f"wrote {path.relative_to(PROJECT_DIR.parent)}")
+        problems = validate_all()
+    elif command == "check":
+        stale = drift()
+        for path in stale:
+            print(f"differs from the source (run `python -m skill.tools.interaction_model build`): "
+                  f"{path.relative_to(PROJECT_DIR.parent)}", file=sys.stderr)
+        if stale:
+            return 1
+        problems = validate_all()
+    else:
+        print("usage: python -m skill.tools.interaction_model build|check", file=sys.stderr)
+        return 2
+    for p in problems:
+        print(f"problem: {p}", file=sys.stderr)
+    if not problems and command == "check":
+        todo = placeholders()
+        print(f"ok: {len(locales())} locales in sync with the source; {len(todo)} manifest values are "
+              f"placeholders to replace before submission (see interaction_model/README.md)")
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
