@@ -12,6 +12,8 @@ from skill.tools.voice.pacing import JOIN_GAP_S
 
 from voice_helpers import read_mono16, speech_onsets, zero_runs
 
+pytestmark = pytest.mark.espeak
+
 CYCLE_S = 10.0
 IN_PHASE_S, OUT_PHASE_S = 4.0, 6.0
 CYCLES = 6
