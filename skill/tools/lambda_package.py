@@ -11,8 +11,8 @@ What goes in, at the zip's root where Lambda's python3.11 runtime looks:
 
 boto3 is in it although Lambda's runtime has a copy: that copy is whatever AWS last put
 there and changes without notice, while this one is the locked version the tests ran
-against (AWS's own advice for functions that depend on it). It costs about two thirds of
-the zip; the limit is 50 MB.
+against (AWS's own advice for functions that depend on it). Only its DynamoDB model is
+kept (AWS_SERVICES), which keeps the zip small and the cold start short.
 
 Lambda's file system is read-only, so Python could not cache bytecode there and would
 compile every module on every cold start: the zip carries .pyc files, compiled by this
@@ -43,6 +43,10 @@ LAMBDA_PLATFORMS = ("manylinux2014_x86_64", "manylinux_2_17_x86_64")
 # leaves for its own bookkeeping.
 LEAVE_OUT_DIRS = ("bin", "skill/tools")
 LEAVE_OUT_FILES = ("local_voice.py",)
+# boto3 and botocore carry a model of every AWS service (about 25 MB unpacked), and
+# botocore lists that whole folder each time it builds a client, on every cold start. The
+# handler talks to DynamoDB only (credentials come from Lambda's environment, not STS).
+AWS_SERVICES = ("dynamodb",)
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 
 
@@ -77,6 +81,10 @@ def stage(root: Path, work: Path) -> None:
         shutil.rmtree(root / name, ignore_errors=True)
     for name in LEAVE_OUT_FILES:
         (root / name).unlink(missing_ok=True)
+    for data in (root / "botocore" / "data", root / "boto3" / "data"):
+        for service in data.iterdir():
+            if service.is_dir() and service.name not in AWS_SERVICES:
+                shutil.rmtree(service)
     for path in root.glob("*.dist-info/direct_url.json"):   # names this machine's build folder
         path.unlink()
     for path in list(root.rglob("__pycache__")):
