@@ -19,6 +19,8 @@ import pytest
 from load_support import envelope
 from test_load_slow_clients import PROMPT_S, Dribbler, _describe, _run
 
+pytestmark = pytest.mark.load
+
 REPO = Path(__file__).resolve().parents[2]
 PROXY_SNIPPET = REPO / "deploy" / "nginx" / "compassion-coach-proxy.conf"
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
