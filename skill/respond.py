@@ -77,7 +77,12 @@ def _screen(hi, response, bodies, title: str, text: str) -> None:
     if body is None or body not in bodies:
         response.directives = apl.calm(title, text)
         return
-    segments = apl.turn_segments(script_id, params, loc, rate, index)
+    try:
+        segments = apl.turn_segments(script_id, params, loc, rate, index)
+    except ValueError as err:   # the render and the pattern disagree: speak, show a calm screen
+        log.error("no pacer for this turn: %s", err)
+        response.directives = apl.calm(title, text)
+        return
     if not segments:
         response.directives = apl.practice_screen(script_id, index, len(turns))
         return

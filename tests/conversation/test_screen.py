@@ -127,3 +127,12 @@ def test_a_request_without_a_device_gets_no_screen_and_no_error(app):
             return env
     body = NoDevice(app.test_client()).say("breathing_three_minutes")
     assert "directives" not in body["response"] and "outputSpeech" in body["response"]
+
+
+def test_a_pacer_that_cannot_be_built_leaves_the_speech_and_a_calm_screen(app, monkeypatch):
+    def disagree(*args):
+        raise ValueError("the render's phase 3 is not the pattern's 4 s")
+    monkeypatch.setattr(apl, "turn_segments", disagree)
+    body = ShowListener(app.test_client()).say("breathing_three_minutes")
+    (render_doc,) = body["response"]["directives"]
+    assert "calm" in render_doc["datasources"] and "outputSpeech" in body["response"]
