@@ -75,16 +75,17 @@ def _screen(hi, response, bodies, title: str, text: str) -> None:
     turns = render.render(script_id, loc, rate, **params) if script_id else ()
     body = turns[index].body if turns else None
     if body is None or body not in bodies:
-        response.directives = apl.calm(title, text)
+        # kept: directives already given (AudioPlayer.Play for the tone track)
+        response.directives = (response.directives or []) + apl.calm(title, text)
         return
     try:
         segments = apl.turn_segments(script_id, params, loc, rate, index)
     except ValueError as err:   # the render and the pattern disagree: speak, show a calm screen
         log.error("no pacer for this turn: %s", err)
-        response.directives = apl.calm(title, text)
+        response.directives = (response.directives or []) + apl.calm(title, text)
         return
     if not segments:
-        response.directives = apl.practice_screen(script_id, index, len(turns))
+        response.directives = (response.directives or []) + apl.practice_screen(script_id, index, len(turns))
         return
     voiced = []
     for b in bodies:
@@ -92,8 +93,8 @@ def _screen(hi, response, bodies, title: str, text: str) -> None:
             voiced.extend(segments)
         elif b and b.strip():
             voiced.append(apl.Voice(b.strip()))
-    response.directives = apl.pacer(voiced, apl.breathing_title(params), rate,
-                                    apl.paced_total_s(params))
+    response.directives = (response.directives or []) + apl.pacer(
+        voiced, apl.breathing_title(params), rate, apl.paced_total_s(params))
     response.output_speech = None
 
 
