@@ -60,6 +60,22 @@ def reply(hi, *bodies: str, reprompt: str | None = None, card_title: str = CARD_
     return rb.response
 
 
+SCREEN_REQUESTS = ("LaunchRequest", "IntentRequest")   # the requests a screen may answer
+
+
+def ensure_screen(hi, response) -> None:
+    """Any spoken answer on a screen that came without one (e.g. a repeat, which replays the
+    last speech) gets the calm screen, so a pacer is never left showing a turn that is over."""
+    if response is None or response.output_speech is None or not apl.supported(hi):
+        return
+    if getattr(hi.request_envelope.request, "object_type", None) not in SCREEN_REQUESTS:
+        return
+    if any(getattr(d, "object_type", "").startswith("Alexa.Presentation.APL.") for d in response.directives or []):
+        return
+    speech = getattr(response.output_speech, "ssml", None) or ""
+    response.directives = (response.directives or []) + apl.calm(CARD_TITLE, _card_text(speech))
+
+
 def playing(hi, script_id: str, params: dict, index: int) -> None:
     """Note the practice turn this request speaks, for the screen (request-scoped)."""
     hi.attributes_manager.request_attributes["playing"] = (script_id, params, index)
