@@ -104,25 +104,30 @@ def _turn_range(bodies: list[str], turns, index: int) -> tuple[int, int]:
 
 def _cue_chunks(body: str) -> list[tuple[str, str, float]] | None:
     """A part of paced breathing as (cue SSML, cue words, silence seconds) per phase; None for
-    any other part. A phase is its cue (words, or words in a <prosody volume> as guidance
-    fades) and one <break>; a phase the guidance keeps quiet is a <break> alone. One break
-    per phase holds because no phase is longer than a break may be (tests/core/test_apl.py)."""
+    any other part. A phase is its cue and one <break>; a phase the guidance keeps quiet is a
+    <break> alone (one break per phase holds because no phase is longer than a break may be:
+    tests/core/test_apl.py). As guidance fades, the part is in one <prosody volume>, which
+    each cue keeps."""
     root = ssml.parse(f"<part>{body}</part>")
+    kids = [c for c in root.children if not (isinstance(c, str) and not c.strip())]
+    wrap = ""
+    if len(kids) == 1 and isinstance(kids[0], ssml.Node) and kids[0].tag == "prosody" \
+            and set(kids[0].attrs) == {"volume"}:
+        wrap, kids = kids[0].attrs["volume"], kids[0].children
     chunks: list[tuple[str, str, float]] = []
-    cue, said = "", ""
-    for child in root.children:
+    said = ""
+    for child in kids:
         if isinstance(child, str):
-            if not child.strip():
-                continue
-            if said:
-                return None
-            cue, said = escape(child.strip()), child.strip()
-        elif child.tag == "prosody" and set(child.attrs) == {"volume"} and not said:
-            cue = ssml.inner_xml(ssml.Node("#", {}, 0, [child]))
-            said = ssml.plain_text(f"<speak>{cue}</speak>")
+            if child.strip():
+                if said:
+                    return None
+                said = child.strip()
         elif child.tag == "break":
+            cue = escape(said)
+            if said and wrap:
+                cue = f'<prosody volume="{wrap}">{cue}</prosody>'
             chunks.append((cue, said, ssml.break_seconds(child.attrs)))
-            cue, said = "", ""
+            said = ""
         else:
             return None
     return None if said or not chunks else chunks
