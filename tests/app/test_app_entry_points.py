@@ -35,6 +35,7 @@ def _get(url: str):
 
 # --------------------------------------------------------------------------- devserver
 
+@pytest.mark.processes
 @pytest.mark.parametrize("host", ["0.0.0.0", "192.168.1.10", "::", "example.com"])
 def test_devserver_refuses_a_non_loopback_host(host, tmp_path):
     done = subprocess.run([sys.executable, "-m", "skill.tools.devserver", "--host", host],
@@ -47,6 +48,7 @@ def test_devserver_refuses_a_non_loopback_host(host, tmp_path):
     assert "loopback" in done.stderr
 
 
+@pytest.mark.processes
 def test_devserver_bad_or_busy_port_is_a_short_error(tmp_path):
     import socket
     with socket.socket() as busy:
@@ -77,6 +79,7 @@ def _ipv6_loopback_available() -> bool:
     pytest.param("::1", r"\[::1\]", marks=pytest.mark.skipif(
         not _ipv6_loopback_available(), reason="no IPv6 loopback here")),
 ])
+@pytest.mark.processes
 def test_devserver_serves_unverified_on_loopback(tmp_path, host, shown):
     server = Server([sys.executable, "-m", "skill.tools.devserver", "--port", "0", "--host", host],
                     clean_env(SKILL_DATA_DIR=str(tmp_path / "data")))
@@ -103,6 +106,7 @@ def _gunicorn(env: dict[str, str]) -> Server:
                    "skill.app:create_app()"], env)
 
 
+@pytest.mark.processes
 def test_gunicorn_serves_with_verification_on(tmp_path):
     server = _gunicorn(clean_env(ALEXA_SKILL_ID=SKILL_ID, SKILL_BIND="127.0.0.1:0",
                                  SKILL_WORKERS="1", SKILL_THREADS="2",
@@ -134,6 +138,7 @@ def test_gunicorn_settings_keep_slow_clients_short(monkeypatch):
     ({"ALEXA_SKILL_ID": SKILL_ID, "SKILL_DATABASE": "mysql://db"}, "SKILL_DATABASE"),
     ({"ALEXA_SKILL_ID": SKILL_ID, "ALEXA_TRUST_ROOTS": "/nonexistent.pem"}, "ALEXA_TRUST_ROOTS"),
 ])
+@pytest.mark.processes
 def test_gunicorn_refuses_an_unsafe_configuration(env, expected, tmp_path):
     done = subprocess.run([str(VENV_BIN / "gunicorn"), "-c", "gunicorn.conf.py",
                            "skill.app:create_app()"],

@@ -62,6 +62,7 @@ def test_list_shows_every_catalogue_script(run_cli):
             assert f"about {script.about_minutes:g} min" in row
 
 
+@pytest.mark.espeak
 def test_voices_lists_installed_voices(run_cli):
     res = run_cli("voices")
     assert res.returncode == 0, res.stderr
@@ -95,6 +96,7 @@ def test_play_transcript_of_one_minute_of_breathing_has_cues_and_pauses(run_cli)
     assert all(p > 0 for p in pauses)
 
 
+@pytest.mark.espeak
 def test_play_out_writes_a_wav_as_long_as_the_transcript(run_cli, tmp_path):
     out = tmp_path / "short.wav"
     res = run_cli("play", SHORT_SCRIPT, "--out", out)
@@ -111,6 +113,7 @@ def test_play_out_writes_a_wav_as_long_as_the_transcript(run_cli, tmp_path):
 
 # ---------------------------------------------------------------- ssml
 
+@pytest.mark.espeak
 def test_ssml_out_keeps_the_break_as_silence(run_cli, tmp_path):
     src = tmp_path / "small.ssml"
     src.write_text(SMALL_SSML)
@@ -177,6 +180,7 @@ def test_chat_ends_at_end_of_input(run_cli):
     assert sum(line.startswith("coach: ") for line in res.stdout.splitlines()) == 1
 
 
+@pytest.mark.espeak
 def test_chat_out_dir_writes_one_wav_per_answer(run_cli, tmp_path):
     out = tmp_path / "answers"
     res = run_cli("chat", "--out-dir", out, input="stop\n")
@@ -270,6 +274,7 @@ def test_play_on_this_machine_without_audio_exits_3(run_cli):
     assert "--out" in line and "--transcript" in line
 
 
+@pytest.mark.espeak
 def test_a_player_that_fails_is_no_audio_output(run_cli, cli_env, tmp_path):
     players = fake_player_dir(tmp_path / "bin", 'echo "aplay: main:831: audio open error: No such file" >&2; exit 1')
     src = tmp_path / "small.ssml"
@@ -282,6 +287,7 @@ def test_a_player_that_fails_is_no_audio_output(run_cli, cli_env, tmp_path):
     assert "audio open error" in last and "--out" in last
 
 
+@pytest.mark.espeak
 def test_live_play_shows_progress_and_finishes(run_cli, cli_env, tmp_path):
     players = fake_player_dir(tmp_path / "bin", "exit 0")
     src = tmp_path / "small.ssml"
@@ -298,6 +304,7 @@ def test_live_play_shows_progress_and_finishes(run_cli, cli_env, tmp_path):
 PLAYER_SOUNDS_S = 30
 
 
+@pytest.mark.espeak
 def test_ctrl_c_stops_at_once_and_exits_130(cli_env, tmp_path):
     pid_file = tmp_path / "player.pid"
     players = fake_player_dir(tmp_path / "bin", PROBE_OK + f'echo $$ > "{pid_file}"; exec sleep {PLAYER_SOUNDS_S}')
@@ -327,6 +334,7 @@ def test_ctrl_c_stops_at_once_and_exits_130(cli_env, tmp_path):
         os.kill(player_pid, 0)      # the sound stopped with it
 
 
+@pytest.mark.espeak
 def test_ctrl_c_on_a_terminal_restores_the_cursor(cli_env, tmp_path):
     players = fake_player_dir(tmp_path / "bin", PROBE_OK + "exec sleep 30")
     src = tmp_path / "small.ssml"

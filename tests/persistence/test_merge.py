@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -122,6 +123,7 @@ def test_loaded_bases_is_bounded_and_copies():
 ids = st.sets(st.integers(0, 40), max_size=15)
 
 
+@pytest.mark.fuzz
 @settings(max_examples=200, deadline=None)
 @given(base_ids=ids, mine_added=ids, theirs_added=ids, mine_removed=ids, theirs_removed=ids)
 def test_history_merge_properties(base_ids, mine_added, theirs_added, mine_removed, theirs_removed):
@@ -137,6 +139,7 @@ def test_history_merge_properties(base_ids, mine_added, theirs_added, mine_remov
     assert set(got_ids) <= mine_ids | theirs_ids                # nothing invented
 
 
+@pytest.mark.fuzz
 @settings(max_examples=500, derandomize=True, database=None)
 @given(JSON_VALUES, JSON_VALUES)
 def test_same_json_is_equality_of_the_stored_text(a, b):

@@ -44,6 +44,7 @@ def _renders():
                     yield script, locale, rate, params
 
 
+@pytest.mark.slow
 def test_lint_is_clean():
     failures = lint.run()
     assert not failures, "\n".join(map(str, failures))

@@ -88,11 +88,11 @@ def test_the_zip_holds_the_handler_its_data_and_no_test_or_build_tools(built_zip
 def test_the_unpacked_zip_answers_and_remembers_in_dynamodb(unpacked, dynamodb):
     user = "amzn1.ask.account.AELAMBDAZIPTEST000000000000000000000000000000000000000000000"
     env = lambda_env(dynamodb, "cc-lambda-zip")
-    first = invoke(unpacked, [fixture("launch", user), fixture("grounding", user)], env)
+    first = invoke(unpacked, [fixture("launch", user), fixture("speak_slower", user)], env)
     assert first.modules_outside == []          # everything came from the zip or the stdlib
-    launch, grounding = (a["response"]["outputSpeech"]["ssml"] for a in first.answers)
-    assert "Welcome to Compassion Coach" in launch
-    assert "senses" in grounding
+    launch, slower = (a["response"]["outputSpeech"]["ssml"] for a in first.answers)
+    assert "Welcome to Compassion Coach" in launch and 'rate="90%"' in launch
+    assert 'rate="80%"' in slower
 
     client = boto3.client("dynamodb", region_name=REGION, endpoint_url=dynamodb,
                           aws_access_key_id="testing", aws_secret_access_key="testing")
@@ -101,9 +101,9 @@ def test_the_unpacked_zip_answers_and_remembers_in_dynamodb(unpacked, dynamodb):
     assert [item["id"]["S"] for item in items] == [key]       # keyed, never the user ID
     assert user not in repr(items)
 
-    # A new container (another cold start) finds the practice the first one recorded.
-    again = invoke(unpacked, [fixture("progress", user)], env)
-    assert "on 1 day" in again.answers[0]["response"]["outputSpeech"]["ssml"]
+    # A new container (another cold start) speaks at the pace the first one stored.
+    again = invoke(unpacked, [fixture("launch", user)], env)
+    assert 'rate="80%"' in again.answers[0]["response"]["outputSpeech"]["ssml"]
 
 
 def test_the_unpacked_zip_refuses_another_skill(unpacked, dynamodb):

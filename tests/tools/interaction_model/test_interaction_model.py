@@ -77,6 +77,7 @@ def project_copy(tmp_path, monkeypatch):
     return dst
 
 
+@pytest.mark.slow
 def test_check_names_a_hand_edited_generated_file_and_build_repairs_it(project_copy, capsys):
     assert im.main(["check"]) == 0
     gb = project_copy / "skill-package" / "interactionModels" / "custom" / "en-GB.json"
@@ -99,6 +100,7 @@ def test_check_fails_when_the_source_changes_without_a_build(project_copy, capsy
     assert "skill.json" not in err
 
 
+@pytest.mark.slow
 def test_check_fails_on_a_broken_model_even_when_in_sync(project_copy, capsys):
     source_path = project_copy / "source" / "model.json"
     source = json.loads(source_path.read_text())
@@ -238,6 +240,7 @@ def _intent(model, name):
     (lambda m: m["interactionModel"]["languageModel"]["intents"].remove(_intent(m, "AMAZON.StopIntent")),
      "missing required built-in AMAZON.StopIntent"),
 ])
+@pytest.mark.slow
 def test_validate_model_reports_each_mistake(mutate, expected):
     model = _model()
     assert im.validate_model(model, "en-US", im.builtin_phrases()) == []
@@ -353,6 +356,7 @@ def test_locale_samples_for_an_unknown_intent_are_refused():
         im.build_locale_model(source, "en-IN")
 
 
+@pytest.mark.slow
 def test_cli_check_passes_on_the_committed_tree():
     import subprocess
     import sys

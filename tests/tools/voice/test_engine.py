@@ -30,6 +30,7 @@ def worker_runs(monkeypatch) -> list[int]:
     return runs
 
 
+@pytest.mark.espeak
 def test_ten_syntheses_in_a_row_in_one_process(real_engine, monkeypatch):
     texts = ["Breathe in", "and out", "Gently in", "and slowly out", "Let your face soften."]
     lengths = {}
@@ -49,6 +50,7 @@ def test_ten_syntheses_in_a_row_in_one_process(real_engine, monkeypatch):
     assert real_engine.synthesize(texts[0]).frames == first
 
 
+@pytest.mark.espeak
 def test_parallel_syntheses_give_identical_audio(real_engine):
     # Two workers at once load the machine the way prefetch does; with pyttsx3's queued
     # properties about 1 run in 150 lost its rate under such load (spoken at 200 wpm).
@@ -58,6 +60,7 @@ def test_parallel_syntheses_give_identical_audio(real_engine):
     assert sum(r != reference for r in results) == 0
 
 
+@pytest.mark.espeak
 def test_long_multi_sentence_text_is_complete(real_engine):
     # pyttsx3 2.99 returns from runAndWait before espeak-ng has finished a text this long;
     # the worker must wait, or the WAV is missing. 56 words at BASE_RATE_WPM.
@@ -72,6 +75,7 @@ def test_long_multi_sentence_text_is_complete(real_engine):
     assert seconds == pytest.approx(words * 60 / BASE_RATE_WPM, rel=0.25)
 
 
+@pytest.mark.espeak
 def test_rate_changes_length_in_order(real_engine):
     # Alternate rates so a setting that lags one call behind would show.
     d = {pct: trim_silence(real_engine.synthesize("Let the out-breath be long and easy.", pct)).duration_s
@@ -82,6 +86,7 @@ def test_rate_changes_length_in_order(real_engine):
     assert d[100] / d[120] == pytest.approx(120 / 100, rel=0.1)
 
 
+@pytest.mark.espeak
 def test_volume_db_scales_amplitude(real_engine):
     loud = real_engine.synthesize("and out", volume_db=0.0).samples()
     soft = real_engine.synthesize("and out", volume_db=-6.0).samples()
@@ -90,12 +95,14 @@ def test_volume_db_scales_amplitude(real_engine):
     assert ratio == pytest.approx(10 ** (-6 / 20), rel=0.08)
 
 
+@pytest.mark.espeak
 def test_whisper_uses_a_different_voice(real_engine):
     normal = real_engine.synthesize("and out")
     whisper = real_engine.synthesize("and out", whispered=True)
     assert whisper.n_frames > 0 and whisper.frames != normal.frames
 
 
+@pytest.mark.espeak
 def test_empty_text_needs_no_synthesis(real_engine):
     assert real_engine.synthesize("   ").n_frames == 0
 
@@ -110,6 +117,7 @@ def test_rate_and_volume_mapping():
     assert pyttsx3_volume(float("-inf")) == 0.0
 
 
+@pytest.mark.espeak
 def test_voice_selection_on_installed_voices(real_engine):
     voices = real_engine.voices()
     assert len(voices) > 5
@@ -123,6 +131,7 @@ def test_voice_selection_on_installed_voices(real_engine):
         select_voice(voices, "no-such-voice")
 
 
+@pytest.mark.espeak
 def test_engine_with_a_chosen_voice_speaks_it(real_engine):
     us = Pyttsx3Engine(voice="en-us")
     assert us.voice_id == "gmw/en-us" and us.cache_key != real_engine.cache_key
@@ -149,6 +158,7 @@ def test_hung_worker_is_killed_after_the_timeout(tmp_path, monkeypatch):
     assert time.monotonic() - start < HANG_S / 4          # a fraction of one hang
 
 
+@pytest.mark.espeak
 def test_stalled_worker_is_retried_once(tmp_path):
     # First run reports a stall (exit 75), the retry runs the real worker.
     flag = tmp_path / "stalled-once"

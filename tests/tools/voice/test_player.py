@@ -64,6 +64,7 @@ def log_entries(folder: Path, probes: bool = False) -> list[dict]:
     return entries if probes else [e for e in entries if not e["file"].endswith("probe.wav")]
 
 
+@pytest.mark.espeak
 def test_no_player_raises_before_any_synthesis(tmp_path, monkeypatch, real_engine):
     monkeypatch.setenv("PATH", str(tmp_path))  # an empty directory: no player anywhere
     with pytest.raises(NoAudioOutput) as err:
@@ -76,6 +77,7 @@ def test_no_player_raises_before_any_synthesis(tmp_path, monkeypatch, real_engin
     assert cache.syntheses == 0
 
 
+@pytest.mark.espeak
 def test_a_player_without_a_device_is_no_output(tmp_path, monkeypatch, real_engine):
     stub_player(tmp_path / "bin", fail="aplay: main:831: audio open error: No such file or directory")
     monkeypatch.setenv("PATH", str(tmp_path / "bin"))
@@ -123,6 +125,7 @@ def launch_errors_s(starts: list[float], nominal_s: list[float]) -> list[float]:
     return [abs((t - starts[0]) - n) for t, n in zip(starts[1:], nominal_s[1:])]
 
 
+@pytest.mark.espeak
 def test_live_cycles_keep_time(tmp_path, monkeypatch, speech):
     stub_player(tmp_path / "bin")
     monkeypatch.setenv("PATH", str(tmp_path / "bin"))
@@ -166,6 +169,7 @@ def test_live_cycles_keep_time(tmp_path, monkeypatch, speech):
     assert len(progress) >= report.duration_s / 0.25  # a tick at least every 0.25 s
 
 
+@pytest.mark.espeak
 def test_keyboard_interrupt_stops_the_sound_at_once(tmp_path, monkeypatch, speech):
     stub_player(tmp_path / "bin")
     monkeypatch.setenv("PATH", str(tmp_path / "bin"))
@@ -186,6 +190,7 @@ def test_keyboard_interrupt_stops_the_sound_at_once(tmp_path, monkeypatch, speec
         os.kill(pid, 0)
 
 
+@pytest.mark.espeak
 @pytest.mark.parametrize("during", ["speech", "pause"])
 def test_ctrl_c_signal_ends_a_running_practice(tmp_path, during):
     """A real SIGINT to a process that is playing: it ends within a second, player gone."""
@@ -217,6 +222,7 @@ def test_ctrl_c_signal_ends_a_running_practice(tmp_path, during):
         os.kill(pid, 0)
 
 
+@pytest.mark.espeak
 def test_stop_event_ends_playback_early(tmp_path, monkeypatch, speech):
     stub_player(tmp_path / "bin")
     monkeypatch.setenv("PATH", str(tmp_path / "bin"))
@@ -229,6 +235,7 @@ def test_stop_event_ends_playback_early(tmp_path, monkeypatch, speech):
     assert len(log_entries(tmp_path / "bin")) == 1
 
 
+@pytest.mark.espeak
 def test_player_failure_is_reported(tmp_path, monkeypatch, speech):
     stub_player(tmp_path / "bin", fail="aplay: main: audio open error: No such device", fail_after=1)
     monkeypatch.setenv("PATH", str(tmp_path / "bin"))
