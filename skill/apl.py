@@ -59,8 +59,12 @@ class Phase:
 
 
 def supported(hi) -> bool:
-    """Whether the device draws APL (Alexa.Presentation.APL in supportedInterfaces)."""
-    return get_supported_interfaces(hi).alexa_presentation_apl is not None
+    """Whether the device draws APL (Alexa.Presentation.APL in supportedInterfaces); a
+    request without a device (a hand-made one) has no screen."""
+    try:
+        return get_supported_interfaces(hi).alexa_presentation_apl is not None
+    except AttributeError:
+        return False
 
 
 @lru_cache(maxsize=None)
