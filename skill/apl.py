@@ -221,7 +221,11 @@ def pacer(segments: list, title: str, rate: str, total_s: float) -> list:
     scale, k = REST_SCALE, 0
     for n, seg in enumerate(segments):
         voice = f"v{n}"
-        props["voices"].append(voice)
+        spoken = isinstance(seg, Voice) or bool(seg.cue)   # a phase the guidance keeps quiet has no voice
+        if spoken:
+            props["voices"].append(voice)
+            transformers.append({"inputPath": voice, "outputName": f"{voice}Speech",
+                                 "transformer": "ssmlToSpeech"})
         if isinstance(seg, Voice):
             props[voice] = _speech(seg.body, rate)
             label = w["before"] if k == 0 and phases else w["after"] if phases else None
@@ -229,12 +233,13 @@ def pacer(segments: list, title: str, rate: str, total_s: float) -> list:
                 steps.append({"type": "SetValue", "componentId": "cue", "property": "text", "value": label})
             steps.append({"type": "SpeakItem", "componentId": voice})
         else:
-            props[voice] = _speech(seg.cue, rate)
+            if spoken:
+                props[voice] = _speech(seg.cue, rate)
             ms = round(seg.s * 1000)
             target = _target_scale(phases, k, scale)
             together = [{"type": "SetValue", "componentId": "cue", "property": "text",
                          "value": w["cue"][seg.breath]},
-                        *([{"type": "SpeakItem", "componentId": voice}] if seg.cue else []),
+                        *([{"type": "SpeakItem", "componentId": voice}] if spoken else []),
                         {"type": "Idle", "delay": ms}]
             if target != scale:
                 together.append(_animate("circle", ms, BREATH_EASING, "scale", scale, target))
@@ -244,8 +249,6 @@ def pacer(segments: list, title: str, rate: str, total_s: float) -> list:
                                          round((seg.start_s + seg.s) / total_s, 4)))
             steps.append({"type": "Parallel", "commands": together})
             scale, k = target, k + 1
-        transformers.append({"inputPath": voice, "outputName": f"{voice}Speech",
-                             "transformer": "ssmlToSpeech"})
     datasources = {"pacer": {"type": "object", "properties": props, "transformers": transformers}}
     return [RenderDocumentDirective(token=TOKEN, document=document("pacer"), datasources=datasources),
             ExecuteCommandsDirective(token=TOKEN, commands=[
