@@ -10,7 +10,7 @@ from ask_sdk_core.skill_builder import CustomSkillBuilder
 
 from skill import catalogue, device_zone, observability, render, state
 from skill.handlers import all_handlers
-from skill.respond import dialog, reply
+from skill.respond import ask, dialog
 from skill.serializer import FastSerializer
 
 log = logging.getLogger(__name__)
@@ -19,8 +19,8 @@ log = logging.getLogger(__name__)
 # The apology in every locale, rendered once when the module loads, for when rendering
 # itself fails.
 _FALLBACK_APOLOGY = {
-    locale: (render.speech(render.dialog("error", locale)),
-             render.speech(render.dialog("choices_reprompt", locale)))
+    locale: (render.speech(render.dialog("error", locale), render.dialog("q_try_again", locale)),
+             render.speech(render.dialog("q_try_again_reprompt", locale)))
     for locale in catalogue.locales()}
 
 
@@ -52,8 +52,7 @@ class KindApology(AbstractExceptionHandler):
         observability.mark("apology")
         try:
             state.session(handler_input)["memory_off"] = True   # storage may be what failed
-            return reply(handler_input, dialog(handler_input, "error"),
-                         reprompt=dialog(handler_input, "choices_reprompt"))
+            return ask(handler_input, "try_again", dialog(handler_input, "error"))
         except Exception:  # noqa: BLE001 - even the apology failed: the one rendered at start-up
             speech, reprompt = _FALLBACK_APOLOGY[state.locale(handler_input)]
             return handler_input.response_builder.speak(speech).ask(reprompt).response

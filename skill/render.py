@@ -198,11 +198,13 @@ def template_path(template: str, locale: str) -> str:
         return str(SSML_DIR / template)
 
 
-def parts(script_id: str, locale: str, rate: str = DEFAULT_RATE, **params) -> list[str]:
-    """The bodies of a script's parts, in order."""
+def parts(script_id: str, locale: str, rate: str = DEFAULT_RATE, first_time: bool = False,
+          **params) -> list[str]:
+    """The bodies of a script's parts, in order. `first_time`: the listener's first practice
+    (a script may add a word for newcomers, e.g. not while driving)."""
     script = catalogue.get(script_id)
     resolved = script.resolve(**params)
-    context = {"params": resolved, "title": script.title, **resolved}
+    context = {"params": resolved, "title": script.title, "first_time": bool(first_time), **resolved}
     if script.id == "breathing":
         context.update(_breathing_context(resolved, rate_pct(rate)))
     source = render_source(script.template, locale, rate, **context)
@@ -254,20 +256,21 @@ def _pack(lengths: list[float], sizes: list[int]) -> list[tuple[int, int]]:
     return ranges[::-1]
 
 
-def render(script_id: str, locale: str, rate: str = DEFAULT_RATE, **params) -> tuple[Turn, ...]:
+def render(script_id: str, locale: str, rate: str = DEFAULT_RATE, first_time: bool = False,
+           **params) -> tuple[Turn, ...]:
     """The turns Alexa speaks for a practice or explanation, each within Alexa's limits.
 
     Practices pack whole parts into evenly filled turns; an explanation gives one part per
     turn, so "tell me more" goes one level deeper. The same inputs always give the same
     turns, and there are few of them, so each render is kept: a "continue" costs a lookup."""
     resolved = catalogue.get(script_id).resolve(**params)
-    return _render(script_id, locale, rate, tuple(sorted(resolved.items())))
+    return _render(script_id, locale, rate, tuple(sorted(resolved.items())), bool(first_time))
 
 
 @lru_cache(maxsize=RENDER_CACHE_ENTRIES)
-def _render(script_id: str, locale: str, rate: str, params: tuple) -> tuple[Turn, ...]:
+def _render(script_id: str, locale: str, rate: str, params: tuple, first_time: bool = False) -> tuple[Turn, ...]:
     script = catalogue.get(script_id)
-    bodies = parts(script_id, locale, rate, **dict(params))
+    bodies = parts(script_id, locale, rate, first_time, **dict(params))
     lengths = [limit_s(b, rate) for b in bodies]
     for body, length in zip(bodies, lengths):
         if length > TURN_BUDGET_S or len(body) > TURN_BUDGET_CHARS:
