@@ -66,7 +66,7 @@ def test_helpline_table_is_within_its_review_date():
 def test_check_in_rating_before_and_after(listener):
     body = listener.say("checkin_anxious")
     assert "Soothing rhythm breathing might help" in text(body)
-    assert "0 to 10" in text(listener.say("yes"))
+    assert "from 0, not at all, to 10, the strongest it gets" in text(listener.say("yes"))
     body = listener.say("rating_seven")
     assert listener.attributes["practice"]["id"] == "breathing"
     for _ in range(listener.attributes["practice"]["count"] - 1):
@@ -90,7 +90,7 @@ def test_pause_then_resume_in_a_later_session(listener):
     listener.say("continue")
     turn = listener.attributes["practice"]["turn"]
     body = listener.say("pause")
-    assert body["response"]["shouldEndSession"] is True and "resume" in text(body)
+    assert body["response"]["shouldEndSession"] is True and "pick up where you left off" in text(body)
     body = listener.say("launch")                          # a new session, another day
     assert "pick up where you left off" in text(body)
     body = listener.say("yes")
@@ -116,8 +116,11 @@ def test_a_returning_listener_is_offered_their_usual_practice(listener):
     assert "five senses grounding again" in text(body)
 
 
-def test_three_days_and_a_streak(app, data_dir):
+@pytest.mark.parametrize("consent", [True, False])
+def test_three_days_and_a_streak(app, data_dir, consent):
     person = Listener(app.test_client())
+    if consent:
+        person.say("remember_ratings")
     person.say("kind_action")
     # earlier days, written as the skill writes them, through its own persistence adapter
     env = person.envelope("launch")
@@ -136,8 +139,10 @@ def test_three_days_and_a_streak(app, data_dir):
     body = person.say("progress")
     said = text(body)
     assert "3 days in a row" in said
-    assert "changed by -2.0 points" in said
+    assert ("changed by -2.0 points" in said) is consent   # ratings only with consent
     assert "U T C" in said
+    stored = skill_adapter.get_attributes(envelope)["history"]
+    assert all(e["before"] is None and e["after"] is None for e in stored) is not consent
 
 
 def test_forget_me_asks_first_then_deletes_everything(listener):
@@ -217,7 +222,7 @@ def test_when_even_the_apology_fails_the_one_rendered_at_start_up_is_said(tmp_pa
         handle = staticmethod(broken)
 
     monkeypatch.setattr(builder, "all_handlers", lambda: [Failing()])
-    monkeypatch.setattr(builder, "reply", broken)
+    monkeypatch.setattr(builder, "ask", broken)
     app = create_app({"DEVELOPER_MODE": True, "ALEXA_SKILL_ID": APP_ID, "SKILL_DATA_DIR": str(tmp_path)})
     response = Listener(app.test_client(), locale=locale).say("progress")["response"]
     expected = builder._FALLBACK_APOLOGY[locale if locale in catalogue.locales() else "en-US"]
