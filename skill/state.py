@@ -42,9 +42,16 @@ def practice_ok(p) -> bool:
         return False
 
 
+def _number(v) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and abs(v) < 1e6
+
+
 def _asked_ok(a) -> bool:
-    return (isinstance(a, dict) and a.get("q") in questions.QUESTIONS
-            and (a.get("id") is None or catalogue.known(a.get("id"))))
+    """The question just asked, with what its answers need (an id, the other breathing slot)."""
+    return (isinstance(a, dict) and isinstance(a.get("q"), str) and a["q"] in questions.QUESTIONS
+            and (a.get("id") is None or catalogue.known(a.get("id")))
+            and all(a.get(k) is None or _number(a[k]) for k in ("minutes", "min", "max"))
+            and all(a.get(k) is None or isinstance(a[k], str) for k in ("pattern", "feeling")))
 
 
 def _rating_ok(r) -> bool:
