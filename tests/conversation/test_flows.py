@@ -232,8 +232,8 @@ def test_when_even_the_apology_fails_the_one_rendered_at_start_up_is_said(tmp_pa
 
 
 @pytest.mark.parametrize("name,answer,minutes_slot", [
-    ("can_fulfill_breathing", "YES", "YES"),
-    ("can_fulfill_breathing_too_long", "MAYBE", "NO"),
+    ("can_fulfill_breathing", "YES", ("YES", "YES")),
+    ("can_fulfill_breathing_too_long", "MAYBE", ("YES", "NO")),
     ("can_fulfill_stop", "NO", None),
 ])
 def test_can_fulfill_intent_lets_alexa_offer_the_practices(listener, name, answer, minutes_slot):
@@ -241,5 +241,5 @@ def test_can_fulfill_intent_lets_alexa_offer_the_practices(listener, name, answe
     cfi = response["canFulfillIntent"]
     assert cfi["canFulfill"] == answer
     if minutes_slot:
-        assert cfi["slots"]["minutes"] == {"canUnderstand": minutes_slot, "canFulfill": minutes_slot}
+        assert cfi["slots"]["minutes"] == {"canUnderstand": minutes_slot[0], "canFulfill": minutes_slot[1]}
     assert "outputSpeech" not in response or response["outputSpeech"] is None
