@@ -207,9 +207,10 @@ def first_time(hi) -> bool:
 
 
 def pause_here(hi) -> bool:
-    """Save the practice in progress as paused, with when; True if there was one."""
+    """Save the practice in progress as paused, with when; True if there was one.
+    Explanations are not kept: "tell me more" starts them again in a moment."""
     p = session(hi).get("practice")
-    if not p or not practice_ok(p):
+    if not p or not practice_ok(p) or catalogue.get(p["id"]).kind != "practice":
         return False
     mem = memory(hi)
     if mem is not None:
