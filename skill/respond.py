@@ -12,7 +12,7 @@ from functools import lru_cache
 
 from ask_sdk_model.ui import SimpleCard
 
-from skill import catalogue, questions, render, ssml, state
+from skill import apl, catalogue, questions, render, ssml, state
 
 CARD_TITLE = "Compassion Coach"
 CARD_MAX_CHARS = 900
@@ -66,8 +66,43 @@ def reply(hi, *bodies: str, reprompt: str | None = None, card_title: str = CARD_
     rb.set_card(SimpleCard(card_title, card_text if card_text is not None else _card_text(speech)))
     if reprompt_speech:
         state.session(hi)["last"] = {"speech": speech, "reprompt": reprompt_speech}
+    if apl.supported(hi):
+        _screen(hi, rb.response, bodies if not problems else (), card_title,
+                card_text if card_text is not None else _card_text(speech))
     state.save(hi)
     return rb.response
+
+
+def playing(hi, script_id: str, params: dict, index: int) -> None:
+    """Note the practice turn this request speaks, for the screen (request-scoped)."""
+    hi.attributes_manager.request_attributes["playing"] = (script_id, params, index)
+
+
+def _screen(hi, response, bodies, title: str, text: str) -> None:
+    """Echo Show: every response carries a screen, so none is left showing a practice that
+    stopped. A breathing turn becomes the pacer, whose commands speak the turn in step with
+    the circle, so the speech leaves outputSpeech; anything else keeps its speech and shows
+    a calm screen. Devices without a screen never get here."""
+    script_id, params, index = hi.attributes_manager.request_attributes.get("playing") or (None, None, 0)
+    loc, rate = state.locale(hi), state.rate(hi)
+    turns = render.render(script_id, loc, rate, **params) if script_id else ()
+    body = turns[index].body if turns else None
+    if body is None or body not in bodies:
+        response.directives = apl.calm(title, text)
+        return
+    segments = apl.turn_segments(script_id, params, loc, rate, index)
+    if not segments:
+        response.directives = apl.practice_screen(script_id, index, len(turns))
+        return
+    voiced = []
+    for b in bodies:
+        if b is body or b == body:
+            voiced.extend(segments)
+        elif b and b.strip():
+            voiced.append(apl.Voice(b.strip()))
+    response.directives = apl.pacer(voiced, apl.breathing_title(params), rate,
+                                    apl.paced_total_s(params))
+    response.output_speech = None
 
 
 def dialog(hi, name: str, **values) -> str:

@@ -8,7 +8,7 @@ from ask_sdk_model.dialog import ElicitSlotDirective
 from skill import breathing, catalogue, render, ssml, state
 from skill.handlers import on_intent
 from skill.handlers.slots import number, raw, resolved_id
-from skill.respond import ask, choices, dialog, reply
+from skill.respond import ask, choices, dialog, playing, reply
 
 INTENT_SCRIPTS = {
     "BreathingIntent": "breathing", "BodyScanIntent": "body-scan", "SafePlaceIntent": "safe-place",
@@ -36,6 +36,7 @@ def play_turn(hi, script_id: str, params: dict, index: int, *before: str, first:
     index = max(0, min(index, len(turns) - 1))
     turn = turns[index]
     s["practice"] = {"id": script_id, "params": params, "turn": index, "count": len(turns), "first": bool(first)}
+    playing(hi, script_id, params, index)
     title, summary = _card(script_id)
     kind = catalogue.get(script_id).kind
     if not turn.last:

@@ -512,6 +512,9 @@ def validate_manifest(manifest: dict, source: dict) -> list[str]:
         problems.append("skill.json: endpoint must be https")
     if "CAN_FULFILL_INTENT_REQUEST" not in {i["type"] for i in custom.get("interfaces", [])}:
         problems.append("skill.json: CAN_FULFILL_INTENT_REQUEST interface missing")
+    apl = [i for i in custom.get("interfaces", []) if i["type"] == "ALEXA_PRESENTATION_APL"]
+    if not apl or not apl[0].get("supportedViewports"):
+        problems.append("skill.json: ALEXA_PRESENTATION_APL interface with its viewports missing (skill.apl)")
     problems += validate_events(m)
     return problems
 
