@@ -243,3 +243,41 @@ def test_can_fulfill_intent_lets_alexa_offer_the_practices(listener, name, answe
     if minutes_slot:
         assert cfi["slots"]["minutes"] == {"canUnderstand": minutes_slot[0], "canFulfill": minutes_slot[1]}
     assert "outputSpeech" not in response or response["outputSpeech"] is None
+
+
+@pytest.mark.parametrize("name", ["skill_enabled", "skill_permission_accepted", "skill_permission_changed",
+                                  "unsubscribed_event"])
+def test_skill_events_are_answered_quietly(listener, caplog, name):
+    import logging
+    if name == "unsubscribed_event":   # one the manifest does not subscribe to: still no stack trace
+        env = listener.envelope("skill_enabled")
+        env["request"]["type"] = "AlexaSkillEvent.ProactiveSubscriptionChanged"
+        env["request"]["body"] = {"subscriptions": []}
+        with caplog.at_level(logging.INFO):
+            res = listener.client.post("/alexa", json=env)
+        assert res.status_code == 200
+        response = res.get_json()["response"]
+    else:
+        with caplog.at_level(logging.INFO):
+            response = listener.say(name)["response"]
+    assert not response.get("outputSpeech")
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR or r.exc_info]
+
+
+def test_practice_renders_know_a_first_time_listener(listener, monkeypatch):
+    """Scripts get `first_time` (e.g. to say "not while driving" once): true until a practice
+    is finished, fixed for the whole practice."""
+    from skill import render
+    seen = []
+    real = render.render
+
+    def spy(script_id, locale, rate="normal", first_time=False, **params):
+        seen.append((script_id, first_time))
+        return real(script_id, locale, rate, first_time=first_time, **params)
+
+    monkeypatch.setattr(render, "render", spy)
+    listener.say("kind_action")          # one turn: finished at once
+    listener.say("stop")
+    listener.say("kind_action")
+    assert seen == [("kind-action", True), ("kind-action", False)]
+    assert render.parts("kind-action", "en-US", first_time=True)   # the variable is always defined
