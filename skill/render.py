@@ -114,13 +114,19 @@ def _helpers(pct: int) -> dict:
     def pause(seconds: float) -> Markup:
         return _breaks(float(seconds))
 
-    def timed(seconds: float, text: str) -> Markup:
-        """Say `text` and then be quiet, `seconds` in all: the pacing of a breath phase."""
+    def timed(seconds: float, text: str, volume: str = "medium") -> Markup:
+        """Say `text` (at prosody `volume`) and then be quiet, `seconds` in all: the pacing
+        of a breath phase. An empty text is a phase of silence."""
         rest = float(seconds) - est(text)
         if rest < MIN_PHASE_SILENCE_S:
             raise RenderError(f"{text!r} takes about {est(text):.1f} s, too long for its "
                               f"{float(seconds):g} s (leave {MIN_PHASE_SILENCE_S:g} s of quiet)")
-        return escape(text) + _breaks(rest)
+        if volume not in ssml.VOLUME_NAMES_DB:
+            raise RenderError(f"volume {volume!r} is not one of {', '.join(ssml.VOLUME_NAMES_DB)}")
+        said = escape(text)
+        if text and volume != "medium":
+            said = Markup(f'<prosody volume="{volume}">') + said + Markup("</prosody>")
+        return said + _breaks(rest)
 
     return {"est": est, "pause": pause, "timed": timed}
 
@@ -135,22 +141,37 @@ def _breathing_context(params: dict, pct: int) -> dict:
             blocks.append([])
         blocks[-1].append(c)
     reminders = list(cues["reminder"])
+    handed_over = []    # the handover is said once, where guidance first fades
+    block_of = {id(c): n for n, block in enumerate(blocks) for c in block}
+
+    def fits(text: str, phase) -> bool:
+        return ssml.estimate_speech_s(text, pct) + REMINDER_SPARE_S <= phase.s
 
     def cue(cycle, phase) -> str:
-        n = sum(1 for p in cycle.phases[: cycle.phases.index(phase)] if p.breath == phase.breath)
+        """What is said at the start of `phase` ("" for silence): its cue while the guidance
+        says so; on an out-breath, once, the handover where guidance first fades, and a
+        reminder at the start of a block, less often as guidance fades."""
+        k = cycle.phases.index(phase)
+        n = sum(1 for p in cycle.phases[:k] if p.breath == phase.breath)
         options = cues[phase.breath]
-        text = options[(cycle.index + n) % len(options)]
-        first_in_block = any(b[0] is cycle for b in blocks[1:])
-        if phase.breath == "out" and first_in_block:
+        text = options[(cycle.index + n) % len(options)] if cycle.spoken[k] else ""
+        if phase.breath != "out":
+            return text
+        if cycle.stage_first and not handed_over and fits(cues["handover"][0], phase):
+            handed_over.append(cycle.index)
+            return cues["handover"][0]
+        block = block_of[id(cycle)]
+        first_in_block = block > 0 and blocks[block][0] is cycle
+        if first_in_block and block % cycle.stage.reminder_every_blocks == 0:
             # the next reminder in turn that fits this out-breath; the rest wait their turn
-            for k, reminder in enumerate(reminders):
-                if ssml.estimate_speech_s(reminder, pct) + REMINDER_SPARE_S <= phase.s:
-                    reminders.append(reminders.pop(k))
+            for i, reminder in enumerate(reminders):
+                if fits(reminder, phase):
+                    reminders.append(reminders.pop(i))
                     return reminder
         return text
 
     return {"cycles": cycles, "blocks": blocks, "cue": cue, "pattern_spec": pattern,
-            "holds": bool(pattern.get("holds"))}
+            "holds": bool(pattern.get("holds")), "max_seconds": breathing.max_seconds(params["pattern"])}
 
 
 def _template_line(err: BaseException) -> str:
@@ -198,13 +219,11 @@ def template_path(template: str, locale: str) -> str:
         return str(SSML_DIR / template)
 
 
-def parts(script_id: str, locale: str, rate: str = DEFAULT_RATE, first_time: bool = False,
-          **params) -> list[str]:
-    """The bodies of a script's parts, in order. `first_time`: the listener's first practice
-    (a script may add a word for newcomers, e.g. not while driving)."""
+def parts(script_id: str, locale: str, rate: str = DEFAULT_RATE, **params) -> list[str]:
+    """The bodies of a script's parts, in order."""
     script = catalogue.get(script_id)
     resolved = script.resolve(**params)
-    context = {"params": resolved, "title": script.title, "first_time": bool(first_time), **resolved}
+    context = {"params": resolved, "title": script.title, "first_time": False, **resolved}
     if script.id == "breathing":
         context.update(_breathing_context(resolved, rate_pct(rate)))
     source = render_source(script.template, locale, rate, **context)
@@ -256,21 +275,20 @@ def _pack(lengths: list[float], sizes: list[int]) -> list[tuple[int, int]]:
     return ranges[::-1]
 
 
-def render(script_id: str, locale: str, rate: str = DEFAULT_RATE, first_time: bool = False,
-           **params) -> tuple[Turn, ...]:
+def render(script_id: str, locale: str, rate: str = DEFAULT_RATE, **params) -> tuple[Turn, ...]:
     """The turns Alexa speaks for a practice or explanation, each within Alexa's limits.
 
     Practices pack whole parts into evenly filled turns; an explanation gives one part per
     turn, so "tell me more" goes one level deeper. The same inputs always give the same
     turns, and there are few of them, so each render is kept: a "continue" costs a lookup."""
     resolved = catalogue.get(script_id).resolve(**params)
-    return _render(script_id, locale, rate, tuple(sorted(resolved.items())), bool(first_time))
+    return _render(script_id, locale, rate, tuple(sorted(resolved.items())))
 
 
 @lru_cache(maxsize=RENDER_CACHE_ENTRIES)
-def _render(script_id: str, locale: str, rate: str, params: tuple, first_time: bool = False) -> tuple[Turn, ...]:
+def _render(script_id: str, locale: str, rate: str, params: tuple) -> tuple[Turn, ...]:
     script = catalogue.get(script_id)
-    bodies = parts(script_id, locale, rate, first_time, **dict(params))
+    bodies = parts(script_id, locale, rate, **dict(params))
     lengths = [limit_s(b, rate) for b in bodies]
     for body, length in zip(bodies, lengths):
         if length > TURN_BUDGET_S or len(body) > TURN_BUDGET_CHARS:

@@ -37,7 +37,7 @@ RATING_STAGES = ("before", "started", "after")
 def practice_ok(p) -> bool:
     try:
         catalogue.get(p["id"]).resolve(**p["params"])
-        return isinstance(p["turn"], int) and p["turn"] >= 0 and isinstance(p.get("first", False), bool)
+        return isinstance(p["turn"], int) and p["turn"] >= 0
     except (TypeError, KeyError, ValueError, catalogue.ParamError):
         return False
 
@@ -215,7 +215,6 @@ def pause_here(hi) -> bool:
     mem = memory(hi)
     if mem is not None:
         mem["paused"] = {"id": p["id"], "params": p["params"], "turn": p["turn"],
-                         "first": p.get("first", False),
                          "at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}
     return True
 

@@ -43,7 +43,7 @@ def check_in(hi):
 
 def begin_after_checkin(hi, script_id: str, feeling: str | None):
     """Yes to a suggested practice: ask the rating first if the listener likes that."""
-    if state.wants_rating(hi):
+    if state.wants_rating(hi) and not catalogue.get(script_id).for_sleep:
         state.session(hi)["rating"] = {"stage": "before", "id": script_id, "feeling": feeling}
         return ask(hi, "rating_before")
     return practice.start_usual(hi, script_id)

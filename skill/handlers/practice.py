@@ -14,8 +14,12 @@ INTENT_SCRIPTS = {
     "BreathingIntent": "breathing", "BodyScanIntent": "body-scan", "SafePlaceIntent": "safe-place",
     "KindMemoryIntent": "kind-memory", "KindFriendIntent": "kind-friend",
     "KindActionIntent": "kind-action", "GroundingIntent": "grounding",
-    "LovingKindnessIntent": "loving-kindness", "WhySelfCompassionIntent": "why-self-compassion",
-    "CompassionAttributesIntent": "six-attributes", "SkillsOverviewIntent": "skills-overview",
+    "LovingKindnessIntent": "loving-kindness", "SleepBodyScanIntent": "body-scan-sleep",
+    "CompassionateSelfIntent": "compassionate-self", "CompassionateImageIntent": "compassionate-other",
+    "CompassionateColourIntent": "compassionate-colour", "SoothingSensesIntent": "soothing-senses",
+    "KindLetterIntent": "kind-letter", "ReceivingKindnessIntent": "receiving-kindness",
+    "WhySelfCompassionIntent": "why-self-compassion", "CompassionAttributesIntent": "six-attributes",
+    "SkillsOverviewIntent": "skills-overview", "FearsOfCompassionIntent": "fears-of-compassion",
 }
 BREATHING_INTENT = "BreathingIntent"
 
@@ -25,17 +29,14 @@ def _card(script_id: str) -> tuple[str, str]:
     return script.title, script.summary
 
 
-def play_turn(hi, script_id: str, params: dict, index: int, *before: str, first: bool | None = None):
+def play_turn(hi, script_id: str, params: dict, index: int, *before: str):
     """Speak turn `index` of a script, with what comes after it: the turn-break question,
     the rating after, or the closing question."""
     s = state.session(hi)
-    current = s.get("practice") or {}
-    if first is None:   # fixed for the whole practice, so its turns never shift
-        first = current.get("first") if current.get("id") == script_id else state.first_time(hi)
-    turns = render.render(script_id, state.locale(hi), state.rate(hi), first_time=bool(first), **params)
+    turns = render.render(script_id, state.locale(hi), state.rate(hi), **params)
     index = max(0, min(index, len(turns) - 1))
     turn = turns[index]
-    s["practice"] = {"id": script_id, "params": params, "turn": index, "count": len(turns), "first": bool(first)}
+    s["practice"] = {"id": script_id, "params": params, "turn": index, "count": len(turns)}
     playing(hi, script_id, params, index)
     title, summary = _card(script_id)
     kind = catalogue.get(script_id).kind
@@ -46,6 +47,11 @@ def play_turn(hi, script_id: str, params: dict, index: int, *before: str, first:
     if kind == "explanation":
         return ask(hi, "practise_now", *before, turn.body, card_title=title, card_text=summary)
     rating = s.get("rating") or {}
+    if catalogue.get(script_id).for_sleep:
+        # for falling asleep: no rating and no question, the session just ends
+        s.pop("rating", None)
+        state.record_practice(hi, script_id, params, rating.get("before"))
+        return reply(hi, *before, turn.body, card_title=title, card_text=summary)
     entry = state.record_practice(hi, script_id, params, rating.get("before"))
     if rating.get("before") is not None:
         s["rating"] = {"stage": "after", "before": rating["before"], "entry": entry, "id": script_id,
@@ -58,6 +64,11 @@ def play_turn(hi, script_id: str, params: dict, index: int, *before: str, first:
 
 
 def start(hi, script_id: str, params: dict, *before: str):
+    """Turn 0. A listener's first practice carries `first_time` in its parameters (the
+    scripts add their cautions, e.g. not while driving), so every later turn, and a resume
+    days later, renders the same turns."""
+    if catalogue.get(script_id).kind == "practice" and state.first_time(hi):
+        params = {**params, "first_time": True}
     return play_turn(hi, script_id, params, 0, *before)
 
 
@@ -194,7 +205,7 @@ def resume(hi):
         paused = {"id": paused["id"], "params": {}, "turn": 0}
     script = catalogue.get(paused["id"])
     return play_turn(hi, script.id, script.resolve(**paused["params"]), paused["turn"],
-                     dialog(hi, "resume_start", title=script.title), first=paused.get("first", False))
+                     dialog(hi, "resume_start", title=script.title))
 
 
 HANDLERS = [practice_intent, continue_intent, repeat, start_over, pause, resume]

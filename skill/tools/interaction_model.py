@@ -567,7 +567,7 @@ def validate_speech() -> list[str]:
             for params in script.extremes():
                 for first in (False, True):
                     text = " ".join(ssml.plain_text(render.speech(t.body))
-                                    for t in render.render(script.id, locale, first_time=first, **params))
+                                    for t in render.render(script.id, locale, **{**params, "first_time": first}))
                     if WAKE_WORD.search(text):
                         problems.append(f"{locale}: {script.id} {params} says 'Alexa' (only 'Alexa, stop' may be said)")
                         break

@@ -264,20 +264,21 @@ def test_skill_events_are_answered_quietly(listener, caplog, name):
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR or r.exc_info]
 
 
-def test_practice_renders_know_a_first_time_listener(listener, monkeypatch):
-    """Scripts get `first_time` (e.g. to say "not while driving" once): true until a practice
-    is finished, fixed for the whole practice."""
-    from skill import render
-    seen = []
-    real = render.render
-
-    def spy(script_id, locale, rate="normal", first_time=False, **params):
-        seen.append((script_id, first_time))
-        return real(script_id, locale, rate, first_time=first_time, **params)
-
-    monkeypatch.setattr(render, "render", spy)
-    listener.say("kind_action")          # one turn: finished at once
+def test_practice_renders_know_a_first_time_listener(listener):
+    """A listener's first practice says "not while driving" (the scripts' first_time), on
+    every turn of it and when it is resumed; once a practice is finished, no more."""
+    driving = "don't do this while driving"
+    assert driving in text(listener.say("breathing_three_minutes", minutes="20"))
+    assert listener.attributes["practice"]["params"].get("first_time") is True
+    listener.say("continue")
+    assert listener.attributes["practice"]["params"].get("first_time") is True
+    listener.say("stop")                  # the place is kept, first_time with it
+    listener.say("launch")
+    listener.say("yes")
+    assert listener.attributes["practice"]["params"].get("first_time") is True
     listener.say("stop")
-    listener.say("kind_action")
-    assert seen == [("kind-action", True), ("kind-action", False)]
-    assert render.parts("kind-action", "en-US", first_time=True)   # the variable is always defined
+    listener.say("kind_action")          # finished in one turn
+    listener.say("stop")
+    body = listener.say("breathing_three_minutes", minutes="20")
+    assert driving not in text(body)
+    assert "first_time" not in listener.attributes["practice"]["params"]
