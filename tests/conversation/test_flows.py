@@ -26,7 +26,7 @@ def test_three_minutes_of_breathing_in_one_utterance_then_continue_to_the_end(li
     body = listener.say("breathing_three_minutes")
     assert "3 minutes" in text(body)
     practice = listener.attributes["practice"]
-    assert practice["id"] == "breathing" and practice["params"] == {"minutes": 3, "pattern": "soothing"}
+    assert practice["id"] == "breathing" and practice["params"] == {"minutes": 3, "pattern": "soothing", "first_time": True}
     for _ in range(practice["count"] - 1):
         body = listener.say("continue")
     assert "practice" not in listener.attributes
