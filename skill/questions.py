@@ -112,7 +112,7 @@ QUESTIONS: dict[str, Question] = {
         YES: "forget", NO: "keep", SKIP: "keep", NUMBER: "clarify", PATTERN: "clarify"}),
     # after the crisis numbers: say them again?
     "crisis_repeat": Question("q_crisis_repeat", "q_crisis_repeat_reprompt", {
-        YES: "crisis", REPEAT: "crisis", NO: "crisis_close", SKIP: "crisis_close",
+        YES: "crisis", REPEAT: "crisis", HELP: "crisis", NO: "crisis_close", SKIP: "crisis_close",
         STOP: "crisis_close", CANCEL: "crisis_close", NUMBER: "clarify", PATTERN: "clarify"}),
     # after an apology for an error
     "try_again": Question("q_try_again", "q_try_again_reprompt", {

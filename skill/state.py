@@ -74,6 +74,8 @@ def _rating_ok(r) -> bool:
 SESSION_RULES = {
     "practice": practice_ok,
     "asked": _asked_ok,
+    "pending": lambda v: isinstance(v, dict) and set(v) <= {"yes", "no"}
+    and all(a is None or (isinstance(a, dict) and isinstance(a.get("do"), str)) for a in v.values()),
     "rating": _rating_ok,
     "last": lambda v: isinstance(v, dict) and all(isinstance(v.get(k), str) for k in ("speech", "reprompt")),
     "rate": lambda v: isinstance(v, str) and v in render.RATES_PCT,
@@ -159,6 +161,16 @@ def rate(hi) -> str:
 
 def wants_rating(hi) -> bool:
     return prefs(hi).get("checkin", True)
+
+
+def set_pending(hi, yes: dict | None, no: dict | None = None) -> None:
+    """Transitional, for the crisis follow-up questions built on it before skill/questions.py
+    (safety_check): a yes/no action pair kept in the session. New questions go in the table."""
+    session(hi)["pending"] = {"yes": yes, "no": no}
+
+
+def pop_pending(hi) -> dict:
+    return session(hi).pop("pending", None) or {}
 
 
 def set_asked(hi, question: str | None, context: dict | None = None) -> None:

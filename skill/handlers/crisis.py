@@ -21,7 +21,7 @@ def _is_crisis(hi) -> bool:
 
 def crisis(hi):
     s = state.session(hi)
-    for key in ("practice", "rating", "asked"):
+    for key in ("practice", "rating", "asked", "pending"):
         s.pop(key, None)
     loc = state.locale(hi)
     # Help for the danger comes first: no disclaimer before it (the dialog says it itself).
