@@ -114,19 +114,14 @@ def _helpers(pct: int) -> dict:
     def pause(seconds: float) -> Markup:
         return _breaks(float(seconds))
 
-    def timed(seconds: float, text: str, volume: str = "medium") -> Markup:
-        """Say `text` (at prosody `volume`) and then be quiet, `seconds` in all: the pacing
-        of a breath phase. An empty text is a phase of silence."""
+    def timed(seconds: float, text: str) -> Markup:
+        """Say `text` and then be quiet, `seconds` in all: the pacing of a breath phase. An
+        empty text is a phase of silence."""
         rest = float(seconds) - est(text)
         if rest < MIN_PHASE_SILENCE_S:
             raise RenderError(f"{text!r} takes about {est(text):.1f} s, too long for its "
                               f"{float(seconds):g} s (leave {MIN_PHASE_SILENCE_S:g} s of quiet)")
-        if volume not in ssml.VOLUME_NAMES_DB:
-            raise RenderError(f"volume {volume!r} is not one of {', '.join(ssml.VOLUME_NAMES_DB)}")
-        said = escape(text)
-        if text and volume != "medium":
-            said = Markup(f'<prosody volume="{volume}">') + said + Markup("</prosody>")
-        return said + _breaks(rest)
+        return escape(text) + _breaks(rest)
 
     return {"est": est, "pause": pause, "timed": timed}
 
@@ -139,6 +134,9 @@ def _breathing_context(params: dict, pct: int) -> dict:
     for c in cycles:
         if not blocks or c.start_s >= BREATH_BLOCK_S * len(blocks):
             blocks.append([])
+        elif c.stage != blocks[-1][0].stage:
+            raise RenderError(f"a guidance stage starts {c.start_s:g} s in, inside a block: "
+                              f"stages start on whole multiples of {BREATH_BLOCK_S:g} s")
         blocks[-1].append(c)
     reminders = list(cues["reminder"])
     handed_over = []    # the handover is said once, where guidance first fades
