@@ -7,11 +7,12 @@ import logging
 
 from ask_sdk_core.dispatch_components import (AbstractExceptionHandler, AbstractRequestInterceptor,
                                               AbstractResponseInterceptor)
+from ask_sdk_core.exceptions import DispatchException
 from ask_sdk_core.skill_builder import CustomSkillBuilder
 
 from skill import catalogue, device_zone, observability, render, state
 from skill.handlers import all_handlers
-from skill.respond import dialog, ensure_screen, reply
+from skill.respond import ask, dialog, ensure_screen
 from skill.serializer import FastSerializer
 
 log = logging.getLogger(__name__)
@@ -20,8 +21,8 @@ log = logging.getLogger(__name__)
 # The apology in every locale, rendered once when the module loads, for when rendering
 # itself fails.
 _FALLBACK_APOLOGY = {
-    locale: (render.speech(render.dialog("error", locale)),
-             render.speech(render.dialog("choices_reprompt", locale)))
+    locale: (render.speech(render.dialog("error", locale), render.dialog("q_try_again", locale)),
+             render.speech(render.dialog("q_try_again_reprompt", locale)))
     for locale in catalogue.locales()}
 
 
@@ -56,12 +57,19 @@ class KindApology(AbstractExceptionHandler):
         return True
 
     def handle(self, handler_input, exception):
+        outside_session = handler_input.request_envelope.session is None
+        if outside_session and isinstance(exception, DispatchException):
+            # An event or system request no handler expects (e.g. one the manifest does not
+            # subscribe to): nothing to say and nobody waiting; one line, no stack.
+            log.warning("no handler for a %s request", type(handler_input.request_envelope.request).__name__)
+            return handler_input.response_builder.response
         log.error("unhandled error in a handler: %s", type(exception).__name__, exc_info=exception)
+        if outside_session:   # events, CanFulfill: speech is not allowed
+            return handler_input.response_builder.response
         observability.mark("apology")
         try:
             state.session(handler_input)["memory_off"] = True   # storage may be what failed
-            return reply(handler_input, dialog(handler_input, "error"),
-                         reprompt=dialog(handler_input, "choices_reprompt"))
+            return ask(handler_input, "try_again", dialog(handler_input, "error"), disclaimer=False)
         except Exception:  # noqa: BLE001 - even the apology failed: the one rendered at start-up
             speech, reprompt = _FALLBACK_APOLOGY[state.locale(handler_input)]
             return handler_input.response_builder.speak(speech).ask(reprompt).response

@@ -1,7 +1,9 @@
 """Building every response: SSML at the listener's rate, checked, with card and session flag.
 
-The session stays open exactly when a reprompt is given, and every dialog that passes a
-reprompt ends with a question (tests hold the dialogs to that).
+The session stays open exactly when the response asks one of the questions in
+skill/questions.py (`ask`): its words come last, its reprompt repeats it, and the question
+is remembered so the answer is read against it. The first response a listener ever hears
+starts with the disclaimer, however they started.
 """
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ from functools import lru_cache
 
 from ask_sdk_model.ui import SimpleCard
 
-from skill import apl, render, ssml, state
+from skill import apl, catalogue, questions, render, ssml, state
 
 CARD_TITLE = "Compassion Coach"
 CARD_MAX_CHARS = 900
@@ -34,17 +36,28 @@ def _card_text(speech: str) -> str:
 
 
 def reply(hi, *bodies: str, reprompt: str | None = None, card_title: str = CARD_TITLE,
-          card_text: str | None = None):
-    """Speak `bodies`; keep the session open with `reprompt` if given, else end it."""
+          card_text: str | None = None, disclaimer: bool = True, directives=(), _question=None):
+    """Speak `bodies`; keep the session open with `reprompt` if given, else end it.
+    Questions go through `ask`; `disclaimer=False` only where it must not come first (crisis)."""
     loc, rate = state.locale(hi), state.rate(hi)
+    if hi.request_envelope.session is not None:
+        state.set_asked(hi, *(_question or (None,)))
+    if disclaimer and hi.request_envelope.session is not None and state.needs_disclaimer(hi):
+        bodies = (render.dialog("first_time", loc, rate),) + bodies
+        state.mark_told(hi)
     speech = render.speech(*bodies, rate=rate)
     problems = _problems(speech, loc)
     if problems:
         # A script bug must not end the listener's session with Alexa's error sound.
         log.error("invalid SSML in a response: %s", ", ".join(sorted({p.rule for p in problems})))
-        speech = render.speech(render.dialog("error", loc, rate), rate=rate)
-        reprompt = render.dialog("choices_reprompt", loc, rate)
+        try_again = questions.QUESTIONS["try_again"]
+        speech = render.speech(render.dialog("error", loc, rate), render.dialog(try_again.ask, loc, rate), rate=rate)
+        reprompt = render.dialog(try_again.reprompt, loc, rate)
+        state.set_asked(hi, "try_again")
+        directives = ()
     rb = hi.response_builder.speak(speech)
+    for directive in directives:
+        rb.add_directive(directive)
     reprompt_speech = render.speech(reprompt, rate=rate) if reprompt else None
     if reprompt_speech:
         rb.ask(reprompt_speech)
@@ -118,11 +131,31 @@ def dialog(hi, name: str, **values) -> str:
     return render.dialog(name, state.locale(hi), state.rate(hi), **values)
 
 
+def ask(hi, question: str, *bodies: str, card_title: str = CARD_TITLE, card_text: str | None = None,
+        directives=(), again: bool = False, disclaimer: bool = True, **context):
+    """Speak `bodies`, then ask `question` (skill/questions.py), session open; the reprompt
+    repeats it. `context` is remembered with the question (ids, numbers) and given to its
+    dialogs, with `title` for a practice id. `again`: asked a second time, in the reprompt's
+    words, which name the choices."""
+    q = questions.QUESTIONS[question]
+    values = dict(context)
+    if catalogue.known(values.get("id")):
+        values.setdefault("title", catalogue.get(values["id"]).title)
+    values = {k: v for k, v in values.items() if isinstance(v, (str, int, float)) and not isinstance(v, bool)}
+    again_words = dialog(hi, q.reprompt, **values)
+    return reply(hi, *bodies, again_words if again else dialog(hi, q.ask, **values), reprompt=again_words,
+                 card_title=card_title, card_text=card_text, directives=directives,
+                 disclaimer=disclaimer, _question=(question, context))
+
+
 def choices(hi, *before: str):
     """Offer the main choices (after `before`), session open."""
-    return reply(hi, *before, dialog(hi, "choices"), reprompt=dialog(hi, "choices_reprompt"))
+    return ask(hi, "menu", *before)
 
 
 def goodbye(hi):
-    state.session(hi).pop("practice", None)
+    """End kindly. A practice left partway is kept as paused, to pick up next time."""
+    if state.pause_here(hi):
+        state.session(hi).pop("practice", None)
+        return reply(hi, dialog(hi, "goodbye_paused"))
     return reply(hi, dialog(hi, "goodbye"))

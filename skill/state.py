@@ -1,9 +1,11 @@
 """What the conversation keeps between turns.
 
-Session attributes (on the device, for this session): the practice in progress, what a
-yes or no would do, the check-in rating stage, the last thing said (for "repeat").
+Session attributes (on the device, for this session): the practice in progress, the
+question just asked (skill/questions.py), the check-in rating stage with its numbers, the
+last thing said (for "repeat").
 Persistent attributes (the listener's memory, through the SDK's persistence adapter):
-preferences, history, a paused practice. Handlers use these helpers, never raw dicts.
+preferences, history (ratings only with consent), a paused practice, whether the disclaimer
+was heard. Handlers use these helpers, never raw dicts.
 """
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ import uuid
 
 from ask_sdk_core.exceptions import AttributesManagerException, PersistenceException
 
-from skill import breathing, catalogue, device_zone, progress, render
+from skill import breathing, catalogue, device_zone, progress, questions, render
 
 DEFAULT_LOCALE = "en-US"
 log = logging.getLogger(__name__)
@@ -40,8 +42,16 @@ def practice_ok(p) -> bool:
         return False
 
 
-def _action_ok(a) -> bool:
-    return a is None or (isinstance(a, dict) and isinstance(a.get("do"), str))
+def _number(v) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and abs(v) < 1e6
+
+
+def _asked_ok(a) -> bool:
+    """The question just asked, with what its answers need (an id, the other breathing slot)."""
+    return (isinstance(a, dict) and isinstance(a.get("q"), str) and a["q"] in questions.QUESTIONS
+            and (a.get("id") is None or catalogue.known(a.get("id")))
+            and all(a.get(k) is None or _number(a[k]) for k in ("minutes", "min", "max"))
+            and all(a.get(k) is None or isinstance(a[k], str) for k in ("pattern", "feeling")))
 
 
 def _rating_ok(r) -> bool:
@@ -49,6 +59,8 @@ def _rating_ok(r) -> bool:
         return False
     before = r.get("before")
     if before is not None and not (isinstance(before, int) and 0 <= before <= 10):
+        return False
+    if r.get("then") is not None and not catalogue.known(r.get("then")):
         return False
     if r["stage"] == "before":
         return catalogue.known(r.get("id"))
@@ -61,11 +73,14 @@ def _rating_ok(r) -> bool:
 # rather than trusted.
 SESSION_RULES = {
     "practice": practice_ok,
-    "pending": lambda v: isinstance(v, dict) and set(v) <= {"yes", "no"} and all(map(_action_ok, v.values())),
+    "asked": _asked_ok,
+    "pending": lambda v: isinstance(v, dict) and set(v) <= {"yes", "no"}
+    and all(a is None or (isinstance(a, dict) and isinstance(a.get("do"), str)) for a in v.values()),
     "rating": _rating_ok,
     "last": lambda v: isinstance(v, dict) and all(isinstance(v.get(k), str) for k in ("speech", "reprompt")),
     "rate": lambda v: isinstance(v, str) and v in render.RATES_PCT,
     "memory_off": lambda v: isinstance(v, bool),
+    "told": lambda v: isinstance(v, bool),
     "zone_offset_min": lambda v: v is None or (isinstance(v, int) and not isinstance(v, bool)
                                                and abs(v) <= MAX_ZONE_OFFSET_MIN),
 }
@@ -118,6 +133,7 @@ PREF_RULES = {
     "checkin": lambda v: isinstance(v, bool),
     "minutes": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
     "pattern": lambda v: isinstance(v, str) and v in breathing.patterns(),
+    "remember_ratings": lambda v: isinstance(v, bool),
 }
 
 
@@ -148,11 +164,82 @@ def wants_rating(hi) -> bool:
 
 
 def set_pending(hi, yes: dict | None, no: dict | None = None) -> None:
+    """Transitional, for the crisis follow-up questions built on it before skill/questions.py
+    (safety_check): a yes/no action pair kept in the session. New questions go in the table."""
     session(hi)["pending"] = {"yes": yes, "no": no}
 
 
 def pop_pending(hi) -> dict:
     return session(hi).pop("pending", None) or {}
+
+
+def set_asked(hi, question: str | None, context: dict | None = None) -> None:
+    """Remember the question this response asks (None: it asks nothing)."""
+    if question is None:
+        session(hi).pop("asked", None)
+    else:
+        session(hi)["asked"] = {"q": question, **(context or {})}
+
+
+def asked(hi) -> dict | None:
+    if hi.request_envelope.session is None:
+        return None
+    return session(hi).get("asked")
+
+
+def remembers_ratings(hi) -> bool:
+    """Ratings are kept past the session only when the listener asked for that."""
+    return prefs(hi).get("remember_ratings") is True
+
+
+def needs_disclaimer(hi) -> bool:
+    """True until this listener has heard the disclaimer once (per session when memory is down)."""
+    if session(hi).get("told"):
+        return False
+    mem = memory(hi)
+    if mem is None:
+        return True
+    # Listeners from before this flag existed heard the first welcome already.
+    told = bool(mem.get("told") or mem.get("history") or mem.get("paused"))
+    if told:
+        session(hi)["told"] = True   # read memory for this once a session
+    return not told
+
+
+def mark_told(hi) -> None:
+    session(hi)["told"] = True
+    mem = memory(hi)
+    if mem is not None:
+        mem["told"] = True
+
+
+def first_time(hi) -> bool:
+    """No practice finished yet: scripts add a word for newcomers (e.g. not while driving)."""
+    return not history(hi)
+
+
+def pause_here(hi) -> bool:
+    """Save the practice in progress as paused, with when; True if there was one.
+    Explanations are not kept: "tell me more" starts them again in a moment."""
+    p = session(hi).get("practice")
+    if not p or not practice_ok(p) or catalogue.get(p["id"]).kind != "practice":
+        return False
+    mem = memory(hi)
+    if mem is not None:
+        mem["paused"] = {"id": p["id"], "params": p["params"], "turn": p["turn"],
+                         "at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}
+    return True
+
+
+def paused_minutes_ago(paused: dict) -> int | None:
+    """Whole minutes since a paused place was saved, or None when it carries no time."""
+    try:
+        at = dt.datetime.fromisoformat(paused["at"])
+    except (KeyError, TypeError, ValueError):
+        return None
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=dt.timezone.utc)
+    return max(0, int((dt.datetime.now(dt.timezone.utc) - at).total_seconds() // 60))
 
 
 def zone_offset_min(hi) -> int | None:
@@ -177,7 +264,13 @@ def history(hi) -> list[dict]:
         return []
     if not isinstance(mem.get("history"), list):
         mem["history"] = []
-    return [e for e in mem["history"] if isinstance(e, dict)]
+    entries = [e for e in mem["history"] if isinstance(e, dict)]
+    if not remembers_ratings(hi):
+        # Ratings say something about a person's mental health: kept only with consent.
+        for e in entries:
+            if e.get("before") is not None or e.get("after") is not None:
+                e["before"] = e["after"] = None
+    return entries
 
 
 def record_practice(hi, script_id: str, params: dict, before: int | None) -> str | None:
@@ -188,7 +281,8 @@ def record_practice(hi, script_id: str, params: dict, before: int | None) -> str
     script = catalogue.get(script_id)
     entry = {"id": uuid.uuid4().hex, "ts": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
              "date": today(hi).isoformat(), "practice": script_id,
-             "minutes": params.get("minutes", script.about_minutes), "before": before, "after": None}
+             "minutes": params.get("minutes", script.about_minutes),
+             "before": before if remembers_ratings(hi) else None, "after": None}
     history(hi)
     mem["history"].append(entry)
     mem["streak"] = progress.extend_streak(mem.get("streak"), today(hi))
@@ -200,7 +294,7 @@ def record_practice(hi, script_id: str, params: dict, before: int | None) -> str
 
 def rate_after(hi, entry_id: str | None, after: int) -> None:
     mem = memory(hi)
-    if mem is None or entry_id is None:
+    if mem is None or entry_id is None or not remembers_ratings(hi):
         return
     for entry in history(hi):
         if entry.get("id") == entry_id:

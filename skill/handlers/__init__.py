@@ -39,8 +39,9 @@ def on_request(*types):
 
 def _modules():
     # Imported here: the modules import this one for Handler and the decorators.
-    from skill.handlers import builtins, checkin, crisis, fulfil, launch, listener, practice
-    return [crisis, fulfil, launch, practice, checkin, listener, builtins]   # crisis first
+    from skill.handlers import answers, builtins, checkin, crisis, fulfil, launch, listener, practice
+    # crisis first, always; then an answer to the question just asked, whatever its intent
+    return [crisis, fulfil, answers, launch, practice, checkin, listener, builtins]
 
 
 def all_handlers() -> list[Handler]:

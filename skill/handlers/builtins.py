@@ -1,19 +1,20 @@
-"""Amazon's built-in intents and system requests: help, stop, cancel, fallback, home,
-yes and no, the session's end, and device error reports."""
+"""Amazon's built-in intents and system requests when no question is waiting for them
+(answers to questions go through skill/handlers/answers.py): help, stop, cancel,
+fallback, home, yes and no, the session's end, and device error reports."""
 from __future__ import annotations
 
 import logging
 
-from skill import breathing, catalogue, state
-from skill.handlers import checkin, on_intent, on_request, practice
-from skill.respond import choices, dialog, goodbye, reply
+from skill import state
+from skill.handlers import on_intent, on_request
+from skill.respond import ask, choices, dialog, goodbye
 
 log = logging.getLogger(__name__)
 
 
 @on_intent("AMAZON.HelpIntent")
 def help_intent(hi):
-    return reply(hi, dialog(hi, "help"), reprompt=dialog(hi, "choices_reprompt"))
+    return ask(hi, "menu", dialog(hi, "help"))
 
 
 @on_intent("AMAZON.StopIntent", "AMAZON.CancelIntent", "AMAZON.NavigateHomeIntent")
@@ -23,70 +24,30 @@ def stop(hi):
 
 @on_intent("AMAZON.FallbackIntent")
 def fallback(hi):
-    if (state.session(hi).get("rating") or {}).get("stage") in ("before", "after"):
-        return checkin.skip_rating(hi)
     return choices(hi, dialog(hi, "fallback"))
-
-
-def run(hi, action: dict | None):
-    """Carry out what a yes or no was offered for."""
-    do = (action or {}).get("do", "choices")
-    if do == "continue":
-        return practice.continue_intent(hi)
-    if do == "resume":
-        return practice.resume(hi)
-    if do in ("start", "checkin_start") and not catalogue.known(action.get("id")):
-        return choices(hi)
-    if do == "start":
-        script = catalogue.get(action["id"])
-        prefs = state.prefs(hi)
-        params = {}
-        if script.minutes and prefs.get("minutes") is not None:
-            params["minutes"] = prefs["minutes"]
-        if "pattern" in script.params and not breathing.holds_breath(prefs.get("pattern") or "soothing"):
-            params["pattern"] = prefs.get("pattern")
-        try:
-            params = script.resolve(**params)
-        except catalogue.ParamError:
-            params = script.resolve()
-        return practice.start(hi, script.id, params)
-    if do == "checkin_start":
-        return checkin.begin_after_checkin(hi, action["id"], action.get("feeling"))
-    if do == "crisis":
-        from skill.handlers.crisis import crisis
-        return crisis(hi)
-    if do == "crisis_close":
-        return reply(hi, dialog(hi, "crisis_close"))
-    if do == "forget":
-        from skill.handlers.listener import forget
-        return forget(hi)
-    if do == "keep":
-        return reply(hi, dialog(hi, "forget_kept"), reprompt=dialog(hi, "choices_reprompt"))
-    if do == "goodbye":
-        return goodbye(hi)
-    return choices(hi)
 
 
 @on_intent("AMAZON.YesIntent")
 def yes(hi):
-    if (state.session(hi).get("rating") or {}).get("stage") == "before":
-        return checkin.skip_rating(hi)
-    return run(hi, state.pop_pending(hi).get("yes"))
+    """Yes with no question waiting (e.g. a one-shot "ask compassion coach yes")."""
+    return choices(hi, dialog(hi, "okay"))
 
 
 @on_intent("AMAZON.NoIntent")
 def no(hi):
-    if (state.session(hi).get("rating") or {}).get("stage") in ("before", "after"):
-        return checkin.skip_rating(hi)
-    return run(hi, state.pop_pending(hi).get("no") or {"do": "goodbye"})
+    return goodbye(hi)
 
 
 @on_request("SessionEndedRequest")
 def session_ended(hi):
+    """Silence, an error or the listener leaving: no answer is possible, but a practice
+    under way is kept as paused, so the next launch offers to pick up there."""
     req = hi.request_envelope.request
     error = getattr(req, "error", None)
     if error is not None:
         log.error("session ended by an error: %s", getattr(getattr(error, "object_type", None), "value", error.object_type))
+    if state.pause_here(hi):
+        state.save(hi)
     return hi.response_builder.response
 
 

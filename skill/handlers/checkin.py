@@ -1,5 +1,9 @@
 """Check-in: a feeling gets a short reflection and a practice that fits; an optional 0 to 10
-rating before and after, reflected back without judging the change."""
+rating before and after, reflected back without judging the change.
+
+A rating of 9 or 10 before a practice brings a steadying practice first; a rise after one
+offers a steadying practice. Ratings stay in the session unless the listener asked for
+them to be remembered ("remember my ratings")."""
 from __future__ import annotations
 
 import json
@@ -7,71 +11,88 @@ import json
 from skill import catalogue, state
 from skill.helplines import DATA_DIR
 from skill.handlers import on_intent, practice
-from skill.handlers.slots import number, raw, resolved_id
-from skill.respond import choices, dialog, reply
+from skill.handlers.slots import resolved_id
+from skill.respond import ask, choices, dialog
 
 SUGGESTIONS = {k: v for k, v in json.loads((DATA_DIR / "checkin.json").read_text(encoding="utf-8")).items()
                if not k.startswith("_")}
 RATING_MIN, RATING_MAX = 0, 10
+STEADY_FIRST_AT = 9                     # a rating this strong before a practice: steady first
+STEADYING = ("grounding", "breathing")  # the practices that steady, in order of preference
+
+
+def in_range(value) -> bool:
+    return value is not None and RATING_MIN <= value <= RATING_MAX
+
+
+def steadying_for(done: str | None) -> str:
+    """The steadying practice to offer after `done` (never the one just done)."""
+    return next(s for s in STEADYING if s != done)
 
 
 @on_intent("CheckInIntent")
 def check_in(hi):
     feeling = resolved_id(hi, "feeling")
     if feeling not in SUGGESTIONS:
-        ask = dialog(hi, "checkin_unclear")
-        return reply(hi, ask, reprompt=ask)
+        return ask(hi, "feeling", dialog(hi, "checkin_unclear"))
     script_id = SUGGESTIONS[feeling]["practice"]
     state.session(hi).pop("rating", None)
-    state.set_pending(hi, yes={"do": "checkin_start", "id": script_id, "feeling": feeling}, no={"do": "choices"})
-    return reply(hi, dialog(hi, "checkin_reflect", feeling=feeling, title=catalogue.get(script_id).title),
-                 reprompt=dialog(hi, "choices_reprompt"))
+    return ask(hi, "offer", dialog(hi, "checkin_reflect", feeling=feeling, title=catalogue.get(script_id).title),
+               id=script_id, feeling=feeling)
 
 
 def begin_after_checkin(hi, script_id: str, feeling: str | None):
     """Yes to a suggested practice: ask the rating first if the listener likes that."""
     if state.wants_rating(hi) and not catalogue.get(script_id).for_sleep:
         state.session(hi)["rating"] = {"stage": "before", "id": script_id, "feeling": feeling}
-        return reply(hi, dialog(hi, "rating_before"), reprompt=dialog(hi, "rating_reprompt"))
-    return practice.start(hi, script_id, _params(script_id))
+        return ask(hi, "rating_before")
+    return practice.start_usual(hi, script_id)
 
 
-def _params(script_id: str) -> dict:
-    return catalogue.get(script_id).resolve()
+def rate_before(hi, value: float):
+    r = state.session(hi).get("rating") or {}
+    if not catalogue.known(r.get("id")):
+        return choices(hi)
+    value = int(round(value))
+    chosen = r["id"]
+    if value >= STEADY_FIRST_AT and chosen not in STEADYING:
+        steady = steadying_for(None)
+        state.session(hi)["rating"] = {"stage": "started", "before": value, "then": chosen}
+        first = dialog(hi, "steady_first", title=catalogue.get(steady).title, then=catalogue.get(chosen).title)
+        return practice.start_usual(hi, steady, first)
+    state.session(hi)["rating"] = {"stage": "started", "before": value}
+    return practice.start_usual(hi, chosen)
+
+
+def rate_after(hi, value: float):
+    r = state.session(hi).pop("rating", None) or {}
+    if not isinstance(r.get("before"), int):
+        return choices(hi)
+    after = int(round(value))
+    state.rate_after(hi, r.get("entry"), after)
+    thanks = dialog(hi, "rating_thanks", before=r["before"], after=after,
+                    remembered="yes" if state.remembers_ratings(hi) else "no")
+    if after > r["before"] or after >= STEADY_FIRST_AT:
+        return ask(hi, "steady", thanks, id=steadying_for(r.get("id")))
+    if catalogue.known(r.get("then")):
+        return ask(hi, "then", thanks, id=r["then"])
+    return ask(hi, "practice_end", thanks)
 
 
 def skip_rating(hi):
-    """'skip', 'no' or anything unclear while a rating is asked: go on without one."""
+    """'skip' or 'no' while a rating is asked: go on without one."""
     r = state.session(hi).pop("rating", None) or {}
-    if r.get("stage") == "before":
-        return practice.start(hi, r["id"], _params(r["id"]))
-    state.set_pending(hi, yes={"do": "choices"}, no={"do": "goodbye"})
-    return reply(hi, dialog(hi, "practice_end"), reprompt=dialog(hi, "practice_end_reprompt"))
+    if r.get("stage") == "before" and catalogue.known(r.get("id")):
+        return practice.start_usual(hi, r["id"])
+    if catalogue.known(r.get("then")):
+        return ask(hi, "then", id=r["then"])
+    return ask(hi, "practice_end")
 
 
 @on_intent("RatingIntent")
 def rating(hi):
-    r = state.session(hi).get("rating")
-    value = number(hi, "rating")
-    if not r:
-        return choices(hi)
-    if value is None or not RATING_MIN <= value <= RATING_MAX:
-        if raw(hi, "rating") is None and r.get("stage") == "before":
-            return skip_rating(hi)
-        ask = dialog(hi, "rating_unclear")
-        return reply(hi, ask, reprompt=dialog(hi, "rating_reprompt"))
-    value = int(round(value))
-    if r["stage"] == "started":
-        # A number said while the practice is under way: the rating after comes at its end.
-        return reply(hi, dialog(hi, "continue_prompt"), reprompt=dialog(hi, "continue_reprompt"))
-    if r["stage"] == "before":
-        state.session(hi)["rating"] = {"stage": "started", "before": value}
-        return practice.start(hi, r["id"], _params(r["id"]))
-    state.session(hi).pop("rating", None)
-    state.rate_after(hi, r.get("entry"), value)
-    state.set_pending(hi, yes={"do": "choices"}, no={"do": "goodbye"})
-    return reply(hi, dialog(hi, "rating_thanks", before=r["before"], after=value),
-                 reprompt=dialog(hi, "practice_end_reprompt"))
+    """A number when no rating was asked (answers to questions never reach here)."""
+    return choices(hi, dialog(hi, "fallback"))
 
 
 HANDLERS = [check_in, rating]

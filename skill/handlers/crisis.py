@@ -10,7 +10,7 @@ from ask_sdk_core.utils import is_intent_name, is_request_type
 from skill import helplines, state
 from skill.handlers import Handler
 from skill.handlers.slots import all_raw
-from skill.respond import dialog, reply
+from skill.respond import ask, dialog
 
 
 def _is_crisis(hi) -> bool:
@@ -21,13 +21,12 @@ def _is_crisis(hi) -> bool:
 
 def crisis(hi):
     s = state.session(hi)
-    for key in ("practice", "rating", "pending"):
+    for key in ("practice", "rating", "asked", "pending"):
         s.pop(key, None)
     loc = state.locale(hi)
-    state.set_pending(hi, yes={"do": "crisis"}, no={"do": "crisis_close"})
-    return reply(hi, dialog(hi, "crisis", line=helplines.for_locale(loc)),
-                 reprompt=dialog(hi, "crisis_reprompt"),
-                 card_title="Support, any time", card_text=helplines.card_text(loc))
+    # Help for the danger comes first: no disclaimer before it (the dialog says it itself).
+    return ask(hi, "crisis_repeat", dialog(hi, "crisis", line=helplines.for_locale(loc)),
+               card_title="Support, any time", card_text=helplines.card_text(loc), disclaimer=False)
 
 
 crisis.handler = Handler(_is_crisis, crisis, "CrisisIntent")

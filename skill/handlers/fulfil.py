@@ -1,5 +1,7 @@
 """CanFulfillIntentRequest: lets Alexa offer the skill for "Alexa, help me calm down"
-without its name. Yes for practices and explanations whose slots make sense; no otherwise."""
+without its name. Yes for practices and explanations whose slots can be given; MAYBE when a
+slot is understood but out of range or not understood (the skill would ask again); no for
+anything else. Nothing is said or stored."""
 from __future__ import annotations
 
 from ask_sdk_model.canfulfill import (CanFulfillIntent, CanFulfillIntentValues, CanFulfillSlot,
@@ -9,6 +11,21 @@ from skill import catalogue
 from skill.handlers import on_request
 from skill.handlers.practice import INTENT_SCRIPTS
 from skill.handlers.slots import resolved_id
+
+
+def _slot(hi, script, name: str, value: str) -> tuple[bool, bool]:
+    """(understood, can be fulfilled), as Amazon defines them: 30 minutes of breathing is a
+    number the skill understands (canUnderstand YES) but cannot give (canFulfill NO)."""
+    if name == "minutes" and script.minutes:
+        try:
+            minutes = float(value)
+        except ValueError:
+            return False, False
+        return True, script.minutes["min"] <= minutes <= script.minutes["max"]
+    if name == "pattern" and "pattern" in script.params:
+        pattern = resolved_id(hi, "pattern")
+        return pattern is not None, pattern in script.params["pattern"]["choices"]
+    return False, False
 
 
 @on_request("CanFulfillIntentRequest")
@@ -23,19 +40,11 @@ def can_fulfil(hi):
     for name, slot in (intent.slots or {}).items():
         if slot is None or not slot.value:
             continue
-        if name == "minutes" and script.minutes:
-            try:
-                good = script.minutes["min"] <= float(slot.value) <= script.minutes["max"]
-            except ValueError:
-                good = False
-        elif name == "pattern":
-            good = resolved_id(hi, "pattern") in script.params.get("pattern", {}).get("choices", [])
-        else:
-            good = False
-        ok = ok and good
+        understood, fulfilled = _slot(hi, script, name, slot.value)
+        ok = ok and fulfilled
         slots[name] = CanFulfillSlot(
-            can_understand=CanUnderstandSlotValues.YES if good else CanUnderstandSlotValues.NO,
-            can_fulfill=CanFulfillSlotValues.YES if good else CanFulfillSlotValues.NO)
+            can_understand=CanUnderstandSlotValues.YES if understood else CanUnderstandSlotValues.NO,
+            can_fulfill=CanFulfillSlotValues.YES if fulfilled else CanFulfillSlotValues.NO)
     answer = CanFulfillIntent(can_fulfill=CanFulfillIntentValues.YES if ok else CanFulfillIntentValues.MAYBE,
                               slots=slots)
     return hi.response_builder.set_can_fulfill_intent(answer).response

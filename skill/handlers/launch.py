@@ -1,27 +1,27 @@
-"""Opening the skill: a first welcome with the disclaimer, or a returning listener's
-usual practice, or the practice they paused."""
+"""Opening the skill: a first welcome with the disclaimer; a returning listener is offered
+the practice they paused (and how long ago), or their usual practice, or asked how they are."""
 from __future__ import annotations
 
 from skill import catalogue, state
 from skill.handlers import on_request
-from skill.respond import dialog, reply
+from skill.respond import ask, dialog
 
 
 @on_request("LaunchRequest")
 def launch(hi):
     mem = state.memory(hi) or {}   # storage down: a first-time welcome is the kind default
+    if state.needs_disclaimer(hi):
+        state.mark_told(hi)
+        return ask(hi, "menu", dialog(hi, "welcome_first"))
     paused = mem.get("paused")
     if isinstance(paused, dict) and catalogue.known(paused.get("id")):
-        state.set_pending(hi, yes={"do": "resume"}, no={"do": "choices"})
-        title = catalogue.get(paused["id"]).title
-        return reply(hi, dialog(hi, "welcome_paused", title=title), reprompt=dialog(hi, "choices_reprompt"))
+        ago = state.paused_minutes_ago(paused)
+        return ask(hi, "resume", dialog(hi, "welcome_paused", title=catalogue.get(paused["id"]).title,
+                                        ago_min=-1 if ago is None else ago), id=paused["id"])
     usual = state.usual_practice(hi)
     if usual:
-        state.set_pending(hi, yes={"do": "start", "id": usual, "params": {}}, no={"do": "choices"})
-        return reply(hi, dialog(hi, "welcome_back", title=catalogue.get(usual).title),
-                     reprompt=dialog(hi, "choices_reprompt"))
-    state.set_pending(hi, yes={"do": "start", "id": "breathing", "params": {}}, no={"do": "choices"})
-    return reply(hi, dialog(hi, "welcome_first"), reprompt=dialog(hi, "choices_reprompt"))
+        return ask(hi, "usual", dialog(hi, "welcome_back"), id=usual)
+    return ask(hi, "menu", dialog(hi, "welcome_again"))
 
 
 HANDLERS = [launch]

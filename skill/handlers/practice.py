@@ -2,12 +2,13 @@
 pause and resume. The renderer decides what a turn says; this module decides which turn."""
 from __future__ import annotations
 
-import datetime as dt
+from ask_sdk_model import Intent, IntentConfirmationStatus, Slot
+from ask_sdk_model.dialog import ElicitSlotDirective
 
 from skill import breathing, catalogue, render, ssml, state
 from skill.handlers import on_intent
 from skill.handlers.slots import number, raw, resolved_id
-from skill.respond import choices, dialog, playing, reply
+from skill.respond import ask, choices, dialog, playing, reply
 
 INTENT_SCRIPTS = {
     "BreathingIntent": "breathing", "BodyScanIntent": "body-scan", "SafePlaceIntent": "safe-place",
@@ -20,6 +21,7 @@ INTENT_SCRIPTS = {
     "WhySelfCompassionIntent": "why-self-compassion", "CompassionAttributesIntent": "six-attributes",
     "SkillsOverviewIntent": "skills-overview", "FearsOfCompassionIntent": "fears-of-compassion",
 }
+BREATHING_INTENT = "BreathingIntent"
 
 
 def _card(script_id: str) -> tuple[str, str]:
@@ -28,26 +30,22 @@ def _card(script_id: str) -> tuple[str, str]:
 
 
 def play_turn(hi, script_id: str, params: dict, index: int, *before: str):
-    """Speak turn `index` of a script, with what comes after it: the continue prompt,
+    """Speak turn `index` of a script, with what comes after it: the turn-break question,
     the rating after, or the closing question."""
+    s = state.session(hi)
     turns = render.render(script_id, state.locale(hi), state.rate(hi), **params)
     index = max(0, min(index, len(turns) - 1))
     turn = turns[index]
-    s = state.session(hi)
     s["practice"] = {"id": script_id, "params": params, "turn": index, "count": len(turns)}
     playing(hi, script_id, params, index)
     title, summary = _card(script_id)
     kind = catalogue.get(script_id).kind
     if not turn.last:
-        follow = "explanation_more" if kind == "explanation" else "continue_prompt"
-        state.set_pending(hi, yes={"do": "continue"}, no={"do": "choices" if kind == "explanation" else "goodbye"})
-        return reply(hi, *before, turn.body, dialog(hi, follow), reprompt=dialog(hi, "continue_reprompt"),
-                     card_title=title, card_text=summary)
+        return ask(hi, "more" if kind == "explanation" else "turn_break", *before, turn.body,
+                   card_title=title, card_text=summary)
     s.pop("practice", None)
     if kind == "explanation":
-        state.set_pending(hi, yes={"do": "start", "id": "breathing", "params": {}}, no={"do": "choices"})
-        return reply(hi, *before, turn.body, dialog(hi, "explanation_end"),
-                     reprompt=dialog(hi, "choices_reprompt"), card_title=title, card_text=summary)
+        return ask(hi, "practise_now", *before, turn.body, card_title=title, card_text=summary)
     rating = s.get("rating") or {}
     if catalogue.get(script_id).for_sleep:
         # for falling asleep: no rating and no question, the session just ends
@@ -56,60 +54,102 @@ def play_turn(hi, script_id: str, params: dict, index: int, *before: str):
         return reply(hi, *before, turn.body, card_title=title, card_text=summary)
     entry = state.record_practice(hi, script_id, params, rating.get("before"))
     if rating.get("before") is not None:
-        s["rating"] = {"stage": "after", "before": rating["before"], "entry": entry}
-        return reply(hi, *before, turn.body, dialog(hi, "rating_after"), reprompt=dialog(hi, "rating_reprompt"),
-                     card_title=title, card_text=summary)
+        s["rating"] = {"stage": "after", "before": rating["before"], "entry": entry, "id": script_id,
+                       "then": rating.get("then")}
+        return ask(hi, "rating_after", *before, turn.body, card_title=title, card_text=summary)
     s.pop("rating", None)
-    state.set_pending(hi, yes={"do": "choices"}, no={"do": "goodbye"})
-    return reply(hi, *before, turn.body, dialog(hi, "practice_end"), reprompt=dialog(hi, "practice_end_reprompt"),
-                 card_title=title, card_text=summary)
+    if rating.get("then"):
+        return ask(hi, "then", *before, turn.body, id=rating["then"], card_title=title, card_text=summary)
+    return ask(hi, "practice_end", *before, turn.body, card_title=title, card_text=summary)
 
 
 def start(hi, script_id: str, params: dict, *before: str):
+    """Turn 0. A listener's first practice carries `first_time` in its parameters (the
+    scripts add their cautions, e.g. not while driving), so every later turn, and a resume
+    days later, renders the same turns."""
+    if catalogue.get(script_id).kind == "practice" and state.first_time(hi):
+        params = {**params, "first_time": True}
     return play_turn(hi, script_id, params, 0, *before)
 
 
-def _params_from_slots(hi, script_id: str):
-    """Parameters from the slots, or the dialog that kindly asks again."""
-    script = catalogue.get(script_id)
-    params: dict = {}
+def breathing_params(hi, minutes=None, pattern=None) -> tuple[dict | None, str | None]:
+    """Breathing's parameters from what was said, the listener's favourites and the
+    defaults; or (None, "minutes"/"pattern") naming what cannot be done as said."""
+    script = catalogue.get("breathing")
     prefs = state.prefs(hi)
-    if script.minutes:
-        minutes = number(hi, "minutes")
-        if raw(hi, "minutes") is not None and (minutes is None or not
-                                               script.minutes["min"] <= minutes <= script.minutes["max"]):
-            return None, dialog(hi, "minutes_unclear", min=script.minutes["min"], max=script.minutes["max"])
-        favourite = prefs.get("minutes")
-        if minutes is None and favourite is not None and script.minutes["min"] <= favourite <= script.minutes["max"]:
-            minutes = favourite
-        params["minutes"] = minutes if minutes is not None else script.minutes["default"]
-    if "pattern" in script.params:
-        pattern = resolved_id(hi, "pattern")
-        heard = raw(hi, "pattern") is not None or pattern is not None
-        if heard and pattern not in script.params["pattern"]["choices"]:
-            return None, dialog(hi, "pattern_unclear")
-        # A pattern with breath holds runs only when asked for by name, never from a preference.
-        favourite = prefs.get("pattern")
-        if pattern is None and favourite and not breathing.holds_breath(favourite):
-            pattern = favourite
-        params["pattern"] = pattern or script.params["pattern"]["default"]
-    return script.resolve(**params), None
+    spec = script.minutes
+    if minutes is not None and not spec["min"] <= minutes <= spec["max"]:
+        return None, "minutes"
+    if pattern is not None and pattern not in script.params["pattern"]["choices"]:
+        return None, "pattern"
+    favourite = prefs.get("minutes")
+    if minutes is None and favourite is not None and spec["min"] <= favourite <= spec["max"]:
+        minutes = favourite
+    # A pattern with breath holds runs only when asked for by name, never from a preference.
+    liked = prefs.get("pattern")
+    if pattern is None and liked and not breathing.holds_breath(liked):
+        pattern = liked
+    return script.resolve(minutes=minutes, pattern=pattern), None
+
+
+def ask_breathing(hi, missing: str, minutes=None, pattern=None):
+    """Ask again for the length or the pattern, kindly; on Alexa, with Dialog.ElicitSlot so
+    the answer comes back as BreathingIntent with that slot."""
+    spec = catalogue.get("breathing").minutes
+    context = {"min": spec["min"], "max": spec["max"]}
+    if missing == "minutes" and pattern is not None:
+        context["pattern"] = pattern
+    if missing == "pattern" and minutes is not None:
+        context["minutes"] = minutes
+    body = dialog(hi, f"{missing}_unclear", min=spec["min"], max=spec["max"])
+    return ask(hi, missing, body, directives=elicit(hi, missing, context), **context)
+
+
+def elicit(hi, slot_name: str, context: dict) -> tuple:
+    """Dialog.ElicitSlot for a BreathingIntent slot, keeping the other slot's value."""
+    if getattr(hi.request_envelope.request, "object_type", None) != "IntentRequest":
+        return ()
+    slots = {name: Slot(name=name, value=str(context[name]) if context.get(name) is not None else None)
+             for name in ("minutes", "pattern")}
+    intent = Intent(name=BREATHING_INTENT, slots=slots, confirmation_status=IntentConfirmationStatus.NONE)
+    return (ElicitSlotDirective(updated_intent=intent, slot_to_elicit=slot_name),)
+
+
+def start_breathing(hi, minutes=None, pattern=None, *before: str):
+    """Breathing as asked (remembered as the listener's favourite), or the question again."""
+    params, missing = breathing_params(hi, minutes, pattern)
+    if missing:
+        return ask_breathing(hi, missing, minutes, pattern)
+    if state.memory(hi) is not None and (minutes is not None or pattern is not None):
+        prefs = state.prefs(hi)
+        prefs["minutes"] = params["minutes"]
+        if not breathing.holds_breath(params["pattern"]):
+            prefs["pattern"] = params["pattern"]
+    return start(hi, "breathing", params, *before)
+
+
+def start_usual(hi, script_id: str, *before: str):
+    """A practice offered by name (usual, suggested, steadying): with the listener's favourites."""
+    if script_id == "breathing":
+        params, _ = breathing_params(hi)
+        return start(hi, "breathing", params, *before)
+    return start(hi, script_id, catalogue.get(script_id).resolve(), *before)
 
 
 @on_intent(*INTENT_SCRIPTS)
 def practice_intent(hi):
     name = hi.request_envelope.request.intent.name
     script_id = INTENT_SCRIPTS[name]
-    params, clarify = _params_from_slots(hi, script_id)
-    if clarify:
-        return reply(hi, clarify, reprompt=clarify)
     state.session(hi).pop("rating", None)
-    if script_id == "breathing" and state.memory(hi) is not None:
-        prefs = state.prefs(hi)
-        prefs["minutes"] = params["minutes"]
-        if not breathing.holds_breath(params["pattern"]):
-            prefs["pattern"] = params["pattern"]
-    return start(hi, script_id, params)
+    if script_id != "breathing":
+        return start(hi, script_id, catalogue.get(script_id).resolve())
+    minutes = number(hi, "minutes")
+    if raw(hi, "minutes") is not None and minutes is None:
+        return ask_breathing(hi, "minutes")
+    pattern = resolved_id(hi, "pattern")
+    if pattern is None and raw(hi, "pattern") is not None:
+        return ask_breathing(hi, "pattern", minutes=minutes)
+    return start_breathing(hi, minutes, pattern)
 
 
 @on_intent("ContinueIntent", "AMAZON.NextIntent", "TellMeMoreIntent")
@@ -143,13 +183,10 @@ def start_over(hi):
 
 @on_intent("AMAZON.PauseIntent")
 def pause(hi):
-    p = state.session(hi).pop("practice", None)
-    if not p:
+    p = state.session(hi).get("practice")
+    if not p or not state.pause_here(hi):
         return reply(hi, dialog(hi, "goodbye"))
-    mem = state.memory(hi)
-    if mem is not None:
-        mem["paused"] = {"id": p["id"], "params": p["params"], "turn": p["turn"],
-                         "at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}
+    state.session(hi).pop("practice", None)
     return reply(hi, dialog(hi, "paused", title=catalogue.get(p["id"]).title))
 
 

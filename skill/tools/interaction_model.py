@@ -55,6 +55,11 @@ WORDING_REF = re.compile(r"\[([a-z_]+)\]")
 # Letters, spaces, apostrophes, periods (abbreviations) and hyphens, plus {slot} references.
 SAMPLE_CHARS = re.compile(r"^[a-z' .\-{}A-Z_]+$")
 DISCLAIMER_START = "Compassion Coach is not a therapist or a medical service and cannot help in an emergency"
+# Skill events the manifest must subscribe to: disabling deletes the listener's data.
+REQUIRED_EVENTS = frozenset({"SKILL_ENABLED", "SKILL_DISABLED", "SKILL_PERMISSION_ACCEPTED", "SKILL_PERMISSION_CHANGED"})
+# Speech may say the wake word only to tell the listener how to stop while Alexa speaks.
+WAKE_WORD = re.compile(r"\balexa\b(?!, stop\b)", re.IGNORECASE)
+QUESTION_SENTENCE = re.compile(r"[^.?!]*\?")
 
 
 class ModelError(ValueError):
@@ -101,8 +106,13 @@ def build_locale_model(source: dict, locale: str) -> dict:
         name = intent["name"]
         samples = [_apply_wording(s, words, f"{locale} {name}") for s in intent.get("samples", [])]
         samples += [_apply_wording(s, words, f"{locale} {name}") for s in extra_samples.get(name, [])]
-        out = {"name": name, "slots": [{"name": s["name"], "type": s["type"]} for s in intent.get("slots", [])],
-               "samples": samples}
+        slots = []
+        for s in intent.get("slots", []):
+            slot = {"name": s["name"], "type": s["type"]}
+            if s.get("samples"):   # what the listener may say when this slot is asked for
+                slot["samples"] = [_apply_wording(x, words, f"{locale} {name}.{s['name']}") for x in s["samples"]]
+            slots.append(slot)
+        out = {"name": name, "slots": slots, "samples": samples}
         if not out["slots"]:
             del out["slots"]
         intents.append(out)
@@ -121,7 +131,7 @@ def build_locale_model(source: dict, locale: str) -> dict:
             synonyms = list(v.get("synonyms", [])) + list(more.get(v["id"], []))
             values.append({"id": v["id"], "name": {"value": v["value"], "synonyms": synonyms}})
         types.append({"name": t["name"], "values": values})
-    return {
+    model = {
         "interactionModel": {
             "languageModel": {
                 "invocationName": source["invocationName"],
@@ -131,6 +141,29 @@ def build_locale_model(source: dict, locale: str) -> dict:
             }
         }
     }
+    if source.get("dialog"):
+        dialog = _fill_limits(_strip_comments(source["dialog"]))
+        model["interactionModel"]["dialog"] = {k: v for k, v in dialog.items() if k != "prompts"}
+        model["interactionModel"]["prompts"] = dialog.get("prompts", [])
+    return model
+
+
+def _limits() -> dict[str, str]:
+    """Breathing's minutes limits, from the one place they are set (ssml/catalogue.json)."""
+    from skill import catalogue
+    spec = catalogue.get("breathing").minutes
+    return {"min": f"{spec['min']:g}", "max": f"{spec['max']:g}"}
+
+
+def _fill_limits(obj):
+    if isinstance(obj, dict):
+        return {k: _fill_limits(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_fill_limits(v) for v in obj]
+    if isinstance(obj, str):
+        for key, value in _limits().items():
+            obj = obj.replace("{" + key + "}", value)
+    return obj
 
 
 def build_manifest(source: dict) -> dict:
@@ -153,6 +186,8 @@ def build_manifest(source: dict) -> dict:
         privacy_locales[locale] = {"privacyPolicyUrl": m["privacyPolicyUrl"], "termsOfUseUrl": m["termsOfUseUrl"]}
     privacy = dict(m["privacyAndCompliance"])
     privacy["locales"] = privacy_locales
+    events = {"endpoint": dict(m["endpoint"]),
+              "subscriptions": [{"eventName": e} for e in m.get("events", {}).get("subscriptions", [])]}
     return {
         "manifest": {
             "manifestVersion": MANIFEST_VERSION,
@@ -170,6 +205,7 @@ def build_manifest(source: dict) -> dict:
                     "interfaces": [dict(i) for i in m["interfaces"]],
                 }
             },
+            "events": events,
         }
     }
 
@@ -483,7 +519,8 @@ def validate_manifest(manifest: dict, source: dict) -> list[str]:
     if pub.get("category") != "HEALTH_AND_FITNESS":
         problems.append("skill.json: category must be HEALTH_AND_FITNESS")
     privacy = m["privacyAndCompliance"]
-    expected = {"allowsPurchases": False, "usesPersonalInfo": False, "isChildDirected": False,
+    # usesPersonalInfo: per-listener history, preferences and (with consent) ratings are kept.
+    expected = {"allowsPurchases": False, "usesPersonalInfo": True, "isChildDirected": False,
                 "isExportCompliant": True, "containsAds": False}
     for key, want in expected.items():
         if privacy.get(key) is not want:
@@ -498,6 +535,62 @@ def validate_manifest(manifest: dict, source: dict) -> list[str]:
     apl = [i for i in custom.get("interfaces", []) if i["type"] == "ALEXA_PRESENTATION_APL"]
     if not apl or not apl[0].get("supportedViewports"):
         problems.append("skill.json: ALEXA_PRESENTATION_APL interface with its viewports missing (skill.apl)")
+    problems += validate_events(m)
+    return problems
+
+
+def validate_events(m: dict) -> list[str]:
+    """Skill events: subscribed, sent to the skill's own HTTPS endpoint, each with a handler."""
+    from skill.handlers import all_handlers   # local: the handlers import the webhook's modules
+    problems = []
+    events = m.get("events") or {}
+    names = {e.get("eventName") for e in events.get("subscriptions", [])}
+    for missing in sorted(REQUIRED_EVENTS - names):
+        problems.append(f"skill.json: events.subscriptions lacks {missing}")
+    uri = (events.get("endpoint") or {}).get("uri", "")
+    if not uri.startswith("https://") or uri != m["apis"]["custom"]["endpoint"]["uri"]:
+        problems.append("skill.json: events.endpoint.uri must be the skill's https endpoint")
+    handled = {t for h in all_handlers() for t in getattr(h._handle, "requests", ())}
+    for name in sorted(names):
+        request_type = "AlexaSkillEvent." + "".join(w.capitalize() for w in name.split("_"))   # SkillEnabled
+        if request_type not in handled:
+            problems.append(f"skill.json: event {name} has no handler for {request_type}")
+    return problems
+
+
+def _question_sentence(text: str) -> str | None:
+    found = QUESTION_SENTENCE.findall(text)
+    return found[-1].strip() if found else None
+
+
+def validate_speech() -> list[str]:
+    """What the skill says: every question's reprompt repeats it, and no speech says the
+    wake word except in the stop hint ("Alexa, stop"), in every locale."""
+    from skill import catalogue, questions, render, ssml   # local: the webhook's own modules
+    from skill.tools import lint
+    problems = []
+    for locale in catalogue.locales():
+        values = lint.sample_values(locale, text="breathing")
+        for name, q in questions.QUESTIONS.items():
+            ask = ssml.plain_text(render.speech(render.dialog(q.ask, locale, **values)))
+            again = ssml.plain_text(render.speech(render.dialog(q.reprompt, locale, **values)))
+            sentence = _question_sentence(ask)
+            if not ask.rstrip().endswith("?") or not again.rstrip().endswith("?"):
+                problems.append(f"{locale}: question {name}: {q.ask} and {q.reprompt} must end with a question")
+            elif sentence not in again:
+                problems.append(f"{locale}: question {name}: the reprompt does not repeat {sentence!r}")
+        for name in render.dialog_names():
+            text = ssml.plain_text(render.speech(render.dialog(name, locale, **values)))
+            if WAKE_WORD.search(text):
+                problems.append(f"{locale}: dialog {name} says 'Alexa' (only 'Alexa, stop' may be said)")
+        for script in catalogue.scripts().values():
+            for params in script.extremes():
+                for first in (False, True):
+                    text = " ".join(ssml.plain_text(render.speech(t.body))
+                                    for t in render.render(script.id, locale, **{**params, "first_time": first}))
+                    if WAKE_WORD.search(text):
+                        problems.append(f"{locale}: {script.id} {params} says 'Alexa' (only 'Alexa, stop' may be said)")
+                        break
     return problems
 
 
@@ -534,6 +627,36 @@ def validate_all() -> list[str]:
         if names != intents_by_locale[first]:
             problems.append(f"{locale}: intents differ from {first}: {sorted(names ^ intents_by_locale[first])}")
     problems += validate_manifest(load_manifest(), source)
+    problems += validate_dialog_model(source)
+    problems += validate_speech()
+    return problems
+
+
+def validate_dialog_model(source: dict) -> list[str]:
+    """The dialog model names real intents, slots and prompts, in every locale's file."""
+    problems = []
+    for locale in source["locales"]:
+        im = load_model(locale)["interactionModel"]
+        slots_of = {i["name"]: {s["name"]: s for s in i.get("slots", [])} for i in im["languageModel"]["intents"]}
+        prompt_ids = {p["id"] for p in im.get("prompts", [])}
+        for intent in im.get("dialog", {}).get("intents", []):
+            declared = slots_of.get(intent["name"])
+            if declared is None:
+                problems.append(f"{locale}: dialog model names unknown intent {intent['name']}")
+                continue
+            for slot in intent.get("slots", []):
+                if slot["name"] not in declared or declared[slot["name"]]["type"] != slot["type"]:
+                    problems.append(f"{locale}: dialog {intent['name']}.{slot['name']}: not a slot of that type")
+                for pid in list(slot.get("prompts", {}).values()) + [v["prompt"] for v in slot.get("validations", [])]:
+                    if pid not in prompt_ids:
+                        problems.append(f"{locale}: dialog {intent['name']}.{slot['name']}: no prompt {pid}")
+                for sample in declared.get(slot["name"], {}).get("samples", []):
+                    if set(SLOT_REF.findall(sample)) != {slot["name"]}:
+                        problems.append(f"{locale}: slot sample {sample!r} must name {{{slot['name']}}} alone")
+        for prompt in im.get("prompts", []):
+            for v in prompt["variations"]:
+                if "{" in v["value"] or not v["value"].rstrip().endswith("?"):
+                    problems.append(f"{locale}: prompt {prompt['id']}: unfilled value or no question")
     return problems
 
 

@@ -19,7 +19,7 @@ from skill import catalogue, helplines, render, ssml
 from skill.catalogue import SSML_DIR
 
 # The prompt a handler may append to a practice turn ("say continue when you're ready").
-CLOSING_PROMPTS = ("continue_prompt", "practice_end")
+CLOSING_PROMPTS = ("q_turn_break", "q_practice_end")
 # Slot-like values the dialogs are rendered with: markup characters must come out escaped.
 HOSTILE_VALUE = "<b>Tom & \"Jerry\"</b>"
 # The helpline table's review date warns this long before it, and on every run after it.

@@ -166,7 +166,7 @@ def test_chat_transcript_whole_conversation(run_cli, tmp_path):
     assert len(answers) == 4, res.stdout
     launch = skill_answer(json.loads((FIXTURES / "launch.json").read_text()), tmp_path / "compare-data")
     assert answers[0] == plain(launch)
-    turns = render.render("breathing", "en-US", minutes=3)
+    turns = render.render("breathing", "en-US", minutes=3, first_time=True)   # a new listener
     assert len(turns) == 2
     for answer, turn in zip(answers[1:3], turns):
         assert ssml.plain_text(render.speech(turn.body)) in answer

@@ -26,7 +26,7 @@ def test_three_minutes_of_breathing_in_one_utterance_then_continue_to_the_end(li
     body = listener.say("breathing_three_minutes")
     assert "3 minutes" in text(body)
     practice = listener.attributes["practice"]
-    assert practice["id"] == "breathing" and practice["params"] == {"minutes": 3, "pattern": "soothing"}
+    assert practice["id"] == "breathing" and practice["params"] == {"minutes": 3, "pattern": "soothing", "first_time": True}
     for _ in range(practice["count"] - 1):
         body = listener.say("continue")
     assert "practice" not in listener.attributes
@@ -67,7 +67,7 @@ def test_helpline_table_covers_every_locale():
 def test_check_in_rating_before_and_after(listener):
     body = listener.say("checkin_anxious")
     assert "Soothing rhythm breathing might help" in text(body)
-    assert "0 to 10" in text(listener.say("yes"))
+    assert "from 0, not at all, to 10, the strongest it gets" in text(listener.say("yes"))
     body = listener.say("rating_seven")
     assert listener.attributes["practice"]["id"] == "breathing"
     for _ in range(listener.attributes["practice"]["count"] - 1):
@@ -91,7 +91,7 @@ def test_pause_then_resume_in_a_later_session(listener):
     listener.say("continue")
     turn = listener.attributes["practice"]["turn"]
     body = listener.say("pause")
-    assert body["response"]["shouldEndSession"] is True and "resume" in text(body)
+    assert body["response"]["shouldEndSession"] is True and "pick up where you left off" in text(body)
     body = listener.say("launch")                          # a new session, another day
     assert "pick up where you left off" in text(body)
     body = listener.say("yes")
@@ -117,8 +117,11 @@ def test_a_returning_listener_is_offered_their_usual_practice(listener):
     assert "five senses grounding again" in text(body)
 
 
-def test_three_days_and_a_streak(app, data_dir):
+@pytest.mark.parametrize("consent", [True, False])
+def test_three_days_and_a_streak(app, data_dir, consent):
     person = Listener(app.test_client())
+    if consent:
+        person.say("remember_ratings")
     person.say("kind_action")
     # earlier days, written as the skill writes them, through its own persistence adapter
     env = person.envelope("launch")
@@ -137,8 +140,10 @@ def test_three_days_and_a_streak(app, data_dir):
     body = person.say("progress")
     said = text(body)
     assert "3 days in a row" in said
-    assert "changed by -2.0 points" in said
+    assert ("changed by -2.0 points" in said) is consent   # ratings only with consent
     assert "U T C" in said
+    stored = skill_adapter.get_attributes(envelope)["history"]
+    assert all(e["before"] is None and e["after"] is None for e in stored) is not consent
 
 
 def test_forget_me_asks_first_then_deletes_everything(listener):
@@ -218,7 +223,7 @@ def test_when_even_the_apology_fails_the_one_rendered_at_start_up_is_said(tmp_pa
         handle = staticmethod(broken)
 
     monkeypatch.setattr(builder, "all_handlers", lambda: [Failing()])
-    monkeypatch.setattr(builder, "reply", broken)
+    monkeypatch.setattr(builder, "ask", broken)
     app = create_app({"DEVELOPER_MODE": True, "ALEXA_SKILL_ID": APP_ID, "SKILL_DATA_DIR": str(tmp_path)})
     response = Listener(app.test_client(), locale=locale).say("progress")["response"]
     expected = builder._FALLBACK_APOLOGY[locale if locale in catalogue.locales() else "en-US"]
@@ -228,8 +233,8 @@ def test_when_even_the_apology_fails_the_one_rendered_at_start_up_is_said(tmp_pa
 
 
 @pytest.mark.parametrize("name,answer,minutes_slot", [
-    ("can_fulfill_breathing", "YES", "YES"),
-    ("can_fulfill_breathing_too_long", "MAYBE", "NO"),
+    ("can_fulfill_breathing", "YES", ("YES", "YES")),
+    ("can_fulfill_breathing_too_long", "MAYBE", ("YES", "NO")),
     ("can_fulfill_stop", "NO", None),
 ])
 def test_can_fulfill_intent_lets_alexa_offer_the_practices(listener, name, answer, minutes_slot):
@@ -237,5 +242,44 @@ def test_can_fulfill_intent_lets_alexa_offer_the_practices(listener, name, answe
     cfi = response["canFulfillIntent"]
     assert cfi["canFulfill"] == answer
     if minutes_slot:
-        assert cfi["slots"]["minutes"] == {"canUnderstand": minutes_slot, "canFulfill": minutes_slot}
+        assert cfi["slots"]["minutes"] == {"canUnderstand": minutes_slot[0], "canFulfill": minutes_slot[1]}
     assert "outputSpeech" not in response or response["outputSpeech"] is None
+
+
+@pytest.mark.parametrize("name", ["skill_enabled", "skill_permission_accepted", "skill_permission_changed",
+                                  "unsubscribed_event"])
+def test_skill_events_are_answered_quietly(listener, caplog, name):
+    import logging
+    if name == "unsubscribed_event":   # one the manifest does not subscribe to: still no stack trace
+        env = listener.envelope("skill_enabled")
+        env["request"]["type"] = "AlexaSkillEvent.ProactiveSubscriptionChanged"
+        env["request"]["body"] = {"subscriptions": []}
+        with caplog.at_level(logging.INFO):
+            res = listener.client.post("/alexa", json=env)
+        assert res.status_code == 200
+        response = res.get_json()["response"]
+    else:
+        with caplog.at_level(logging.INFO):
+            response = listener.say(name)["response"]
+    assert not response.get("outputSpeech")
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR or r.exc_info]
+
+
+def test_practice_renders_know_a_first_time_listener(listener):
+    """A listener's first practice says "not while driving" (the scripts' first_time), on
+    every turn of it and when it is resumed; once a practice is finished, no more."""
+    driving = "don't do this while driving"
+    assert driving in text(listener.say("breathing_three_minutes", minutes="20"))
+    assert listener.attributes["practice"]["params"].get("first_time") is True
+    listener.say("continue")
+    assert listener.attributes["practice"]["params"].get("first_time") is True
+    listener.say("stop")                  # the place is kept, first_time with it
+    listener.say("launch")
+    listener.say("yes")
+    assert listener.attributes["practice"]["params"].get("first_time") is True
+    listener.say("stop")
+    listener.say("kind_action")          # finished in one turn
+    listener.say("stop")
+    body = listener.say("breathing_three_minutes", minutes="20")
+    assert driving not in text(body)
+    assert "first_time" not in listener.attributes["practice"]["params"]

@@ -28,13 +28,13 @@ def test_unescaped_ampersand_in_a_slot_value_is_caught():
     name = "Tom & Jerry"
     raw = f"<speak>Hello {name}</speak>"          # what ask-sdk-core's speak() would send
     assert rules(raw) == ["xml"]
-    escaped = render.speech(render.dialog("practice_end", "en-US") + " " + str(render.escape(name)))
+    escaped = render.speech(render.dialog("q_practice_end", "en-US") + " " + str(render.escape(name)))
     assert ssml.check(escaped, "en-US") == []
 
 
 def test_slot_values_are_escaped_by_the_renderer():
     hostile = '<break time="60s"/> & "quotes"'
-    body = render.render_source("dialog/practice_end.ssml.j2", "en-US")
+    body = render.render_source("dialog/q_practice_end.ssml.j2", "en-US")
     from markupsafe import escape
     doc = render.speech(body, str(escape(hostile)))
     assert ssml.check(doc, "en-US") == []

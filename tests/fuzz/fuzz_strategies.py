@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from fuzz_harness import MARKER_PREFIX, next_id
 from skill import catalogue
+from skill.questions import QUESTIONS
 from skill.tools import interaction_model
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "requests"
@@ -265,11 +266,11 @@ def _opt(**kv):
     return st.fixed_dictionaries({}, optional=kv)
 
 
-action = st.one_of(
-    _opt(do=st.one_of(st.sampled_from(["continue", "resume", "start", "checkin_start", "crisis",
-                                       "crisis_close", "forget", "keep", "goodbye", "choices"]),
-                      json_values),
+asked = st.one_of(
+    _opt(q=st.one_of(st.sampled_from(sorted(QUESTIONS)), json_values),
          id=st.one_of(st.sampled_from(SCRIPT_IDS), json_values),
+         minutes=st.one_of(st.integers(-5, 40), json_values),
+         pattern=st.one_of(st.sampled_from(["soothing", "box", "4-7-8", "fire"]), json_values),
          feeling=st.one_of(st.sampled_from(["anxious", "self-critical"]), json_values),
          params=st.one_of(st.just({}), json_values)),
     json_values)
@@ -286,7 +287,7 @@ practice_attr = st.one_of(
     json_values)
 SESSION_KEYS = {
     "practice": practice_attr,
-    "pending": st.one_of(_opt(yes=action, no=action), json_values),
+    "asked": asked,
     "rating": st.one_of(_opt(stage=st.one_of(st.sampled_from(["before", "after", "started"]),
                                              json_values),
                              before=numberish_json, id=st.one_of(st.sampled_from(SCRIPT_IDS),

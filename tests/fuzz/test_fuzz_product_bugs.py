@@ -90,8 +90,8 @@ def test_wrong_shaped_session_attribute_does_not_wedge_the_session(dev_client):
     ("continue", {"practice": "x"}),                                  # TypeError
     ("continue", {"practice": {"turn": "a"}}),                        # KeyError 'id'
     ("continue", {"practice": {"id": "breathing", "params": {"minutes": "<b>"}, "turn": 0}}),
-    ("yes", {"pending": "x"}),                                        # AttributeError
-    ("yes", {"pending": {"yes": {"do": "start", "id": "nope"}}}),     # ParamError
+    ("yes", {"asked": "x"}),                                          # AttributeError
+    ("yes", {"asked": {"q": "usual", "id": "nope"}}),                 # ParamError
     ("rating_seven", {"rating": "x"}),                                # TypeError
     ("rating_seven", {"rating": {"stage": "after", "before": "<x>"}}),
     ("progress", {"zone_offset_min": 10**12}),                        # OverflowError
@@ -212,14 +212,15 @@ def test_chunked_body_over_the_limit_is_a_413(dev_server):
     ("stop", {"rating": {"stage": "before", "id": []}}),      # state._rating_ok (validator)
     ("stop", {"rating": {"stage": "before", "id": {}}}),
     ("stop", {"rating": {"stage": "before", "id": ["breathing"]}}),
-    ("yes", {"pending": {"yes": {"do": "start", "id": []}}}),  # builtins.run
+    ("yes", {"asked": {"q": "usual", "id": []}}),             # the question's context
+    ("yes", {"asked": {"q": ["usual"]}}),
 ])
 def test_session_validation_copes_with_unhashable_values(dev_client, word, attributes):
     """Found in the fix for BUG-2 (6a5c8a2): ``x in catalogue.scripts()`` with x a list or
     object raises TypeError. In state._rating_ok that is inside the session validator,
     so the bad attribute is never dropped: every turn gets the apology and "stop" keeps
     the session open (the BUG-2 wedge again). _practice_ok catches TypeError; _rating_ok
-    and builtins.run (pending action id) do not."""
+    and builtins.run (pending action id) did not."""
     person = Session(dev_client)
     person.say("launch")
     person.attributes.update(attributes)
@@ -274,7 +275,7 @@ def test_a_number_said_during_a_checkin_practice_keeps_the_rating_flow(dev_app, 
     before=None and the after-rating is never asked."""
     from types import SimpleNamespace
     person = Session(dev_client)
-    for word in ("launch", "checkin_anxious", "yes", "rating_seven"):
+    for word in ("remember_ratings", "launch", "checkin_anxious", "yes", "rating_seven"):   # ratings kept by consent
         person.say(word)
     assert person.attributes["rating"] == {"stage": "started", "before": 7}
     env = person.envelope("rating_seven")

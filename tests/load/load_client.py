@@ -149,6 +149,7 @@ class Listener:
             self.say("launch")
             before = None
             if checkin:
+                self.say("remember_ratings")                     # ratings are kept only by consent
                 self.say(rng.choice(["checkin_anxious", "checkin_self_critical"]))
                 self.say("yes")                                  # asks the rating before
                 before = rng.randint(0, 10)

@@ -17,7 +17,7 @@ CUSTOM_INTENTS = {
     "KindActionIntent", "GroundingIntent", "LovingKindnessIntent", "WhySelfCompassionIntent",
     "CompassionAttributesIntent", "SkillsOverviewIntent", "TellMeMoreIntent", "CheckInIntent",
     "RatingIntent", "CrisisIntent", "ContinueIntent", "SetSpeakingRateIntent", "ProgressIntent",
-    "ForgetMeIntent", "CheckInPreferenceIntent", "SleepBodyScanIntent", "CompassionateSelfIntent",
+    "ForgetMeIntent", "CheckInPreferenceIntent", "RememberRatingsIntent", "ForgetRatingsIntent", "SleepBodyScanIntent", "CompassionateSelfIntent",
     "CompassionateImageIntent", "CompassionateColourIntent", "SoothingSensesIntent", "KindLetterIntent",
     "ReceivingKindnessIntent", "FearsOfCompassionIntent",
 }
@@ -183,8 +183,11 @@ def test_samples_are_unique_across_intents_ignoring_case_punctuation_and_slot_na
 @pytest.mark.parametrize("locale", LOCALES)
 def test_builtins_have_no_samples_and_custom_samples_avoid_builtin_phrases(locale):
     samples = im.sample_utterances(locale)
-    for name in BUILTIN_INTENTS:
+    extended = {"AMAZON.YesIntent", "AMAZON.NoIntent"}   # warm yeses and deferrals ("maybe later")
+    for name in BUILTIN_INTENTS - extended:
         assert samples[name] == []
+    builtin_words = {im.normalize_sample(p) for n in extended for p in im.builtin_phrases(locale)[n]}
+    assert not builtin_words & {im.normalize_sample(s) for n in extended for s in samples[n]}
     builtin = {im.normalize_sample(p) for ps in im.builtin_phrases(locale).values() for p in ps}
     custom = {im.normalize_sample(s) for name in CUSTOM_INTENTS for s in samples[name]}
     assert builtin & custom == set()
@@ -290,14 +293,54 @@ def test_manifest_privacy_endpoint_and_interfaces():
     privacy = manifest["privacyAndCompliance"]
     assert {k: privacy[k] for k in ("allowsPurchases", "usesPersonalInfo", "isChildDirected",
                                     "isExportCompliant", "containsAds")} == {
-        "allowsPurchases": False, "usesPersonalInfo": False, "isChildDirected": False,
-        "isExportCompliant": True, "containsAds": False}
+        "allowsPurchases": False, "usesPersonalInfo": True, "isChildDirected": False,
+        "isExportCompliant": True, "containsAds": False}   # history, preferences; ratings by consent
     for locale in LOCALES:
         urls = privacy["locales"][locale]
         assert "PLACEHOLDER" in urls["privacyPolicyUrl"] and "PLACEHOLDER" in urls["termsOfUseUrl"]
     custom = manifest["apis"]["custom"]
     assert custom["endpoint"] == {"uri": "https://example.com/alexa", "sslCertificateType": "Trusted"}
     assert {"type": "CAN_FULFILL_INTENT_REQUEST"} in custom["interfaces"]
+    events = manifest["events"]
+    assert events["endpoint"]["uri"] == custom["endpoint"]["uri"]
+    assert {e["eventName"] for e in events["subscriptions"]} == set(im.REQUIRED_EVENTS)
+
+
+def test_event_checks_catch_a_missing_subscription_and_a_foreign_endpoint():
+    m = copy.deepcopy(im.load_manifest())["manifest"]
+    m["events"]["subscriptions"] = [{"eventName": "SKILL_ENABLED"}]
+    m["events"]["endpoint"]["uri"] = "http://elsewhere.example/alexa"
+    problems = im.validate_events(m)
+    assert any("lacks SKILL_DISABLED" in p for p in problems)
+    assert any("events.endpoint.uri" in p for p in problems)
+    m["events"]["subscriptions"].append({"eventName": "SKILL_NOTIFICATION_SUBSCRIPTION_CHANGED"})
+    m["events"]["endpoint"]["uri"] = m["apis"]["custom"]["endpoint"]["uri"]
+    assert any("SKILL_NOTIFICATION_SUBSCRIPTION_CHANGED has no handler" in p for p in im.validate_events(m))
+
+
+def test_the_wake_word_is_said_only_in_the_stop_hint():
+    assert not im.WAKE_WORD.search("You can stop at any time, just say, Alexa, stop.")
+    assert im.WAKE_WORD.search("Just say, Alexa, ask compassion coach to resume.")
+    assert im.WAKE_WORD.search("The numbers are also in your Alexa app.")
+
+
+def test_speech_checks_catch_a_reprompt_that_asks_something_else(monkeypatch):
+    from skill import questions
+    broken = dict(questions.QUESTIONS)
+    broken["menu"] = questions.Question("q_menu", "q_more_reprompt", {})
+    monkeypatch.setattr(questions, "QUESTIONS", broken)
+    problems = im.validate_speech()
+    assert any("question menu: the reprompt does not repeat" in p for p in problems)
+    assert not [p for p in problems if "menu" not in p]
+
+
+def test_the_dialog_model_elicits_breathing_slots_within_the_catalogue_limits():
+    from skill import catalogue
+    spec = catalogue.get("breathing").minutes
+    im_json = im.load_model("en-GB")["interactionModel"]
+    minutes = im_json["dialog"]["intents"][0]["slots"][0]
+    assert {v["value"] for v in minutes["validations"]} == {f"{spec['min']:g}", f"{spec['max']:g}"}
+    assert im.validate_dialog_model(im.load_source()) == []
 
 
 def test_manifest_validation_catches_a_missing_disclaimer_and_a_bad_example():

@@ -1,0 +1,261 @@
+"""Conversation tests written as dialogues (tests/dialogues/*.txt), run through the real
+Flask webhook, the real ASK SDK and a real SQLite file.
+
+Format, one line each:
+    # a comment                     ignored
+    locale: en-GB                   before the first turn (default en-US)
+    > open compassion coach         the listener speaks: routed to an intent the way Alexa would
+    > ask compassion coach for three minutes of breathing     a one-shot: a new session
+    > (silence)                     once: Alexa plays the reprompt; twice: the session ends
+                                    (SessionEndedRequest, EXCEEDED_MAX_REPROMPTS)
+    > (session ended)               SessionEndedRequest, USER_INITIATED (or "(session ended: ERROR)")
+    > (later: 3 hours)              time passes: the listener's paused place moves back
+    < q:turn_break                  the response asks that question (skill/questions.py)
+    < intent:RatingIntent           the words were routed to that intent
+    < practice:breathing minutes=10 a practice is under way, with those parameters
+    < paused:breathing              the listener's memory holds a paused place in it
+    < ends                          the session ended
+    < elicit:minutes                the response asks Alexa to elicit that slot
+    < "words"   or   < !"words"     the speech (or the reprompt just played) says / does not say them
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import SimpleNamespace
+
+from skill import catalogue, ssml
+from skill.tools import envelopes
+
+try:   # the safety work's stand-in for Alexa's understanding
+    from skill.tools.nlu_standin import route as _standin_route
+except ImportError:   # not merged yet: the offline matcher's exact samples and built-ins
+    _standin_route = None
+from skill.tools import interaction_model as im
+from skill.tools import utterances
+
+DIALOGUES_DIR = Path(__file__).resolve().parent
+APP_ID = "amzn1.ask.skill.00000000-0000-4000-8000-00000c0ac4c1"
+INVOCATION = "compassion coach"
+LAUNCH_RE = re.compile(rf"^(?:alexa,? )?(?:open|launch|start|talk to) {INVOCATION}$")
+ONE_SHOT_RE = re.compile(rf"^(?:alexa,? )?(?:ask|tell) {INVOCATION}(?: (?:to|for|about|if|whether|and))? (.+)$")
+LATER_RE = re.compile(r"^\(later: (\d+) (minute|minutes|hour|hours|day|days)\)$")
+UNIT_MIN = {"minute": 1, "minutes": 1, "hour": 60, "hours": 60, "day": 1440, "days": 1440}
+
+
+@dataclass
+class Routed:
+    intent: str
+    slots: dict = field(default_factory=dict)
+
+
+def route(text: str, locale: str) -> Routed:
+    """The intent and slots Alexa would most likely send. Built-in phrases ("yes", "sure",
+    "skip", "never mind") first: Alexa's built-in intents know them without samples."""
+    norm = im.normalize_sample(text)
+    for intent, phrases in im.builtin_phrases(locale).items():
+        if norm in {im.normalize_sample(p) for p in phrases}:
+            return Routed(intent)
+    if _standin_route is not None:
+        r = _standin_route(text, locale)
+        return Routed(r.intent, dict(r.slots))
+    m = utterances.match(text, locale)
+    if m is None:
+        return Routed("LaunchRequest")
+    return Routed(m.intent, dict(m.slots))
+
+
+@dataclass
+class Turn:
+    said: str
+    expect: list[str]
+    line: int
+
+
+@dataclass
+class Dialogue:
+    name: str
+    locale: str
+    turns: list[Turn]
+
+
+def parse(path: Path) -> Dialogue:
+    locale, turns = "en-US", []
+    for n, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        if line.startswith("locale:"):
+            locale = line.split(":", 1)[1].strip()
+        elif line.startswith(">"):
+            turns.append(Turn(line[1:].strip(), [], n))
+        elif line.startswith("<"):
+            if not turns:
+                raise ValueError(f"{path.name}:{n}: an expectation before anything was said")
+            turns[-1].expect.append(line[1:].strip())
+        else:
+            raise ValueError(f"{path.name}:{n}: lines start with >, <, # or locale:")
+    return Dialogue(path.stem, locale, turns)
+
+
+def all_dialogues() -> list[Path]:
+    return sorted(DIALOGUES_DIR.glob("*.txt"))
+
+
+class Runner:
+    """One listener on one device, through the app's test client."""
+
+    def __init__(self, app, locale: str):
+        self.app, self.client, self.locale = app, app.test_client(), locale
+        self.user_id = "amzn1.ask.account.DIALOGUE" + re.sub(r"\W", "", str(id(self)))
+        self.session = None          # envelopes.Session while a session is open
+        self.body = None             # the last response body
+        self.routed = None
+        self.heard = ""              # what the listener last heard (speech or reprompt)
+        self.silences = 0
+        self.sent_intent = None
+
+    # -------------------------------------------------------------- sending
+
+    def _post(self, env: dict) -> dict:
+        res = self.client.post("/alexa", json=env)
+        assert res.status_code == 200, res.get_data(as_text=True)[:300]
+        return res.get_json()
+
+    def _respond(self, env: dict):
+        body = self._post(env)
+        self.body, self.silences = body, 0
+        self.heard = ssml.plain_text((body["response"].get("outputSpeech") or {}).get("ssml", ""))
+        if body["response"].get("shouldEndSession", True):
+            self.session = None
+        else:
+            self.session.attributes = body.get("sessionAttributes") or {}
+
+    def say(self, text: str):
+        lowered = " ".join(text.lower().replace(",", " ").split())
+        if text == "(silence)":
+            return self._silence()
+        if text.startswith("(session ended"):
+            reason = "ERROR" if "error" in text.lower() else "USER_INITIATED"
+            return self._end(reason)
+        later = LATER_RE.match(text)
+        if later:
+            return self._later(int(later.group(1)) * UNIT_MIN[later.group(2)])
+        if LAUNCH_RE.match(lowered):
+            self.session = envelopes.new_session(self.locale, user_id=self.user_id, application_id=APP_ID)
+            self.routed, self.sent_intent = Routed("LaunchRequest"), "LaunchRequest"
+            return self._respond(envelopes.launch_request(self.locale, session=self.session))
+        one_shot = ONE_SHOT_RE.match(lowered)
+        if one_shot:
+            self.session = envelopes.new_session(self.locale, user_id=self.user_id, application_id=APP_ID)
+            text = one_shot.group(1)
+        if self.session is None:
+            raise AssertionError(f"{text!r} said with no session open: start with 'open compassion coach'")
+        self.routed = route(text, self.locale)
+        self.sent_intent = self.routed.intent
+        if self.routed.intent == "LaunchRequest":
+            return self._respond(envelopes.launch_request(self.locale, session=self.session))
+        env = envelopes.intent_request(self.routed.intent, self.routed.slots, self.locale, session=self.session)
+        return self._respond(env)
+
+    def _silence(self):
+        assert self.session is not None and self.body is not None, "(silence) with no session open"
+        self.silences += 1
+        if self.silences == 1:   # Alexa says the reprompt and listens again
+            reprompt = (self.body["response"].get("reprompt") or {}).get("outputSpeech", {}).get("ssml", "")
+            assert reprompt, "the session was open with no reprompt"
+            self.heard = ssml.plain_text(reprompt)
+            return
+        self._end("EXCEEDED_MAX_REPROMPTS")
+
+    def _end(self, reason: str):
+        assert self.session is not None, "(session ended) with no session open"
+        env = envelopes.session_ended_request(reason, self.locale, session=self.session)
+        body = self._post(env)
+        assert not (body.get("response") or {}).get("outputSpeech"), "no speech after the session ends"
+        self.session, self.body, self.heard, self.silences = None, body, "", 0
+
+    def _memory(self) -> dict:
+        adapter = self.app.extensions["compassion_coach"]["skill"].persistence_adapter
+        return adapter, SimpleNamespace(
+            context=SimpleNamespace(system=SimpleNamespace(user=SimpleNamespace(user_id=self.user_id))),
+            session=None, request=SimpleNamespace(request_id="amzn1.echo-api.request.dialogue"))
+
+    def memory(self) -> dict:
+        adapter, env = self._memory()
+        return adapter.get_attributes(env)
+
+    def _later(self, minutes: int):
+        adapter, env = self._memory()
+        attrs = adapter.get_attributes(env)
+        paused = attrs.get("paused")
+        if isinstance(paused, dict) and paused.get("at"):
+            at = dt.datetime.fromisoformat(paused["at"]) - dt.timedelta(minutes=minutes)
+            paused["at"] = at.isoformat(timespec="seconds")
+            adapter.save_attributes(env, attrs)
+
+    # -------------------------------------------------------------- checking
+
+    def check(self, expectation: str) -> str | None:
+        """None if the expectation holds, else what was found instead."""
+        body = self.body or {}
+        response = body.get("response") or {}
+        attrs = body.get("sessionAttributes") or {}
+        kind, _, rest = expectation.partition(":")
+        if expectation.startswith('!"'):
+            words = expectation[2:-1]
+            return None if words.lower() not in self.heard.lower() else f"said {words!r}: {self.heard!r}"
+        if expectation.startswith('"'):
+            words = expectation[1:-1]
+            return None if words.lower() in self.heard.lower() else f"heard {self.heard!r}"
+        if expectation == "ends":
+            return None if response.get("shouldEndSession", True) else f"open, asking {attrs.get('asked')}"
+        if kind == "q":
+            asked = (attrs.get("asked") or {}).get("q") if response.get("shouldEndSession") is False else None
+            return None if asked == rest.strip() else f"asked {asked!r}: {self.heard!r}"
+        if kind == "intent":
+            return None if self.sent_intent == rest.strip() else f"routed to {self.sent_intent}"
+        if kind == "practice":
+            name, *params = rest.split()
+            p = attrs.get("practice") or {}
+            if not p and (response.get("card") or {}).get("title") == catalogue.get(name).title:
+                return None   # a one-turn practice: spoken whole, already finished
+            if p.get("id") != name:
+                return f"practice {p.get('id')!r}"
+            for kv in params:
+                k, v = kv.split("=")
+                got = p.get("turn") if k == "turn" else (p.get("params") or {}).get(k)
+                if str(got) != v:
+                    return f"{k}={got}"
+            return None
+        if kind == "paused":
+            paused = self.memory().get("paused") or {}
+            want = rest.strip()
+            if want == "none":
+                return None if not paused else f"paused {paused.get('id')}"
+            return None if paused.get("id") == want else f"paused {paused.get('id')!r}"
+        if kind == "elicit":
+            for d in response.get("directives") or []:
+                if d.get("type") == "Dialog.ElicitSlot" and d.get("slotToElicit") == rest.strip():
+                    return None
+            return f"directives {json.dumps(response.get('directives'))}"
+        raise ValueError(f"unknown expectation {expectation!r}")
+
+
+def run(app, dialogue: Dialogue) -> list[str]:
+    """Every failed expectation, as 'line N: expectation: found'."""
+    runner = Runner(app, dialogue.locale)
+    failures = []
+    for turn in dialogue.turns:
+        try:
+            runner.say(turn.said)
+        except AssertionError as err:
+            return failures + [f"line {turn.line}: {turn.said!r}: {err}"]
+        for expectation in turn.expect:
+            problem = runner.check(expectation)
+            if problem:
+                failures.append(f"line {turn.line} {turn.said!r} -> {expectation}: {problem}")
+    return failures
