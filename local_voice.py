@@ -12,8 +12,8 @@ Subcommands (each has --help):
 
   list      every practice and explanation: id, title, length, kind.
   voices    the installed voices (id, name, languages), for --voice.
-  play      one practice or explanation, rendered by the skill's own renderer (skill.render)
-            and turned into speech and silence (skill.ssml.to_timeline). Options:
+  play      one practice or explanation, rendered by the skill's own renderer (skill.render),
+            whose turns carry their timeline of speech and silence. Options:
             --minutes M, --pattern P (breathing), --locale L (default en-US),
             --rate normal|slower, --voice V (an installed voice, see `voices`; default: an
             accent that suits the locale when installed, else the engine's default).
@@ -94,8 +94,9 @@ def _fmt_length(seconds: float) -> str:
 
 
 def practice_timeline(script_id: str, locale: str, rate: str, minutes=None, pattern=None) -> tuple[str, list]:
-    """The title and joined timeline of every turn of a practice or explanation."""
-    from skill import catalogue, render, ssml
+    """The title and joined timeline of every turn of a practice or explanation, as the
+    renderer parsed it (the very timeline behind each turn's SSML)."""
+    from skill import catalogue, render
     catalogue.check_locale(locale)
     render.rate_pct(rate)
     script = catalogue.get(script_id)
@@ -105,10 +106,7 @@ def practice_timeline(script_id: str, locale: str, rate: str, minutes=None, patt
     if pattern is not None:
         params["pattern"] = pattern
     turns = render.render(script.id, locale, rate, **params)
-    steps = []
-    for turn in turns:
-        steps.extend(ssml.to_timeline(render.speech(turn.body, rate=rate)))
-    return script.title, steps
+    return script.title, [step for turn in turns for step in turn.steps]
 
 
 def transcript_lines(steps) -> list[str]:
