@@ -8,9 +8,10 @@ from __future__ import annotations
 import logging
 from functools import lru_cache
 
+from ask_sdk_model.interfaces.alexa.presentation.apla import RenderDocumentDirective
 from ask_sdk_model.ui import SimpleCard
 
-from skill import render, ssml, state
+from skill import apla, render, ssml, state
 
 CARD_TITLE = "Compassion Coach"
 CARD_MAX_CHARS = 900
@@ -33,18 +34,24 @@ def _card_text(speech: str) -> str:
     return text[:CARD_MAX_CHARS].rsplit(" ", 1)[0] + " …"
 
 
-def reply(hi, *bodies: str, reprompt: str | None = None, card_title: str = CARD_TITLE,
+def reply(hi, *bodies: str | render.Turn, reprompt: str | None = None, card_title: str = CARD_TITLE,
           card_text: str | None = None):
-    """Speak `bodies`; keep the session open with `reprompt` if given, else end it."""
+    """Speak `bodies` (SSML bodies, or practice turns); keep the session open with
+    `reprompt` if given, else end it."""
     loc, rate = state.locale(hi), state.rate(hi)
-    speech = render.speech(*bodies, rate=rate)
+    speech = render.speech(*(b.body if isinstance(b, render.Turn) else b for b in bodies), rate=rate)
     problems = _problems(speech, loc)
     if problems:
         # A script bug must not end the listener's session with Alexa's error sound.
         log.error("invalid SSML in a response: %s", ", ".join(sorted({p.rule for p in problems})))
         speech = render.speech(render.dialog("error", loc, rate), rate=rate)
         reprompt = render.dialog("choices_reprompt", loc, rate)
-    rb = hi.response_builder.speak(speech)
+    rb = hi.response_builder
+    audio = None if problems else apla_directive(hi, bodies, rate)
+    if audio is not None:
+        rb.add_directive(audio)      # the APL-A document is the speech; the SSML is not sent too
+    else:
+        rb.speak(speech)
     reprompt_speech = render.speech(reprompt, rate=rate) if reprompt else None
     if reprompt_speech:
         rb.ask(reprompt_speech)
@@ -55,6 +62,37 @@ def reply(hi, *bodies: str, reprompt: str | None = None, card_title: str = CARD_
         state.session(hi)["last"] = {"speech": speech, "reprompt": reprompt_speech}
     state.save(hi)
     return rb.response
+
+
+def supports_apla(hi) -> bool:
+    device = getattr(getattr(hi.request_envelope.context, "system", None), "device", None)
+    interfaces = getattr(device, "supported_interfaces", None)
+    # ask-sdk-model has no field for it; the serializer keeps unknown keys as attributes
+    return interfaces is not None and getattr(interfaces, apla.INTERFACE, None) is not None
+
+
+def apla_directive(hi, bodies: tuple, rate: str):
+    """A practice turn, with what is said around it, as APL-A on devices that play it (so
+    each breath phase lasts exactly its length); None keeps the SSML."""
+    if not any(isinstance(b, render.Turn) for b in bodies) or not supports_apla(hi):
+        return None
+    return _apla_directive(tuple(bodies), rate)
+
+
+@lru_cache(maxsize=CHECK_CACHE_ENTRIES)
+def _apla_directive(bodies: tuple, rate: str):
+    items = []
+    for b in bodies:
+        if isinstance(b, render.Turn):
+            items += b.timeline
+        elif b and b.strip():
+            doc = render.speech(b, rate=rate)
+            if not apla.carries(doc):
+                return None
+            items += ssml.to_timeline(doc)
+    if apla.limit_s(items) > apla.MAX_AUDIO_S:
+        return None
+    return RenderDocumentDirective(token=apla.TOKEN, document=apla.document(items))
 
 
 def dialog(hi, name: str, **values) -> str:

@@ -36,22 +36,22 @@ def play_turn(hi, script_id: str, params: dict, index: int, *before: str):
     if not turn.last:
         follow = "explanation_more" if kind == "explanation" else "continue_prompt"
         state.set_pending(hi, yes={"do": "continue"}, no={"do": "choices" if kind == "explanation" else "goodbye"})
-        return reply(hi, *before, turn.body, dialog(hi, follow), reprompt=dialog(hi, "continue_reprompt"),
+        return reply(hi, *before, turn, dialog(hi, follow), reprompt=dialog(hi, "continue_reprompt"),
                      card_title=title, card_text=summary)
     s.pop("practice", None)
     if kind == "explanation":
         state.set_pending(hi, yes={"do": "start", "id": "breathing", "params": {}}, no={"do": "choices"})
-        return reply(hi, *before, turn.body, dialog(hi, "explanation_end"),
+        return reply(hi, *before, turn, dialog(hi, "explanation_end"),
                      reprompt=dialog(hi, "choices_reprompt"), card_title=title, card_text=summary)
     rating = s.get("rating") or {}
     entry = state.record_practice(hi, script_id, params, rating.get("before"))
     if rating.get("before") is not None:
         s["rating"] = {"stage": "after", "before": rating["before"], "entry": entry}
-        return reply(hi, *before, turn.body, dialog(hi, "rating_after"), reprompt=dialog(hi, "rating_reprompt"),
+        return reply(hi, *before, turn, dialog(hi, "rating_after"), reprompt=dialog(hi, "rating_reprompt"),
                      card_title=title, card_text=summary)
     s.pop("rating", None)
     state.set_pending(hi, yes={"do": "choices"}, no={"do": "goodbye"})
-    return reply(hi, *before, turn.body, dialog(hi, "practice_end"), reprompt=dialog(hi, "practice_end_reprompt"),
+    return reply(hi, *before, turn, dialog(hi, "practice_end"), reprompt=dialog(hi, "practice_end_reprompt"),
                  card_title=title, card_text=summary)
 
 
