@@ -2,6 +2,8 @@
 
 * ``POST /alexa``: flask-ask-sdk's SkillAdapter with this project's verifiers
   (skill.verify) in place of the SDK's defaults.
+* ``GET /audio/<pattern>-<minutes>-<rate>.mp3``: tone tracks for AudioPlayer
+  (skill.audio_route; public, no listener data, range requests).
 * ``GET /healthz``: 200 ``{"status": "ok"}`` while every registered health check
   passes, else 503 naming the failed ones. Checks live in
   ``app.extensions["compassion_coach"]["health_checks"]`` as ``(name, callable)``;
@@ -30,10 +32,11 @@ from flask import Flask, Response, current_app, g, jsonify, request
 from flask_ask_sdk.skill_adapter import SkillAdapter
 from werkzeug.exceptions import HTTPException
 
-from skill import observability
+from skill import audio_route, observability
 from skill.builder import build_skill
 from skill.config import (
-    ConfigError, database_location, load_config, require_skill_id, verification_on)
+    ConfigError, audio_cache_dir, database_location, load_config, require_skill_id, verification_on)
+from skill.tones import TrackCache
 from skill.verify import build_verifiers
 
 log = logging.getLogger(__name__)
@@ -288,6 +291,7 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
         verifiers=verifiers, app=app)
     adapter.register(app=app, route=ALEXA_ROUTE, endpoint=ALEXA_ENDPOINT)
     app.add_url_rule("/healthz", "healthz", _healthz, methods=["GET"])
+    audio_route.register(app, TrackCache(audio_cache_dir(cfg)))
 
     metrics = observability.Metrics()
     app.extensions[EXTENSION_NAME]["metrics"] = metrics

@@ -39,8 +39,9 @@ def on_request(*types):
 
 def _modules():
     # Imported here: the modules import this one for Handler and the decorators.
-    from skill.handlers import builtins, checkin, crisis, fulfil, launch, listener, practice
-    return [crisis, fulfil, launch, practice, checkin, listener, builtins]   # crisis first
+    from skill.handlers import audio_player, builtins, checkin, crisis, fulfil, launch, listener, practice
+    # crisis first; the tone track's controls before the spoken practice's pause and resume
+    return [crisis, fulfil, audio_player, launch, practice, checkin, listener, builtins]
 
 
 def all_handlers() -> list[Handler]:

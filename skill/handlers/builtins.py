@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from skill import breathing, catalogue, state
-from skill.handlers import checkin, on_intent, on_request, practice
+from skill.handlers import audio_player, checkin, on_intent, on_request, practice
 from skill.respond import choices, dialog, goodbye, reply
 
 log = logging.getLogger(__name__)
@@ -31,6 +31,8 @@ def fallback(hi):
 def run(hi, action: dict | None):
     """Carry out what a yes or no was offered for."""
     do = (action or {}).get("do", "choices")
+    if do in audio_player.ACTIONS:
+        return audio_player.ACTIONS[do](hi, action)
     if do == "continue":
         return practice.continue_intent(hi)
     if do == "resume":

@@ -99,6 +99,11 @@ def practice_intent(hi):
         prefs["minutes"] = params["minutes"]
         if not breathing.holds_breath(params["pattern"]):
             prefs["pattern"] = params["pattern"]
+    if script_id == "breathing":
+        from skill.handlers.audio_player import offer
+        asked = offer(hi, params)     # voice or tones, where the device plays streams
+        if asked is not None:
+            return asked
     return start(hi, script_id, params)
 
 

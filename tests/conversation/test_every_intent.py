@@ -8,7 +8,8 @@ from skill.handlers import handled_intents
 from support.conversation import FIXTURES, Listener, is_open, speech
 
 SILENT = {"session_ended", "session_ended_error", "exception_encountered", "skill_disabled",
-          "can_fulfill_breathing", "can_fulfill_breathing_too_long", "can_fulfill_stop"}
+          "can_fulfill_breathing", "can_fulfill_breathing_too_long", "can_fulfill_stop",
+          "audioplayer_event"}
 NAMES = sorted(p.stem for p in FIXTURES.glob("*.json"))
 
 
