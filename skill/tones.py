@@ -213,3 +213,15 @@ class TrackCache:
                        key=lambda p: p.stat().st_mtime)
         for old in files[: max(0, len(files) + 1 - self.max_tracks)]:
             old.unlink(missing_ok=True)
+
+
+def write_wav(track: TrackSpec, path: str | Path) -> float:
+    """The track as a mono 16-bit WAV (the offline runner's export); returns its length in s."""
+    import wave
+    data = pcm(track)
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(track.sample_rate)
+        w.writeframes(data)
+    return len(data) / 2 / track.sample_rate
