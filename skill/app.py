@@ -35,7 +35,8 @@ from werkzeug.exceptions import HTTPException
 from skill import audio_route, observability
 from skill.builder import build_skill
 from skill.config import (
-    ConfigError, audio_cache_dir, database_location, load_config, require_skill_id, verification_on)
+    ConfigError, audio_cache_dir, database_location, load_config, refuse_verification_off,
+    require_skill_id, verification_on)
 from skill.tones import TrackCache
 from skill.verify import build_verifiers
 
@@ -44,9 +45,13 @@ log = logging.getLogger(__name__)
 EXTENSION_NAME = "compassion_coach"
 ALEXA_ROUTE = "/alexa"
 ALEXA_ENDPOINT = "alexa"
-#: Proxies add these; in DEVELOPER_MODE they mean the "loopback" peer is a tunnel or proxy.
 MAX_JSON_DEPTH = 64   # Alexa envelopes nest about 10 deep; APL context a little more
-FORWARDING_HEADERS = ("Forwarded", "X-Forwarded-For", "X-Real-IP")
+#: Proxies, tunnels and CDNs add these (lower case); in DEVELOPER_MODE any of them means
+#: the "loopback" peer is relaying someone else. So does any X-Forwarded-* header.
+PROXY_HEADERS = frozenset({"forwarded", "via", "x-real-ip", "x-client-ip", "true-client-ip",
+                           "cf-connecting-ip", "fastly-client-ip", "x-cluster-client-ip"})
+PROXY_HEADER_PREFIX = "x-forwarded-"
+LOOPBACK_HOST_NAME = "localhost"
 
 #: status -> (error code, default message) for the JSON error bodies.
 _ERRORS = {
@@ -134,6 +139,30 @@ def _is_loopback(address: Optional[str]) -> bool:
     return bool(ip.is_loopback or (mapped is not None and mapped.is_loopback))
 
 
+def _host_name(host: str) -> str:
+    """The name or address in a Host header value, without port or IPv6 brackets."""
+    if host.startswith("["):
+        return host[1:].split("]", 1)[0]
+    return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+
+
+def _developer_mode_refusal() -> Optional[str]:
+    """Why developer mode (no verification) must not answer this request, or None.
+
+    Loopback peers only, and only for themselves: not through a proxy or tunnel (any
+    proxy header), and not for a page whose own name resolves to 127.0.0.1 (DNS
+    rebinding: the browser sends that name as Host)."""
+    if not _is_loopback(request.remote_addr):
+        return "developer mode serves loopback clients only"
+    if any(name.lower() in PROXY_HEADERS or name.lower().startswith(PROXY_HEADER_PREFIX)
+           for name in request.headers.keys()):
+        return "developer mode serves loopback clients only, not through a proxy"
+    name = _host_name(request.host).lower()
+    if name != LOOPBACK_HOST_NAME and not _is_loopback(name):
+        return "developer mode serves a loopback Host only (localhost, 127.0.0.1, [::1])"
+    return None
+
+
 def _envelope_problem(body: Any) -> Optional[str]:
     """Why ``body`` is not an Alexa request envelope, or None. Unknown extra fields are fine."""
     if not isinstance(body, dict):
@@ -210,9 +239,9 @@ def _before_request():
     if request.endpoint == ALEXA_ENDPOINT:
         g.alexa = {"request_id": None, "request_type": "unreadable", "intent": "none"}
     if state["config"]["DEVELOPER_MODE"]:
-        forwarded = any(name in request.headers for name in FORWARDING_HEADERS)
-        if forwarded or not _is_loopback(request.remote_addr):
-            return _error(403, "developer mode serves loopback clients only")
+        refusal = _developer_mode_refusal()
+        if refusal:
+            return _error(403, refusal)
     if request.endpoint == ALEXA_ENDPOINT and request.method == "POST":
         return _check_alexa_request()
     return None
@@ -254,10 +283,12 @@ def _healthz():
 def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
     """Build the Flask app; ``config`` overrides the environment (see skill.config).
 
-    Raises ConfigError (one line) when verification is on and ALEXA_SKILL_ID is unset,
-    or a value is invalid.
+    Raises ConfigError (one line) when a verification switch is off outside
+    DEVELOPER_MODE, when verification is on and ALEXA_SKILL_ID is unset, or when a value
+    is invalid.
     """
     cfg = load_config(config)
+    refuse_verification_off(cfg)
     if verification_on(cfg):
         require_skill_id(cfg)
     try:
@@ -271,10 +302,6 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
     app.config.update(cfg)
     app.config["MAX_CONTENT_LENGTH"] = cfg["MAX_REQUEST_BYTES"]
     app.json.sort_keys = False
-    if not cfg["DEVELOPER_MODE"] and not cfg["ASK_SDK_VERIFY_SIGNATURE"]:
-        log.warning("Alexa request signature verification is OFF: anyone can call this skill")
-    if not cfg["DEVELOPER_MODE"] and not cfg["ASK_SDK_VERIFY_TIMESTAMP"]:
-        log.warning("Alexa request timestamp verification is OFF: old requests can be replayed")
 
     database_location(cfg)  # a bad SKILL_DATABASE is a one-line ConfigError
     skill = build_skill(dict(cfg))

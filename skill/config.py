@@ -12,8 +12,11 @@ ALEXA_SKILL_ID             (none)           -        The skill's ID (amzn1.ask.s
                                                      any other applicationId are refused (400).
                                                      Required whenever verification is on.
 ASK_SDK_VERIFY_SIGNATURE   True             bool     Check Signature-256 and the certificate chain.
+                                                     Off only in DEVELOPER_MODE: create_app refuses
+                                                     to start with it off otherwise.
 ASK_SDK_VERIFY_TIMESTAMP   True             bool     Refuse requests older than 150 s (1 h for
-                                                     AlexaSkillEvent.*).
+                                                     AlexaSkillEvent.*). Off only in DEVELOPER_MODE,
+                                                     as above.
 SKILL_DATA_DIR             "data"           path     Directory for local state (SQLite, secrets).
 SKILL_DATABASE             ""               URL      Database (skill.persistence): "" means the SQLite
                                                      file compassion-coach.sqlite3 in SKILL_DATA_DIR;
@@ -36,9 +39,11 @@ AUDIO_BASE_URL             ""               URL      Public https:// address of 
 AUDIO_CACHE_DIR            ""               path     Where tone tracks are kept; "" means
                                                      SKILL_DATA_DIR/audio.
 DEVELOPER_MODE             False            bool     Signature and timestamp checks off; only
-                                                     loopback clients (127.0.0.0/8, ::1) without
-                                                     proxy headers (Forwarded, X-Forwarded-For,
-                                                     X-Real-IP) are served; everyone else gets 403.
+                                                     loopback clients (127.0.0.0/8, ::1) naming a
+                                                     loopback Host (localhost, 127.x, [::1]) and
+                                                     sending no proxy header (Forwarded, Via,
+                                                     X-Forwarded-*, X-Real-IP, ...) are served;
+                                                     everyone else gets 403.
 =========================  ===============  =======  ===============================================
 
 Booleans in the environment: 1/true/yes/on or 0/false/no/off (any case).
@@ -184,12 +189,28 @@ def verification_on(config: Mapping[str, Any]) -> bool:
     return bool(config["ASK_SDK_VERIFY_SIGNATURE"] or config["ASK_SDK_VERIFY_TIMESTAMP"])
 
 
+VERIFICATION_SWITCHES = ("ASK_SDK_VERIFY_SIGNATURE", "ASK_SDK_VERIFY_TIMESTAMP")
+
+
+def refuse_verification_off(config: Mapping[str, Any]) -> None:
+    """Outside developer mode every request check stays on, whichever launcher runs
+    create_app: an unsigned request answered, or a day-old one replayed, is never a
+    setting."""
+    if config["DEVELOPER_MODE"]:
+        return
+    off = [name for name in VERIFICATION_SWITCHES if not config[name]]
+    if off:
+        raise ConfigError(
+            f"{' and '.join(off)} off: request verification can be switched off only in "
+            "DEVELOPER_MODE (loopback clients only; python -m skill.tools.devserver)")
+
+
 def require_skill_id(config: Mapping[str, Any], why: str = "request verification is on") -> None:
     """Production must check the applicationId: refuse to start without one."""
     if not config.get("ALEXA_SKILL_ID"):
         raise ConfigError(
             f"ALEXA_SKILL_ID is not set but {why}: set it to your skill's ID "
-            "(amzn1.ask.skill...); to try the skill locally run python -m skill.devserver")
+            "(amzn1.ask.skill...); to try the skill locally run python -m skill.tools.devserver")
 
 
 def database_location(config: Mapping[str, Any]) -> str:

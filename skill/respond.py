@@ -11,7 +11,7 @@ from functools import lru_cache
 from ask_sdk_model.interfaces.alexa.presentation.apla import RenderDocumentDirective
 from ask_sdk_model.ui import SimpleCard
 
-from skill import apla, render, ssml, state
+from skill import apl, apla, render, ssml, state
 
 CARD_TITLE = "Compassion Coach"
 CARD_MAX_CHARS = 900
@@ -39,7 +39,8 @@ def reply(hi, *bodies: str | render.Turn, reprompt: str | None = None, card_titl
     """Speak `bodies` (SSML bodies, or practice turns); keep the session open with
     `reprompt` if given, else end it."""
     loc, rate = state.locale(hi), state.rate(hi)
-    speech = render.speech(*(b.body if isinstance(b, render.Turn) else b for b in bodies), rate=rate)
+    texts = tuple(b.body if isinstance(b, render.Turn) else b for b in bodies)
+    speech = render.speech(*texts, rate=rate)
     problems = _problems(speech, loc)
     if problems:
         # A script bug must not end the listener's session with Alexa's error sound.
@@ -47,7 +48,8 @@ def reply(hi, *bodies: str | render.Turn, reprompt: str | None = None, card_titl
         speech = render.speech(render.dialog("error", loc, rate), rate=rate)
         reprompt = render.dialog("choices_reprompt", loc, rate)
     rb = hi.response_builder
-    audio = None if problems else apla_directive(hi, bodies, rate)
+    screen = apl.supported(hi)       # on a screen, the pacer (skill.apl) takes the turn
+    audio = None if problems or screen else apla_directive(hi, bodies, rate)
     if audio is not None:
         rb.add_directive(audio)      # the APL-A document is the speech; the SSML is not sent too
     else:
@@ -60,6 +62,9 @@ def reply(hi, *bodies: str | render.Turn, reprompt: str | None = None, card_titl
     rb.set_card(SimpleCard(card_title, card_text if card_text is not None else _card_text(speech)))
     if reprompt_speech:
         state.session(hi)["last"] = {"speech": speech, "reprompt": reprompt_speech}
+    if screen:
+        _screen(hi, rb.response, texts if not problems else (), card_title,
+                card_text if card_text is not None else _card_text(speech))
     state.save(hi)
     return rb.response
 
@@ -93,6 +98,39 @@ def _apla_directive(bodies: tuple, rate: str):
     if apla.limit_s(items) > apla.MAX_AUDIO_S:
         return None
     return RenderDocumentDirective(token=apla.TOKEN, document=apla.document(items))
+
+
+def playing(hi, script_id: str, params: dict, index: int) -> None:
+    """Note the practice turn this request speaks, for the screen (request-scoped)."""
+    hi.attributes_manager.request_attributes["playing"] = (script_id, params, index)
+
+
+def _screen(hi, response, bodies, title: str, text: str) -> None:
+    """Echo Show: every response carries a screen, so none is left showing a practice that
+    stopped. A breathing turn becomes the pacer, whose commands speak the turn in step with
+    the circle, so the speech leaves outputSpeech; anything else keeps its speech and shows
+    a calm screen. Devices without a screen never get here."""
+    script_id, params, index = hi.attributes_manager.request_attributes.get("playing") or (None, None, 0)
+    loc, rate = state.locale(hi), state.rate(hi)
+    turns = render.render(script_id, loc, rate, **params) if script_id else ()
+    body = turns[index].body if turns else None
+    if body is None or body not in bodies:
+        # kept: directives already given (AudioPlayer.Play for the tone track)
+        response.directives = (response.directives or []) + apl.calm(title, text)
+        return
+    segments = apl.turn_segments(script_id, params, loc, rate, index)
+    if not segments:
+        response.directives = apl.practice_screen(script_id, index, len(turns))
+        return
+    voiced = []
+    for b in bodies:
+        if b is body or b == body:
+            voiced.extend(segments)
+        elif b and b.strip():
+            voiced.append(apl.Voice(b.strip()))
+    response.directives = apl.pacer(voiced, apl.breathing_title(params), rate,
+                                    apl.paced_total_s(params))
+    response.output_speech = None
 
 
 def dialog(hi, name: str, **values) -> str:

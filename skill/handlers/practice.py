@@ -7,7 +7,7 @@ import datetime as dt
 from skill import breathing, catalogue, render, ssml, state
 from skill.handlers import on_intent
 from skill.handlers.slots import number, raw, resolved_id
-from skill.respond import choices, dialog, reply
+from skill.respond import choices, dialog, playing, reply
 
 INTENT_SCRIPTS = {
     "BreathingIntent": "breathing", "BodyScanIntent": "body-scan", "SafePlaceIntent": "safe-place",
@@ -31,6 +31,7 @@ def play_turn(hi, script_id: str, params: dict, index: int, *before: str):
     turn = turns[index]
     s = state.session(hi)
     s["practice"] = {"id": script_id, "params": params, "turn": index, "count": len(turns)}
+    playing(hi, script_id, params, index)
     title, summary = _card(script_id)
     kind = catalogue.get(script_id).kind
     if not turn.last:

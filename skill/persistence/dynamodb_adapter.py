@@ -69,6 +69,7 @@ class DynamoDbPersistenceAdapter(AbstractPersistenceAdapter):
         self.region = region
         self.endpoint_url = endpoint_url
         self.keys = keys
+        keys.guard_records(self._has_records)
         self.history_max_records = history_max_records
         self.bases = LoadedBases(base_memory_max_requests)
         self._local = threading.local()
@@ -131,6 +132,11 @@ class DynamoDbPersistenceAdapter(AbstractPersistenceAdapter):
             code = response.get("Error", {}).get("Code", "") if isinstance(response, dict) else ""
             log.error("persistence: DynamoDB %s failed: %s %s", operation, type(e).__name__, code)
             raise PersistenceException(f"Could not {operation} listener data.") from e
+
+    def _has_records(self) -> bool:
+        items = self._table().scan(Limit=1, ProjectionExpression="#k", ExpressionAttributeNames={
+            "#k": DYNAMODB_PARTITION_KEY_NAME}).get("Items")
+        return bool(items)
 
     # -- AbstractPersistenceAdapter ------------------------------------------------------
 

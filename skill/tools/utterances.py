@@ -23,7 +23,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from skill import interaction_model as im
+from skill.tools import interaction_model as im
 
 MATCHER_DATA_PATH = im.PROJECT_DIR / "source" / "matcher.json"
 NUMBER_TYPE = "AMAZON.NUMBER"
