@@ -13,9 +13,8 @@ def _apla_docs(body):
     return [d for d in body["response"].get("directives", []) if d["type"] == apla.DIRECTIVE_TYPE]
 
 
-@pytest.mark.parametrize("interfaces", [APLA, SCREEN], ids=["speaker", "screen"])
-def test_a_device_that_plays_apla_gets_the_turn_as_a_document(app, interfaces):
-    body = Listener(app.test_client(), interfaces=interfaces).say("breathing_box_pattern")
+def test_a_device_that_plays_apla_gets_the_turn_as_a_document(app):
+    body = Listener(app.test_client(), interfaces=APLA).say("breathing_box_pattern")
     docs = _apla_docs(body)
     assert len(docs) == 1
     assert "outputSpeech" not in body["response"]          # said once, by the document
@@ -26,6 +25,12 @@ def test_a_device_that_plays_apla_gets_the_turn_as_a_document(app, interfaces):
     assert mixers and all(m["items"][1]["duration"] == 4000 for m in mixers)   # box: 4 s phases
     said = " ".join(c["content"] for c in items if c["type"] == "Speech")
     assert "box breathing" in said and "shall we go on?" in said   # the intro, and the prompt after
+
+
+def test_on_a_screen_the_apl_pacer_takes_the_turn_instead(app):
+    body = Listener(app.test_client(), interfaces=SCREEN).say("breathing_box_pattern")
+    types = [d["type"] for d in body["response"].get("directives", [])]
+    assert apla.DIRECTIVE_TYPE not in types and "Alexa.Presentation.APL.RenderDocument" in types
 
 
 def test_a_device_without_apla_gets_the_ssml(app):

@@ -158,3 +158,10 @@ def test_no_choice_without_a_stream_player_or_a_public_address(app, tmp_path):
 def test_short_breathing_is_not_offered_tones(app):
     body = Player(app.test_client()).say("breathing_three_minutes", minutes="1")
     assert "following my voice" in speech(body)
+
+
+def test_on_a_screen_the_track_still_plays(app):
+    player = Player(app.test_client())
+    player.interfaces = {**DEVICE, "Alexa.Presentation.APL": {"runtime": {"maxVersion": "2023.3"}}}
+    body, play = start_tones(player)
+    assert play["audioItem"]["stream"]["url"].endswith("/audio/soothing-3-24000.mp3")
