@@ -95,10 +95,15 @@ def layout(track: TrackSpec) -> tuple[list[Mark], int]:
     return marks, round((t + BELL_S + TAIL_S) * rate)
 
 
+def _attack(i: int, rate: int) -> float:
+    attack = ATTACK_S * rate
+    return 0.5 - 0.5 * math.cos(math.pi * i / attack) if i < attack else 1.0
+
+
 def _envelope(i: int, n: int, rate: int) -> float:
     attack, release = ATTACK_S * rate, RELEASE_S * rate
     if i < attack:
-        return 0.5 - 0.5 * math.cos(math.pi * i / attack)
+        return _attack(i, rate)
     if i > n - release:
         return 0.5 + 0.5 * math.cos(math.pi * (i - (n - release)) / release)
     return 1.0
@@ -106,31 +111,38 @@ def _envelope(i: int, n: int, rate: int) -> float:
 
 @lru_cache(maxsize=64)
 def _tone(kind: str, phase_s: float, rate: int) -> bytes:
-    """One tone as 16-bit mono PCM: a glide for a breath, a decaying chord for the bell."""
+    """One tone as 16-bit mono PCM: a glide for a breath, a decaying chord for the bell.
+    Frequencies and decays advance by one multiplication a sample (no exp per sample)."""
+    sin, tau = math.sin, 2 * math.pi
     if kind == "bell":
         n = round(BELL_S * rate)
-        samples = array.array("h", bytes(2 * n))
-        attack = ATTACK_S * rate
-        for i in range(n):
-            t = i / rate
-            rise = 1.0 if i >= attack else 0.5 - 0.5 * math.cos(math.pi * i / attack)
-            v = sum(w * math.sin(2 * math.pi * BELL_HZ * r * t) * math.exp(-t * r / BELL_DECAY_S)
-                    for r, w in BELL_PARTIALS)
-            samples[i] = int(32767 * TONE_PEAK * rise * v / 1.5)
+        total = [0.0] * n
+        for ratio, weight in BELL_PARTIALS:
+            step, decay = tau * BELL_HZ * ratio / rate, math.exp(-ratio / BELL_DECAY_S / rate)
+            amp = weight
+            for i in range(n):
+                total[i] += amp * sin(step * i)
+                amp *= decay
+        scale = 32767 * TONE_PEAK / 1.5
+        samples = array.array("h", (int(scale * v * _attack(i, rate)) for i, v in enumerate(total)))
         return samples.tobytes()
     length_s = phase_s - TONE_GAP_S
     if kind == "top-up":
         length_s = min(length_s, TOP_UP_MAX_S)
     n = max(1, round(length_s * rate))
     f0, f1 = GLIDES_HZ[kind]
-    ratio = f1 / f0
-    k = math.log(ratio) / length_s          # f(t) = f0 * e^(k t)
+    growth = (f1 / f0) ** (1 / n)            # f(i) = f0 * growth^i: an exponential glide
+    step, phase = tau * f0 / rate, 0.0
+    scale = 32767 * TONE_PEAK / (1 + HARMONIC_WEIGHT)
+    attack, release = round(ATTACK_S * rate), round(RELEASE_S * rate)
     samples = array.array("h", bytes(2 * n))
     for i in range(n):
-        t = i / rate
-        phase = 2 * math.pi * f0 * (math.exp(k * t) - 1) / k
-        v = math.sin(phase) + HARMONIC_WEIGHT * math.sin(2 * phase)
-        samples[i] = int(32767 * TONE_PEAK * _envelope(i, n, rate) * v / (1 + HARMONIC_WEIGHT))
+        v = sin(phase) + HARMONIC_WEIGHT * sin(2 * phase)
+        if i < attack or i > n - release:
+            v *= _envelope(i, n, rate)
+        samples[i] = int(scale * v)
+        phase += step
+        step *= growth
     return samples.tobytes()
 
 
