@@ -129,16 +129,20 @@ def _helpers(pct: int) -> dict:
     def pause(seconds: float) -> Markup:
         return _breaks(float(seconds))
 
-    def timed(seconds: float, text: str, breath: str = "") -> Markup:
+    def timed(seconds: float, text: str, breath: str = "", volume: str | None = None) -> Markup:
         """Say `text` and then be quiet, `seconds` in all: the pacing of a breath phase.
         A <phase> element, which the parse turns into a Phase (and the SSML into the cue and
-        a <break> for the rest)."""
+        a <break> for the rest). `volume`: an SSML prosody volume for the cue ("soft",
+        "-4dB"), kept by every player."""
         rest = float(seconds) - est(text)
         if rest < MIN_PHASE_SILENCE_S:
             raise RenderError(f"{text!r} takes about {est(text):.1f} s, too long for its "
                               f"{float(seconds):g} s (leave {MIN_PHASE_SILENCE_S:g} s of quiet)")
+        words = escape(text)
+        if volume:
+            words = Markup(f'<prosody volume="{escape(volume)}">{words}</prosody>')
         return Markup(f'<{ssml.PHASE_TAG} s="{float(seconds):g}" breath="{escape(breath)}">'
-                      f'{escape(text)}</{ssml.PHASE_TAG}>')
+                      f'{words}</{ssml.PHASE_TAG}>')
 
     return {"est": est, "pause": pause, "timed": timed}
 

@@ -70,3 +70,25 @@ def test_every_turn_of_every_practice_is_a_valid_document_within_limits():
 def test_documents_only_carry_ssml_they_can_say():
     assert apla.carries('<speak><prosody rate="90%"><p>Hello</p><break time="1s"/></prosody></speak>')
     assert not apla.carries('<speak><say-as interpret-as="digits">988</say-as></speak>')
+
+
+def test_a_quieter_cue_keeps_its_volume_in_every_form():
+    source = render.render_source("breathing.ssml.j2", "en-US", **_quiet_context())
+    root = ssml.parse(source)
+    part = [n for n in root.children if isinstance(n, ssml.Node) and n.tag == "part"][1]
+    items = ssml.to_timeline(part, 90, phases=True)
+    phase = next(i for i in items if isinstance(i, Phase))
+    assert phase.cue.volume_db == ssml.VOLUME_NAMES_DB["soft"]
+    body = ssml.inner_xml(part, iter([i.rest_s for i in items if isinstance(i, Phase)]))
+    assert '<prosody volume="soft">' in body and "<phase" not in body
+    assert 'volume="-6dB"' in apla.components([phase])[0]["items"][0]["content"]
+
+
+def _quiet_context():
+    """The breathing template's context, with every cue asked to be soft."""
+    params = catalogue.get("breathing").resolve(minutes=1, pattern="even")
+    ctx = {"params": params, "title": "t", **params, **render._breathing_context(params, 90)}
+    helpers = render._helpers(90)
+    timed = helpers["timed"]
+    ctx["timed"] = lambda s, text, breath="": timed(s, text, breath, volume="soft")
+    return ctx
