@@ -95,7 +95,8 @@ def _fmt_length(seconds: float) -> str:
     return f"{minutes}:{rest:02d}"
 
 
-def practice_timeline(script_id: str, locale: str, rate: str, minutes=None, pattern=None) -> tuple[str, list]:
+def practice_timeline(script_id: str, locale: str, rate: str, minutes=None, pattern=None,
+                      first_time=False) -> tuple[str, list]:
     """The title and joined timeline of every turn of a practice or explanation, as the
     renderer parsed it (the very timeline behind each turn's SSML)."""
     from skill import catalogue, render
@@ -107,6 +108,8 @@ def practice_timeline(script_id: str, locale: str, rate: str, minutes=None, patt
         params["minutes"] = minutes
     if pattern is not None:
         params["pattern"] = pattern
+    if first_time:
+        params["first_time"] = True
     turns = render.render(script.id, locale, rate, **params)
     return script.title, [step for turn in turns for step in turn.steps]
 
@@ -287,7 +290,8 @@ def cmd_play(args) -> int:
     if args.guide == "tones":
         return play_tones(args)
     try:
-        title, steps = practice_timeline(args.practice, args.locale, args.rate, args.minutes, args.pattern)
+        title, steps = practice_timeline(args.practice, args.locale, args.rate, args.minutes, args.pattern,
+                                         args.first_time)
     except catalogue.ParamError as err:
         raise CliError(str(err)) from None
     except render.RenderError as err:
@@ -603,6 +607,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("practice", metavar="PRACTICE", help="an id from 'list'")
     p.add_argument("--minutes", metavar="M", help=helps["minutes"])
     p.add_argument("--pattern", metavar="P", help=helps["pattern"])
+    p.add_argument("--first-time", action="store_true",
+                   help="as a listener's first practice hears it, with the full cautions")
     p.add_argument("--locale", metavar="L", default=DEFAULT_LOCALE, help=helps["locale"])
     p.add_argument("--rate", metavar="RATE", default=DEFAULT_RATE, help=helps["rate"])
     p.add_argument("--guide", choices=("voice", "tones"), default="voice",

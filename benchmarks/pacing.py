@@ -42,26 +42,28 @@ def _cues() -> dict[str, list[str]]:
 
 
 def _turns(pattern: str, minutes: int):
-    """[(ssml document, timeline, cycles in this turn, which of them have a reminder)]."""
-    from skill import breathing, render, ssml
-    from skill.timeline import Speak
+    """[(ssml document, timeline, cycles in this turn, which of them have a reminder)].
+    As guidance fades some phases are silent, so a turn's cycles are read from its parts'
+    phases (one <break> each, skill.apl), not from the cues it says."""
+    from skill import apl, breathing, render, ssml
 
-    cues = _cues()
-    all_cues = {text for texts in cues.values() for text in texts}
+    reminders_said = set(_cues()["reminder"])
     cycles = breathing.cycles(pattern, minutes * 60)
+    bodies = render.parts("breathing", LOCALE, RATE, minutes=minutes, pattern=pattern)
+    turns = render.render("breathing", LOCALE, RATE, minutes=minutes, pattern=pattern)
     out, used = [], 0
-    for turn in render.render("breathing", LOCALE, RATE, minutes=minutes, pattern=pattern):
+    for index, turn in enumerate(turns):
         doc = render.speech(turn.body, rate=RATE)
-        steps = ssml.to_timeline(doc)
-        said = [s.text for s in steps if isinstance(s, Speak) and s.text in all_cues]
+        i, j = apl._turn_range(bodies, turns, index)
+        chunks = [c for body in bodies[i:j] for c in (apl._cue_chunks(body) or [])]
         mine, reminders = [], []
-        while said:
+        while chunks:
             n = len(cycles[used].phases)
-            assert len(said) >= n, "a turn split a breathing cycle"
+            assert len(chunks) >= n, "a turn split a breathing cycle"
             mine.append(cycles[used])
-            reminders.append(any(text in cues["reminder"] for text in said[:n]))
-            said, used = said[n:], used + 1
-        out.append((doc, steps, mine, reminders))
+            reminders.append(any(said in reminders_said for _, said, _ in chunks[:n]))
+            chunks, used = chunks[n:], used + 1
+        out.append((doc, ssml.to_timeline(doc), mine, reminders))
     assert used == len(cycles)
     return out
 

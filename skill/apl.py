@@ -59,8 +59,12 @@ class Phase:
 
 
 def supported(hi) -> bool:
-    """Whether the device draws APL (Alexa.Presentation.APL in supportedInterfaces)."""
-    return get_supported_interfaces(hi).alexa_presentation_apl is not None
+    """Whether the device draws APL (Alexa.Presentation.APL in supportedInterfaces); a
+    request without a device (a hand-made one) has no screen."""
+    try:
+        return get_supported_interfaces(hi).alexa_presentation_apl is not None
+    except AttributeError:
+        return False
 
 
 @lru_cache(maxsize=None)
@@ -98,19 +102,30 @@ def _turn_range(bodies: list[str], turns, index: int) -> tuple[int, int]:
     raise IndexError(index)
 
 
-def _cue_chunks(body: str) -> list[tuple[str, float]] | None:
-    """A part of paced breathing as (cue, silence seconds) per phase; None for any other part."""
+def _cue_chunks(body: str) -> list[tuple[str, str, float]] | None:
+    """A part of paced breathing as (cue SSML, cue words, silence seconds) per phase; None for
+    any other part. A phase is its cue (words, or words in a <prosody volume> as guidance
+    fades) and one <break>; a phase the guidance keeps quiet is a <break> alone. One break
+    per phase holds because no phase is longer than a break may be (tests/core/test_apl.py)."""
     root = ssml.parse(f"<part>{body}</part>")
-    chunks: list[list] = []
+    chunks: list[tuple[str, str, float]] = []
+    cue, said = "", ""
     for child in root.children:
         if isinstance(child, str):
-            if child.strip():
-                chunks.append([child.strip(), 0.0])
-        elif child.tag == "break" and chunks:
-            chunks[-1][1] += ssml.break_seconds(child.attrs)
+            if not child.strip():
+                continue
+            if said:
+                return None
+            cue, said = escape(child.strip()), child.strip()
+        elif child.tag == "prosody" and set(child.attrs) == {"volume"} and not said:
+            cue = ssml.inner_xml(ssml.Node("#", {}, 0, [child]))
+            said = ssml.plain_text(f"<speak>{cue}</speak>")
+        elif child.tag == "break":
+            chunks.append((cue, said, ssml.break_seconds(child.attrs)))
+            cue, said = "", ""
         else:
             return None
-    return [(c, s) for c, s in chunks] or None
+    return None if said or not chunks else chunks
 
 
 @lru_cache(maxsize=256)
@@ -130,12 +145,12 @@ def _breathing_turn(locale: str, rate: str, params: tuple, index: int) -> tuple:
         if chunks is None:
             out.append(Voice(body))
             continue
-        for cue, silence_s in chunks:
+        for cue, said, silence_s in chunks:
             phase, start_s = phases[done]
             # One source: the render's pacing must be the pattern's, to the millisecond.
-            if abs(ssml.estimate_speech_s(cue, pct) + silence_s - phase.s) > 0.002:
+            if abs(ssml.estimate_speech_s(said, pct) + silence_s - phase.s) > 0.002:
                 raise ValueError(f"the render's phase {done} is not the pattern's {phase.s:g} s")
-            out.append(Phase(phase.breath, phase.s, escape(cue), start_s))
+            out.append(Phase(phase.breath, phase.s, cue, start_s))
             done += 1
     return tuple(out)
 
@@ -214,7 +229,7 @@ def pacer(segments: list, title: str, rate: str, total_s: float) -> list:
             target = _target_scale(phases, k, scale)
             together = [{"type": "SetValue", "componentId": "cue", "property": "text",
                          "value": w["cue"][seg.breath]},
-                        {"type": "SpeakItem", "componentId": voice},
+                        *([{"type": "SpeakItem", "componentId": voice}] if seg.cue else []),
                         {"type": "Idle", "delay": ms}]
             if target != scale:
                 together.append(_animate("circle", ms, BREATH_EASING, "scale", scale, target))

@@ -39,7 +39,7 @@ def carries(speech: str) -> bool:
 
 
 def cue_fits(phase: Phase) -> bool:
-    return phase.cue.est_s * CUE_FIT_FACTOR <= phase.seconds
+    return phase.cue is None or phase.cue.est_s * CUE_FIT_FACTOR <= phase.seconds
 
 
 def _ms(seconds: float) -> int:
@@ -69,7 +69,9 @@ def components(items: list[Item]) -> list[dict]:
     """The timeline as APL-A components, in order."""
     out = []
     for item in items:
-        if isinstance(item, Phase):
+        if isinstance(item, Phase) and item.cue is None:
+            out.append(_silence(item.seconds))          # a silent phase
+        elif isinstance(item, Phase):
             out.append({"type": "Mixer", "items": [_speech(item.cue), _silence(item.seconds)]})
         elif isinstance(item, Pause):
             if _ms(item.seconds) > 0:
@@ -104,7 +106,7 @@ def limit_s(items: list[Item]) -> float:
     total = 0.0
     for item in items:
         if isinstance(item, Phase):
-            total += max(item.seconds, item.cue.est_s * CUE_FIT_FACTOR)
+            total += max(item.seconds, item.cue.est_s * CUE_FIT_FACTOR if item.cue else 0.0)
         elif isinstance(item, Pause):
             total += item.seconds
         else:

@@ -1,7 +1,11 @@
 """The HTTP edge: ``create_app(config) -> Flask`` serving the skill at ``POST /alexa``.
 
 * ``POST /alexa``: flask-ask-sdk's SkillAdapter with this project's verifiers
-  (skill.verify) in place of the SDK's defaults.
+  (skill.verify) in place of the SDK's defaults. The signature is checked here, before
+  the SDK sees the request: headers and certificate URL, the cached chain, then
+  Signature-256 over the raw bytes; only then is the body parsed, and the timestamp and
+  applicationId checked. So an unsigned request's cost does not grow with its body, and
+  metrics and access-log labels come from verified requests only.
 * ``GET /audio/<pattern>-<minutes>-<rate>.mp3``: tone tracks for AudioPlayer
   (skill.audio_route; public, no listener data, range requests).
 * ``GET /healthz``: 200 ``{"status": "ok"}`` while every registered health check
@@ -26,10 +30,7 @@ import traceback
 from typing import Any, Callable, Mapping, Optional
 
 from ask_sdk_model import RequestEnvelope
-from ask_sdk_webservice_support.verifier import VerificationException
-from ask_sdk_webservice_support.webservice_handler import WebserviceSkillHandler
 from flask import Flask, Response, current_app, g, jsonify, request
-from flask_ask_sdk.skill_adapter import SkillAdapter
 from werkzeug.exceptions import HTTPException
 
 from skill import audio_route, observability
@@ -37,8 +38,9 @@ from skill.builder import build_skill
 from skill.config import (
     ConfigError, audio_cache_dir, database_location, load_config, refuse_verification_off,
     require_skill_id, verification_on)
+from skill.sdk_webservice import SkillAdapter, VerificationException, WebserviceSkillHandler
 from skill.tones import TrackCache
-from skill.verify import build_verifiers
+from skill.verify import build_envelope_verifiers, build_signature_verifier
 
 log = logging.getLogger(__name__)
 
@@ -66,16 +68,19 @@ _ERRORS = {
 
 
 class _OnceDeserializedHandler(WebserviceSkillHandler):
-    """The SDK's handler, reusing the envelope _check_alexa_request already deserialized
-    from the same bytes: deserializing twice was a third of a short turn's cost."""
+    """The SDK's handler, reusing the envelope _check_alexa_request deserialized from the
+    bytes whose signature it checked (deserializing twice was a third of a short turn's
+    cost), and running the envelope's verifiers (timestamp, applicationId) on it."""
 
     def verify_request_and_dispatch(self, http_request_headers, http_request_body):
         envelope = g.pop("request_envelope", None)
-        if envelope is None:
-            return super().verify_request_and_dispatch(http_request_headers, http_request_body)
+        if envelope is None:  # never here without _check_alexa_request: refuse, not trust
+            raise VerificationException("Request did not pass the edge checks")
         for verifier in self._verifiers:
             verifier.verify(headers=http_request_headers, serialized_request_env=http_request_body,
                             deserialized_request_env=envelope)
+        # Verified: now its request type and intent may label metrics and the access log.
+        observability.note_envelope(g.pop("request_body", None))
         response = self._skill.invoke(request_envelope=envelope, context=None)
         return self._skill.serializer.serialize(response)
 
@@ -193,14 +198,27 @@ def _depth(value) -> int:
     return deepest
 
 
+def _refuse_unverified(e: VerificationException):
+    # The same one warning line flask-ask-sdk's refusals become (_RedactExceptionText).
+    current_app.logger.warning("Request verification failed: %s", e)
+    return _error(400, "Incoming request failed verification")
+
+
 def _check_alexa_request():
-    """Refuse what the SDK cannot deserialize, before it turns it into a 500.
+    """Check the signature over the raw bytes, then refuse what the SDK cannot
+    deserialize, before it turns it into a 500.
 
     The SDK's deserializer raises AskSdkException (500 in flask-ask-sdk) for bad JSON,
     and its message quotes the body, which must not reach the logs.
     """
     if request.mimetype != "application/json":
         return _error(415)
+    signatures = current_app.extensions[EXTENSION_NAME]["signature_verifier"]
+    if signatures is not None:
+        try:  # headers, URL rule, the cached chain: before the body is even read
+            cert = signatures.signing_certificate(request.headers)
+        except VerificationException as e:
+            return _refuse_unverified(e)
     try:
         raw = request.get_data(cache=True)  # 413 past MAX_CONTENT_LENGTH
     except HTTPException:
@@ -212,11 +230,15 @@ def _check_alexa_request():
         # A chunked body has no length up front; werkzeug stops reading at the limit
         # instead of refusing, so a body that reached it was too large.
         return _error(413)
+    if signatures is not None:
+        try:  # one SHA-256 of the raw bytes and one RSA check: nothing parsed yet
+            signatures.check_signature(cert, request.headers, raw)
+        except VerificationException as e:
+            return _refuse_unverified(e)
     try:
         body = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError):
         return _error(400, "request body is not valid UTF-8 JSON")
-    observability.note_envelope(body)
     # Nesting never exceeds the count of opening brackets, so most bodies need no walk.
     if raw.count(b"{") + raw.count(b"[") > MAX_JSON_DEPTH and _depth(body) > MAX_JSON_DEPTH:
         # The SDK deep-copies session attributes recursively; refuse before it overflows.
@@ -230,6 +252,7 @@ def _check_alexa_request():
     except Exception as e:
         log.info("Unreadable request envelope (%s)", type(e).__name__)
         return _error(400, "request envelope could not be read (unknown request type or bad field)")
+    g.request_body = body
     return None
 
 
@@ -237,7 +260,7 @@ def _before_request():
     observability.start()
     state = current_app.extensions[EXTENSION_NAME]
     if request.endpoint == ALEXA_ENDPOINT:
-        g.alexa = {"request_id": None, "request_type": "unreadable", "intent": "none"}
+        g.alexa = observability.unverified_labels()
     if state["config"]["DEVELOPER_MODE"]:
         refusal = _developer_mode_refusal()
         if refusal:
@@ -292,9 +315,10 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
     if verification_on(cfg):
         require_skill_id(cfg)
     try:
-        verifiers = build_verifiers(cfg)
+        signature_verifier = build_signature_verifier(cfg)
     except (OSError, ValueError) as e:
         raise ConfigError(f"ALEXA_TRUST_ROOTS: cannot load ({type(e).__name__}: {e})") from None
+    verifiers = build_envelope_verifiers(cfg)
 
     app = Flask(__name__)
     if not any(isinstance(f, _RedactExceptionText) for f in app.logger.filters):
@@ -311,7 +335,8 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
         from skill.persistence import health_check  # True/False, never raises
         health_checks.append(("persistence", functools.partial(health_check, persistence)))
     app.extensions[EXTENSION_NAME] = {
-        "config": cfg, "skill": skill, "verifiers": verifiers, "health_checks": health_checks}
+        "config": cfg, "skill": skill, "signature_verifier": signature_verifier,
+        "verifiers": verifiers, "health_checks": health_checks}
 
     adapter = _VerifyingSkillAdapter(
         skill=skill, skill_id=cfg["ALEXA_SKILL_ID"] or "compassion-coach",

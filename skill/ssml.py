@@ -334,16 +334,18 @@ def to_timeline(ssml: str | Node, rate_pct: float = NORMAL_RATE_PCT, phases: boo
             else:
                 walk(child)
         flush()
-        cue = steps[mark:]
-        if len(cue) != 1 or not isinstance(cue[0], Speak):
-            raise SsmlError("a <phase> holds one cue of plain words", node.line)
+        said = steps[mark:]
+        if len(said) > 1 or (said and not isinstance(said[0], Speak)):
+            raise SsmlError("a <phase> holds one cue of plain words, or none", node.line)
         del steps[mark:]
+        cue = said[0] if said else None
         seconds = float(node.attrs.get("s", "0"))
-        rest = round(seconds - cue[0].est_s, 3)
+        rest = round(seconds - (cue.est_s if cue else 0.0), 3)
         if phases:
-            steps.append(Phase(cue[0], seconds, node.attrs.get("breath", ""), rest))
+            steps.append(Phase(cue, seconds, node.attrs.get("breath", ""), rest))
         else:
-            steps.append(cue[0])
+            if cue is not None:
+                steps.append(cue)
             pause(rest)
 
     walk(root)

@@ -36,7 +36,7 @@ class Phase:
     estimate, to the millisecond), so there its length is an estimate; an APL-A Mixer of the
     cue and a Silence of `seconds` makes it exact, whatever speed the voice speaks at."""
 
-    cue: Speak
+    cue: Speak | None       # None: a silent phase (the practice says less as it goes on)
     seconds: float
     breath: str = ""        # in, top-up, out, hold, hold-empty (skill.breathing)
     rest_s: float = 0.0     # the silence after the cue in the SSML form
@@ -61,7 +61,8 @@ def flat(items: Iterable[Item]) -> list[Step]:
 
     for item in items:
         if isinstance(item, Phase):
-            out.append(item.cue)
+            if item.cue is not None:
+                out.append(item.cue)
             pause(item.rest_s)
         elif isinstance(item, Pause):
             pause(item.seconds)

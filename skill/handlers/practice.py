@@ -13,8 +13,12 @@ INTENT_SCRIPTS = {
     "BreathingIntent": "breathing", "BodyScanIntent": "body-scan", "SafePlaceIntent": "safe-place",
     "KindMemoryIntent": "kind-memory", "KindFriendIntent": "kind-friend",
     "KindActionIntent": "kind-action", "GroundingIntent": "grounding",
-    "LovingKindnessIntent": "loving-kindness", "WhySelfCompassionIntent": "why-self-compassion",
-    "CompassionAttributesIntent": "six-attributes", "SkillsOverviewIntent": "skills-overview",
+    "LovingKindnessIntent": "loving-kindness", "SleepBodyScanIntent": "body-scan-sleep",
+    "CompassionateSelfIntent": "compassionate-self", "CompassionateImageIntent": "compassionate-other",
+    "CompassionateColourIntent": "compassionate-colour", "SoothingSensesIntent": "soothing-senses",
+    "KindLetterIntent": "kind-letter", "ReceivingKindnessIntent": "receiving-kindness",
+    "WhySelfCompassionIntent": "why-self-compassion", "CompassionAttributesIntent": "six-attributes",
+    "SkillsOverviewIntent": "skills-overview", "FearsOfCompassionIntent": "fears-of-compassion",
 }
 
 
@@ -45,6 +49,11 @@ def play_turn(hi, script_id: str, params: dict, index: int, *before: str):
         return reply(hi, *before, turn, dialog(hi, "explanation_end"),
                      reprompt=dialog(hi, "choices_reprompt"), card_title=title, card_text=summary)
     rating = s.get("rating") or {}
+    if catalogue.get(script_id).for_sleep:
+        # for falling asleep: no rating and no question, the session just ends
+        s.pop("rating", None)
+        state.record_practice(hi, script_id, params, rating.get("before"))
+        return reply(hi, *before, turn.body, card_title=title, card_text=summary)
     entry = state.record_practice(hi, script_id, params, rating.get("before"))
     if rating.get("before") is not None:
         s["rating"] = {"stage": "after", "before": rating["before"], "entry": entry}

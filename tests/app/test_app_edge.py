@@ -255,13 +255,16 @@ def test_bad_trust_roots_file_is_a_one_line_start_up_error(tmp_path):
 
 
 def test_sdk_default_verifiers_are_replaced_not_added(app):
-    # flask-ask-sdk would add its own RequestVerifier (no timeout) next to ours.
+    # flask-ask-sdk would add its own RequestVerifier (no timeout) next to ours. The
+    # signature is checked at the edge, on the raw bytes; the SDK's handler then runs
+    # the envelope's checks.
     from ask_sdk_webservice_support.verifier import RequestVerifier, TimestampVerifier
     from skill.verify import ApplicationIdVerifier, RequestTimestampVerifier, SignatureVerifier
     adapter = app.extensions["ASK_SDK_SKILL_ADAPTER"][SKILL_ID]
     kinds = [type(v) for v in adapter._webservice_handler._verifiers]
-    assert kinds == [SignatureVerifier, RequestTimestampVerifier, ApplicationIdVerifier]
+    assert kinds == [RequestTimestampVerifier, ApplicationIdVerifier]
     assert RequestVerifier not in kinds and TimestampVerifier not in kinds
+    assert type(app.extensions["compassion_coach"]["signature_verifier"]) is SignatureVerifier
 
 
 # --------------------------------------------------------------------------- developer mode
@@ -329,6 +332,7 @@ def test_developer_mode_serves_loopback_host_names(dev_client, host):
 def test_developer_mode_overrides_verification_flags():
     app = create_app({"DEVELOPER_MODE": True, "ASK_SDK_VERIFY_SIGNATURE": True})
     assert app.config["ASK_SDK_VERIFY_SIGNATURE"] is False
+    assert app.extensions["compassion_coach"]["signature_verifier"] is None
     assert app.extensions["compassion_coach"]["verifiers"] == []
 
 

@@ -117,3 +117,13 @@ def test_other_practices_show_the_calm_screen_with_the_step(app):
     assert calm["title"] == "Compassionate body scan" and calm["step"].startswith("Part 1 of ")
     assert calm["hint"] == apl.words()["hint"]
     assert "outputSpeech" in body["response"]
+
+
+def test_a_request_without_a_device_gets_no_screen_and_no_error(app):
+    class NoDevice(Listener):
+        def envelope(self, name, **slot_values):
+            env = super().envelope(name, **slot_values)
+            del env["context"]["System"]["device"]
+            return env
+    body = NoDevice(app.test_client()).say("breathing_three_minutes")
+    assert "directives" not in body["response"] and "outputSpeech" in body["response"]

@@ -217,3 +217,10 @@ def test_amazons_validator_finds_nothing_in_the_screens_and_catches_a_mistake():
     bad = found[3]
     messages = " ".join(f["errorMessage"] for f in bad)
     assert "widht" in messages and "integer" in messages
+
+
+def test_no_breath_phase_is_longer_than_one_break():
+    """The pacer reads one <break> per phase (a cue, or silence as guidance fades)."""
+    for name, spec in breathing.patterns().items():
+        rows = [spec["cycle"], *spec.get("ramp", [])]
+        assert all(ph["s"] <= ssml.MAX_BREAK_S for row in rows for ph in row), name

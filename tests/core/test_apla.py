@@ -20,11 +20,18 @@ def test_every_phase_of_every_pattern_lasts_exactly_its_length(pattern, rate):
     minutes = 20
     turns = render.render("breathing", "en-US", rate, minutes=minutes, pattern=pattern)
     expected = [p for c in breathing.cycles(pattern, minutes * 60) for p in c.phases]
-    mixers = [m for t in turns for m in _phase_mixers(apla.document(list(t.timeline)))]
-    assert len(mixers) == len(expected)
-    for mixer, phase in zip(mixers, expected):
-        speech, silence = mixer["items"]
-        assert speech["type"] == "Speech" and silence["type"] == "Silence"
+    # each phase's component: a Mixer of its cue and a Silence, or a Silence when it is silent
+    comps = [c for t in turns for item in t.timeline if isinstance(item, Phase)
+             for c in apla.components([item])]
+    assert len(comps) == len(expected)
+    assert any(c["type"] == "Mixer" for c in comps)
+    for comp, phase in zip(comps, expected):
+        if comp["type"] == "Mixer":
+            speech, silence = comp["items"]
+            assert speech["type"] == "Speech"
+        else:
+            silence = comp
+        assert silence["type"] == "Silence"
         # the Silence fixes the phase's length, to the millisecond, whatever the voice's speed
         assert silence["duration"] == round(phase.s * 1000)
     for t in turns:

@@ -55,7 +55,7 @@ def test_each_failure_names_file_line_and_rule(ssml_copy):
 
 def test_a_cue_too_long_for_its_phase_is_named(ssml_copy):
     cues = ssml_copy / "breathing_cues.json"
-    cues.write_text(cues.read_text().replace('"and a sip"', '"and a long slow sip of air right now"'))
+    cues.write_text(cues.read_text().replace('"and a small sip"', '"and a long slow sip of air right now"'))
     failures = [f for f in lint.run() if f.rule == "render"]
     assert failures and all(f.file.endswith("breathing.ssml.j2") for f in failures)
     assert "too long for its" in failures[0].message
@@ -64,6 +64,8 @@ def test_a_cue_too_long_for_its_phase_is_named(ssml_copy):
 
 
 def test_the_command_exits_non_zero_on_failure(ssml_copy, capsys):
-    break_line(ssml_copy / "grounding.ssml.j2", 6, "<p>Tea & toast</p>")
+    grounding = ssml_copy / "grounding.ssml.j2"
+    line = next(i for i, l in enumerate(grounding.read_text().splitlines(), 1) if "<part>" in l) + 1
+    break_line(grounding, line, "<p>Tea & toast</p>")
     assert lint.main([]) == 1
     assert "grounding.ssml.j2:" in capsys.readouterr().out

@@ -17,7 +17,9 @@ CUSTOM_INTENTS = {
     "KindActionIntent", "GroundingIntent", "LovingKindnessIntent", "WhySelfCompassionIntent",
     "CompassionAttributesIntent", "SkillsOverviewIntent", "TellMeMoreIntent", "CheckInIntent",
     "RatingIntent", "CrisisIntent", "ContinueIntent", "SetSpeakingRateIntent", "ProgressIntent",
-    "ForgetMeIntent", "CheckInPreferenceIntent",
+    "ForgetMeIntent", "CheckInPreferenceIntent", "SleepBodyScanIntent", "CompassionateSelfIntent",
+    "CompassionateImageIntent", "CompassionateColourIntent", "SoothingSensesIntent", "KindLetterIntent",
+    "ReceivingKindnessIntent", "FearsOfCompassionIntent",
 }
 BUILTIN_INTENTS = {
     "AMAZON.NextIntent", "AMAZON.RepeatIntent", "AMAZON.StartOverIntent", "AMAZON.PauseIntent",
@@ -318,8 +320,8 @@ def test_loader_api():
 
 def test_unknown_wording_marker_is_refused():
     source = im.load_source()
-    source["intents"][1]["samples"].append("[colour] breathing")
-    with pytest.raises(im.ModelError, match=r"\[colour\]"):
+    source["intents"][1]["samples"].append("[flavour] breathing")
+    with pytest.raises(im.ModelError, match=r"\[flavour\]"):
         im.build_locale_model(source, "en-GB")
 
 

@@ -27,7 +27,7 @@ TABLE = [
     ("breathng exercize", "BreathingIntent", {}),
     ("could you do a body scan for me", "BodyScanIntent", {}),
     ("take me to my safe place", "SafePlaceIntent", {}),
-    ("remember a time when someone was kind to me", "KindMemoryIntent", {}),
+    ("remember a time when someone was kind to me", "ReceivingKindnessIntent", {}),
     ("imagine a compassionate friend please", "KindFriendIntent", {}),
     ("I'd like to do something kind for myself", "KindActionIntent", {}),
     ("5 4 3 2 1", "GroundingIntent", {}),
