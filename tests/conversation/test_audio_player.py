@@ -76,7 +76,7 @@ def test_choosing_the_voice_gives_the_spoken_turns(app):
     player = Player(app.test_client())
     player.say("breathing_three_minutes")
     body = player.say("no")
-    assert "following my voice" in speech(body) and "directives" not in body["response"]
+    assert "breathe together" in speech(body) and "directives" not in body["response"]
 
 
 def test_pause_resume_from_the_offset_start_over_and_finish(app):
@@ -150,14 +150,14 @@ def test_buttons_pause_play_and_previous(app):
 
 
 def test_no_choice_without_a_stream_player_or_a_public_address(app, tmp_path):
-    assert "following my voice" in speech(Listener(app.test_client()).say("breathing_three_minutes"))
+    assert "breathe together" in speech(Listener(app.test_client()).say("breathing_three_minutes"))
     plain = create_app({"DEVELOPER_MODE": True, "ALEXA_SKILL_ID": APP_ID, "SKILL_DATA_DIR": str(tmp_path / "p")})
-    assert "following my voice" in speech(Listener(plain.test_client(), interfaces=DEVICE).say("breathing_three_minutes"))
+    assert "breathe together" in speech(Listener(plain.test_client(), interfaces=DEVICE).say("breathing_three_minutes"))
 
 
 def test_short_breathing_is_not_offered_tones(app):
     body = Player(app.test_client()).say("breathing_three_minutes", minutes="1")
-    assert "following my voice" in speech(body)
+    assert "breathe together" in speech(body)
 
 
 def test_on_a_screen_the_track_still_plays(app):
