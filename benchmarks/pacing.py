@@ -281,6 +281,8 @@ def main(argv=None) -> int:
                              f"(default {catalogue.get('breathing').minutes['default']:g})")
     parser.add_argument("--form", choices=("ssml", "apla", "tones"), default="ssml",
                         help="what the device played: SSML turns, APL-A turns, or the tone track")
+    parser.add_argument("--locale", default="en-US", help="the device's locale (spoken forms)")
+    parser.add_argument("--rate", default="normal", help="the listener's speaking rate: normal or slower")
     parser.add_argument("--quick", action="store_true", help="without --recording: the short benchmark")
     args = parser.parse_args(argv)
     if not args.recording:
@@ -289,8 +291,9 @@ def main(argv=None) -> int:
             print(f"{f.name}: {f.note}")
         return 0
     try:
-        results = recording.measure_recording(args.recording, args.pattern, args.minutes, args.form)
-    except recording.RecordingError as err:
+        results = recording.measure_recording(args.recording, args.pattern, args.minutes, args.form,
+                                              args.locale, args.rate)
+    except (recording.RecordingError, catalogue.ParamError) as err:
         print(f"benchmarks.pacing: {err}", file=sys.stderr)
         return 2
     expected = max(0, len(breathing.cycles(args.pattern, args.minutes * 60)) - 1)

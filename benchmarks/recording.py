@@ -30,9 +30,11 @@ FLOOR_PCT, LOUD_PCT = 10, 97  # percentiles of frame energy: the noise, and the 
 ON_FRACTION, OFF_FRACTION = 0.45, 0.3   # of the way from floor to loud (hysteresis), in dB
 MIN_SPAN_DB = 12.0           # a block quieter than this above its floor holds no sound
 MIN_GAP_S = 0.2              # a sound after at least this much quiet is an onset
-MATCH_TOLERANCE = 0.2        # an onset within this fraction of a phase of where it is due
+MATCH_TOLERANCE = 0.1        # an onset within this fraction of a phase of where it is due (a ramp
+                             # slows by more than this a cycle, so a run one cycle off breaks)
 MIN_RUN = 5                  # phases matched in a row before a run is trusted
 LOOKAHEAD_PHASES = 12        # a new run may start this many phases after the last match
+ANCHOR_WINDOW_S = 30.0       # runs starting this close to the first one found compete
 CONVERT_TIMEOUT_S = 120
 
 
@@ -136,22 +138,35 @@ class CycleResult:
         return (self.measured_s - self.target_s) / self.target_s * 100
 
 
-def events(cycles, form: str = "ssml") -> list[tuple[int, float]]:
-    """(cycle index, seconds to the next sound) for each sound the pattern makes: every
-    phase's cue when spoken; in the tone track, holds and rests are silent."""
+def sounding(pattern: str, minutes: int, form: str, locale: str = "en-US", rate: str = "normal") -> list[bool]:
+    """Whether each phase of the practice makes a sound: in the tone track, not holds and
+    rests; spoken, not the phases the script leaves silent (read from the render itself)."""
+    from skill import breathing, render
+    from skill.timeline import Phase
+    if form == "tones":
+        return [p.breath in ("in", "out", "top-up")
+                for c in breathing.cycles(pattern, minutes * 60) for p in c.phases]
+    return [item.cue is not None for t in render.render("breathing", locale, rate, minutes=minutes, pattern=pattern)
+            for item in t.timeline if isinstance(item, Phase)]
+
+
+def events(cycles, heard: list[bool]) -> list[tuple[int, int, float]]:
+    """(cycle index, phase index, seconds to the next sound) for each sound the practice
+    makes; a silent phase lengthens the wait after the sound before it."""
     out: list[list] = []
+    flags = iter(heard)
     for n, c in enumerate(cycles):
-        for p in c.phases:
-            if form != "tones" or p.breath in ("in", "out", "top-up") or not out:
-                out.append([n, p.s])
+        for k, p in enumerate(c.phases):
+            if next(flags, True) or not out:
+                out.append([n, k, p.s])
             else:
-                out[-1][1] += p.s
-    return [(n, s) for n, s in out]
+                out[-1][2] += p.s
+    return [(n, k, s) for n, k, s in out]
 
 
-def align(onsets: list[float], lengths: list[float]) -> dict[int, float]:
-    """Event index -> onset time, for every sound found where the pattern says it starts
-    (`lengths`: seconds from each expected sound to the next).
+def align(onsets: list[float], lengths: list[float]) -> dict[int, tuple[float, int]]:
+    """Event index -> (onset time, run number), for every sound found where the pattern
+    says it starts (`lengths`: seconds from each expected sound to the next).
 
     Runs of phases are followed from an anchor onset, re-anchoring on each match; after a
     miss (a cue not heard, or the gap of a "continue") the longest next run is taken, at
@@ -174,46 +189,57 @@ def align(onsets: list[float], lengths: list[float]) -> dict[int, float]:
             found[q] = t
         return found
 
-    matched: dict[int, float] = {}
-    p, after = 0, -1.0
+    matched: dict[int, tuple[float, int]] = {}
+    p, after, runs = 0, -1.0, 0
     while p < len(lengths):
-        # the longest run that starts at a later onset, a few phases on at most: a few
-        # onsets of the spoken introduction may fit the pattern by chance, but not for long
-        best, best_len = None, 0
+        # the longest run starting near the first onset that starts one, a few phases on
+        # at most: onsets of the spoken introduction may fit the pattern by chance, but
+        # not for long; a later run is the next turn's, found in its turn
+        best, best_len, until = None, 0, None
         for i in range(bisect.bisect_right(onsets, after), len(onsets)):
+            if until is not None and onsets[i] > until:
+                break
             for q in range(p, min(len(lengths), p + LOOKAHEAD_PHASES)):
                 n = len(run(onsets[i], q))
                 if n > best_len:
                     best, best_len = (onsets[i], q), n
+            if until is None and best_len >= min(MIN_RUN, len(lengths) - p):
+                until = onsets[i] + ANCHOR_WINDOW_S
         if best is None or best_len < min(MIN_RUN, len(lengths) - p):
             break
         found = run(*best)
-        matched.update(found)
+        runs += 1
+        matched.update({q: (t, runs) for q, t in found.items()})
         last = max(found)
         p, after = last + 1, found[last] + 0.5 * lengths[last]
     return matched
 
 
-def cycle_results(matched: dict[int, float], cycles, expected: list[tuple[int, float]]) -> list[CycleResult]:
-    """Each cycle whose first sound, every sound in it, and the next cycle's first sound
-    were all found (so a "continue" gap never counts as breathing)."""
-    firsts: dict[int, int] = {}
-    for k, (n, _) in enumerate(expected):
-        firsts.setdefault(n, k)
+def cycle_results(matched: dict[int, tuple[float, int]], cycles,
+                  expected: list[tuple[int, int, float]]) -> list[CycleResult]:
+    """Each cycle whose start, every sound in it, and the next cycle's start were all found
+    in one run (so a "continue" gap never counts as breathing). A cycle whose first phase
+    is silent has no heard start, and neither it nor the one before is counted."""
+    firsts = {n: e for e, (n, k, _) in enumerate(expected) if k == 0}
     out = []
     for n in range(len(cycles) - 1):
         a, b = firsts.get(n), firsts.get(n + 1)
-        if a is not None and b is not None and all(q in matched for q in range(a, b + 1)):
-            out.append(CycleResult(n, cycles[n].s, matched[b] - matched[a]))
+        if a is None or b is None or not all(q in matched for q in range(a, b + 1)):
+            continue
+        if len({matched[q][1] for q in range(a, b + 1)}) == 1:
+            out.append(CycleResult(n, cycles[n].s, matched[b][0] - matched[a][0]))
     return out
 
 
-def measure_recording(path, pattern: str, minutes: int = 20, form: str = "ssml") -> list[CycleResult]:
+def measure_recording(path, pattern: str, minutes: int = 5, form: str = "ssml",
+                      locale: str = "en-US", rate: str = "normal") -> list[CycleResult]:
+    """Per-cycle results for a recording of `pattern` at `minutes`, as `form` plays it
+    (the spoken forms at `locale` and the speaking `rate`, for which phases are silent)."""
     from skill import breathing
-    samples, rate = read_audio(path)
+    samples, sample_rate = read_audio(path)
     cycles = breathing.cycles(pattern, minutes * 60)
-    expected = events(cycles, form)
-    matched = align(onsets_s(samples, rate), [s for _, s in expected])
+    expected = events(cycles, sounding(pattern, minutes, form, locale, rate))
+    matched = align(onsets_s(samples, sample_rate), [s for _, _, s in expected])
     return cycle_results(matched, cycles, expected)
 
 

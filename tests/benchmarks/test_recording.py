@@ -105,3 +105,34 @@ def test_the_command_line(spoken, tmp_path):
     odd = subprocess.run([REPO_PY, "-m", "benchmarks.pacing", "--recording", str(tmp_path / "x.m4a")],
                          capture_output=True, text=True, timeout=60)
     assert odd.returncode == 2 and len(odd.stderr.strip().splitlines()) == 1
+
+
+def test_phases_the_script_leaves_silent_are_expected_silent(tmp_path):
+    """A 5-minute practice says less as it goes on: a recording with a short sound where each
+    cue of the render starts, and nothing in its silent phases, is read in full."""
+    from skill.timeline import Phase
+    heard = recording.sounding("soothing", 5, "apla")
+    assert not all(heard) and any(heard)
+    rate, t, out = 16000, 3.0, []
+    rnd = random.Random(3)
+    phases = [i for turn in render.render("breathing", "en-US", minutes=5, pattern="soothing")
+              for i in turn.timeline if isinstance(i, Phase)]
+    starts = []
+    for p in phases:
+        if p.cue is not None:
+            starts.append(t)
+        t += p.seconds
+    samples = [0.0] * round((t + 2) * rate)
+    for s0 in starts:
+        for k in range(round(0.25 * rate)):
+            samples[round(s0 * rate) + k] = 0.3 * math.sin(2 * math.pi * 300 * k / rate) + rnd.gauss(0, 0.01)
+    path = tmp_path / "cues.wav"
+    _write(path, as_a_phone_hears(samples, rate), rate)
+    results = recording.measure_recording(path, "soothing", minutes=5, form="apla")
+    cycles = breathing.cycles("soothing", 300)
+    firsts, k = [], 0
+    for c in cycles:
+        firsts.append(heard[k])
+        k += len(c.phases)
+    assert len(results) == sum(1 for a, b in zip(firsts, firsts[1:]) if a and b) > 10
+    assert max(abs(r.error_pct) for r in results) < 0.5
