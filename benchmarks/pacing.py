@@ -74,6 +74,9 @@ def match_cycles(onsets: list[float], cycles) -> list[tuple[int, float, float]]:
     if not cycles or not onsets:
         return []
     phase_s = [p.s for c in cycles for p in c.phases]
+    # a phase the guidance keeps quiet may still carry a reminder: its onset is welcome,
+    # its absence no miss
+    quiet = [not (c.spoken[k] if c.spoken else True) for c in cycles for k in range(len(c.phases))]
 
     def nearest(t):
         i = bisect.bisect_left(onsets, t)
@@ -82,13 +85,16 @@ def match_cycles(onsets: list[float], cycles) -> list[tuple[int, float, float]]:
 
     def follow(anchor):
         starts, cost, pos = [anchor], 0.0, anchor
-        for s in phase_s[:-1]:
+        for s, silent in zip(phase_s[:-1], quiet[1:]):
             want = pos + s
             got, tolerance = nearest(want), MATCH_TOLERANCE * s
             if abs(got - want) <= tolerance:
                 starts.append(got)
                 cost += abs(got - want)
                 pos = got
+            elif silent:                        # no cue due: keep time
+                starts.append(None)
+                pos = want
             else:                               # cue not found: keep time, count a miss
                 starts.append(None)
                 cost += tolerance
@@ -136,8 +142,21 @@ def as_espeak_hears(doc: str) -> str:
     <break time> into its own units at the speed in force when it reads the tag, and takes
     up a new <prosody rate> only when it next speaks, so the first break after a rate
     change is scaled for the old rate (3 s comes out about 3.6 s at 90 %, measured in
-    espeak_notes). A turn that starts with a breath cue would lose its first phase to it."""
+    espeak_notes). A turn that starts with a breath cue would lose its first phase to it.
+    Adjacent breaks are joined into one of their sum, as Alexa plays them: espeak-ng
+    collapses them (espeak_notes), which would shorten every phase the guidance keeps quiet
+    (a break straight after the previous phase's break). Volume-only <prosody> tags (the
+    quieter cues as guidance fades) are dropped: they change loudness, not timing, and
+    espeak-ng ends a clause at each one (about 0.7 s, measured when this was written),
+    which Alexa is not documented to do; Alexa's own timing there is not measured here."""
+    doc = _VOLUME_ONLY.sub(r"\1", doc)
+    doc = _BREAK_RUN.sub(lambda m: f'<break time="{sum(int(t) for t in _BREAK_MS.findall(m.group(0)))}ms"/>', doc)
     return re.sub(r"(<prosody\b[^>]*>)", r'\1<break time="0ms"/>', doc)
+
+
+_VOLUME_ONLY = re.compile(r'<prosody volume="[^"]*">((?:(?!<prosody\b).)*?)</prosody>', re.S)
+_BREAK_MS = re.compile(r'<break time="(\d+)ms"/>')
+_BREAK_RUN = re.compile(r'(?:<break time="\d+ms"/>){2,}')
 
 
 def spoken_s(text: str, rate_pct: float) -> float:

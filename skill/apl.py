@@ -104,25 +104,30 @@ def _turn_range(bodies: list[str], turns, index: int) -> tuple[int, int]:
 
 def _cue_chunks(body: str) -> list[tuple[str, str, float]] | None:
     """A part of paced breathing as (cue SSML, cue words, silence seconds) per phase; None for
-    any other part. A phase is its cue (words, or words in a <prosody volume> as guidance
-    fades) and one <break>; a phase the guidance keeps quiet is a <break> alone. One break
-    per phase holds because no phase is longer than a break may be (tests/core/test_apl.py)."""
+    any other part. A phase is its cue and one <break>; a phase the guidance keeps quiet is a
+    <break> alone (one break per phase holds because no phase is longer than a break may be:
+    tests/core/test_apl.py). As guidance fades, the part is in one <prosody volume>, which
+    each cue keeps."""
     root = ssml.parse(f"<part>{body}</part>")
+    kids = [c for c in root.children if not (isinstance(c, str) and not c.strip())]
+    wrap = ""
+    if len(kids) == 1 and isinstance(kids[0], ssml.Node) and kids[0].tag == "prosody" \
+            and set(kids[0].attrs) == {"volume"}:
+        wrap, kids = kids[0].attrs["volume"], kids[0].children
     chunks: list[tuple[str, str, float]] = []
-    cue, said = "", ""
-    for child in root.children:
+    said = ""
+    for child in kids:
         if isinstance(child, str):
-            if not child.strip():
-                continue
-            if said:
-                return None
-            cue, said = escape(child.strip()), child.strip()
-        elif child.tag == "prosody" and set(child.attrs) == {"volume"} and not said:
-            cue = ssml.inner_xml(ssml.Node("#", {}, 0, [child]))
-            said = ssml.plain_text(f"<speak>{cue}</speak>")
+            if child.strip():
+                if said:
+                    return None
+                said = child.strip()
         elif child.tag == "break":
+            cue = escape(said)
+            if said and wrap:
+                cue = f'<prosody volume="{wrap}">{cue}</prosody>'
             chunks.append((cue, said, ssml.break_seconds(child.attrs)))
-            cue, said = "", ""
+            said = ""
         else:
             return None
     return None if said or not chunks else chunks
@@ -216,7 +221,11 @@ def pacer(segments: list, title: str, rate: str, total_s: float) -> list:
     scale, k = REST_SCALE, 0
     for n, seg in enumerate(segments):
         voice = f"v{n}"
-        props["voices"].append(voice)
+        spoken = isinstance(seg, Voice) or bool(seg.cue)   # a phase the guidance keeps quiet has no voice
+        if spoken:
+            props["voices"].append(voice)
+            transformers.append({"inputPath": voice, "outputName": f"{voice}Speech",
+                                 "transformer": "ssmlToSpeech"})
         if isinstance(seg, Voice):
             props[voice] = _speech(seg.body, rate)
             label = w["before"] if k == 0 and phases else w["after"] if phases else None
@@ -224,12 +233,13 @@ def pacer(segments: list, title: str, rate: str, total_s: float) -> list:
                 steps.append({"type": "SetValue", "componentId": "cue", "property": "text", "value": label})
             steps.append({"type": "SpeakItem", "componentId": voice})
         else:
-            props[voice] = _speech(seg.cue, rate)
+            if spoken:
+                props[voice] = _speech(seg.cue, rate)
             ms = round(seg.s * 1000)
             target = _target_scale(phases, k, scale)
             together = [{"type": "SetValue", "componentId": "cue", "property": "text",
                          "value": w["cue"][seg.breath]},
-                        *([{"type": "SpeakItem", "componentId": voice}] if seg.cue else []),
+                        *([{"type": "SpeakItem", "componentId": voice}] if spoken else []),
                         {"type": "Idle", "delay": ms}]
             if target != scale:
                 together.append(_animate("circle", ms, BREATH_EASING, "scale", scale, target))
@@ -239,8 +249,6 @@ def pacer(segments: list, title: str, rate: str, total_s: float) -> list:
                                          round((seg.start_s + seg.s) / total_s, 4)))
             steps.append({"type": "Parallel", "commands": together})
             scale, k = target, k + 1
-        transformers.append({"inputPath": voice, "outputName": f"{voice}Speech",
-                             "transformer": "ssmlToSpeech"})
     datasources = {"pacer": {"type": "object", "properties": props, "transformers": transformers}}
     return [RenderDocumentDirective(token=TOKEN, document=document("pacer"), datasources=datasources),
             ExecuteCommandsDirective(token=TOKEN, commands=[

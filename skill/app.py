@@ -16,7 +16,8 @@
 
 Every error is a short JSON body ``{"error": ..., "message": ...}``: 400 for a body
 that is not an Alexa request envelope or fails verification (signature, certificate,
-timestamp, applicationId), 403 for a non-loopback client in DEVELOPER_MODE, 404, 405,
+timestamp, applicationId), 403 in DEVELOPER_MODE for a client that is not loopback, came
+through a proxy or names a non-loopback Host, 404, 405,
 413 over MAX_REQUEST_BYTES, 415 for a non-JSON content type, 500 (logged, without
 the body) if an exception escapes the skill.
 """

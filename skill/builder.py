@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import logging
 
-from ask_sdk_core.dispatch_components import AbstractExceptionHandler, AbstractRequestInterceptor
+from ask_sdk_core.dispatch_components import (AbstractExceptionHandler, AbstractRequestInterceptor,
+                                              AbstractResponseInterceptor)
 from ask_sdk_core.skill_builder import CustomSkillBuilder
 
 from skill import catalogue, device_zone, observability, render, state
 from skill.config import audio_cache_dir
 from skill.handlers import all_handlers
-from skill.respond import dialog, reply
+from skill.respond import dialog, ensure_screen, reply
 from skill.serializer import FastSerializer
 from skill.tones import TrackCache
 
@@ -54,6 +55,13 @@ class CleanSession(AbstractRequestInterceptor):
         state.clean_session(handler_input)
 
 
+class ScreenOnEveryAnswer(AbstractResponseInterceptor):
+    """On a device with a screen, an answer that came without one gets the calm screen."""
+
+    def process(self, handler_input, response):
+        ensure_screen(handler_input, response)
+
+
 class KindApology(AbstractExceptionHandler):
     """Any unexpected error: a kind apology and a way on, never silence."""
 
@@ -81,6 +89,7 @@ def build_skill(config: dict, persistence_adapter=None):
         sb.add_request_handler(handler)
     sb.add_exception_handler(KindApology())
     sb.add_global_request_interceptor(CleanSession())
+    sb.add_global_response_interceptor(ScreenOnEveryAnswer())
     # Python-only: tests add a loopback origin; the environment can't point us elsewhere.
     sb.add_global_request_interceptor(ApiOrigins(config.get("ALEXA_API_ORIGINS", device_zone.AMAZON_API_ORIGINS)))
     sb.add_global_request_interceptor(TonesConfig(TrackCache(audio_cache_dir(config)),

@@ -8,9 +8,9 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from functools import lru_cache
-from pathlib import Path
 
-SSML_DIR = Path(__file__).resolve().parent.parent / "ssml"
+from skill.locations import SSML_DIR
+
 LOCALES_FILE = SSML_DIR / "locales.json"
 
 

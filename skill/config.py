@@ -24,7 +24,8 @@ SKILL_DATABASE             ""               URL      Database (skill.persistence
                                                      dynamodb://TABLE?region=REGION.
 USER_KEY_SECRET            ""               secret   Key for hashing user IDs; "" means the
                                                      persistence module generates one into
-                                                     SKILL_DATA_DIR.
+                                                     SKILL_DATA_DIR, only while the database
+                                                     holds no records (skill.listener_key).
 MAX_REQUEST_BYTES          262144           bytes    Largest request body accepted (larger: 413).
 CERT_FETCH_TIMEOUT_S       2.0              seconds  Total time allowed to download the signing
                                                      certificate chain (Alexa's budget is 8 s).

@@ -14,8 +14,10 @@ import json
 import logging
 import threading
 import time
+from typing import TYPE_CHECKING
 
-from flask import Response, g, request
+if TYPE_CHECKING:
+    from flask import Response
 
 ACCESS_LOGGER = "skill.access"
 # Seconds: Alexa waits about 8 s for an answer, most turns take a few milliseconds.
@@ -114,6 +116,7 @@ def unverified_labels() -> dict:
 def note_envelope(body) -> None:
     """Remember the few fields a log line may carry, from a parsed and verified request
     body (skill.app calls this only once every verifier has passed)."""
+    from flask import g   # here, not at import: the Lambda handler logs without Flask
     req = body.get("request") if isinstance(body, dict) else None
     req = req if isinstance(req, dict) else {}
     intent = req.get("intent") if isinstance(req.get("intent"), dict) else {}
@@ -122,11 +125,13 @@ def note_envelope(body) -> None:
 
 
 def start() -> None:
+    from flask import g
     g.started = time.perf_counter()
     _outcome.set(None)
 
 
 def finish(response: Response, metrics: Metrics) -> Response:
+    from flask import g, request
     alexa = getattr(g, "alexa", None)
     if alexa is None:           # not an Alexa request (health check, metrics, 404...)
         return response

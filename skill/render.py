@@ -129,10 +129,11 @@ def _helpers(pct: int) -> dict:
     def pause(seconds: float) -> Markup:
         return _breaks(float(seconds))
 
-    def timed(seconds: float, text: str, volume: str = "medium", breath: str = "") -> Markup:
-        """Say `text` (at prosody `volume`) and then be quiet, `seconds` in all: the pacing
-        of a breath phase. An empty text is a phase of silence. A <phase> element, which the
-        parse turns into a Phase (and the SSML into the cue and a <break> for the rest)."""
+    def timed(seconds: float, text: str, breath: str = "", volume: str = "medium") -> Markup:
+        """Say `text` and then be quiet, `seconds` in all: the pacing of a breath phase. An
+        empty text is a phase of silence. A <phase> element, which the parse turns into a
+        Phase (and the SSML into the cue and a <break> for the rest); `volume`, a prosody
+        volume for the cue alone (a block's volume can also wrap the phases)."""
         rest = float(seconds) - est(text)
         if rest < MIN_PHASE_SILENCE_S:
             raise RenderError(f"{text!r} takes about {est(text):.1f} s, too long for its "
@@ -156,6 +157,9 @@ def _breathing_context(params: dict, pct: int) -> dict:
     for c in cycles:
         if not blocks or c.start_s >= BREATH_BLOCK_S * len(blocks):
             blocks.append([])
+        elif c.stage != blocks[-1][0].stage:
+            raise RenderError(f"a guidance stage starts {c.start_s:g} s in, inside a block: "
+                              f"stages start on whole multiples of {BREATH_BLOCK_S:g} s")
         blocks[-1].append(c)
     reminders = list(cues["reminder"])
     handed_over = []    # the handover is said once, where guidance first fades

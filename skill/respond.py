@@ -100,6 +100,22 @@ def _apla_directive(bodies: tuple, rate: str):
     return RenderDocumentDirective(token=apla.TOKEN, document=apla.document(items))
 
 
+SCREEN_REQUESTS = ("LaunchRequest", "IntentRequest")   # the requests a screen may answer
+
+
+def ensure_screen(hi, response) -> None:
+    """Any spoken answer on a screen that came without one (e.g. a repeat, which replays the
+    last speech) gets the calm screen, so a pacer is never left showing a turn that is over."""
+    if response is None or response.output_speech is None or not apl.supported(hi):
+        return
+    if getattr(hi.request_envelope.request, "object_type", None) not in SCREEN_REQUESTS:
+        return
+    if any(getattr(d, "object_type", "").startswith("Alexa.Presentation.APL.") for d in response.directives or []):
+        return
+    speech = getattr(response.output_speech, "ssml", None) or ""
+    response.directives = (response.directives or []) + apl.calm(CARD_TITLE, _card_text(speech))
+
+
 def playing(hi, script_id: str, params: dict, index: int) -> None:
     """Note the practice turn this request speaks, for the screen (request-scoped)."""
     hi.attributes_manager.request_attributes["playing"] = (script_id, params, index)
@@ -118,9 +134,14 @@ def _screen(hi, response, bodies, title: str, text: str) -> None:
         # kept: directives already given (AudioPlayer.Play for the tone track)
         response.directives = (response.directives or []) + apl.calm(title, text)
         return
-    segments = apl.turn_segments(script_id, params, loc, rate, index)
+    try:
+        segments = apl.turn_segments(script_id, params, loc, rate, index)
+    except ValueError as err:   # the render and the pattern disagree: speak, show a calm screen
+        log.error("no pacer for this turn: %s", err)
+        response.directives = (response.directives or []) + apl.calm(title, text)
+        return
     if not segments:
-        response.directives = apl.practice_screen(script_id, index, len(turns))
+        response.directives = (response.directives or []) + apl.practice_screen(script_id, index, len(turns))
         return
     voiced = []
     for b in bodies:
@@ -128,8 +149,8 @@ def _screen(hi, response, bodies, title: str, text: str) -> None:
             voiced.extend(segments)
         elif b and b.strip():
             voiced.append(apl.Voice(b.strip()))
-    response.directives = apl.pacer(voiced, apl.breathing_title(params), rate,
-                                    apl.paced_total_s(params))
+    response.directives = (response.directives or []) + apl.pacer(
+        voiced, apl.breathing_title(params), rate, apl.paced_total_s(params))
     response.output_speech = None
 
 

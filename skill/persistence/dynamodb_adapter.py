@@ -87,10 +87,15 @@ class DynamoDbPersistenceAdapter(AbstractPersistenceAdapter):
         # fails without a region; give it ours if none is set.
         os.environ.setdefault("AWS_DEFAULT_REGION", self.region)
         import boto3
+        session = boto3.session.Session()
+        if boto3.DEFAULT_SESSION is None:
+            # That default resource is never used; built in this thread's session, it
+            # shares the parsed service model, which a cold start (Lambda) then reads once.
+            boto3.DEFAULT_SESSION = session
         from ask_sdk_dynamodb.adapter import DynamoDbAdapter
         from botocore.config import Config
 
-        resource = boto3.session.Session().resource(
+        resource = session.resource(
             "dynamodb", region_name=self.region, endpoint_url=self.endpoint_url or None,
             config=Config(connect_timeout=DYNAMODB_CONNECT_TIMEOUT_S,
                           read_timeout=DYNAMODB_READ_TIMEOUT_S,

@@ -127,3 +127,27 @@ def test_a_request_without_a_device_gets_no_screen_and_no_error(app):
             return env
     body = NoDevice(app.test_client()).say("breathing_three_minutes")
     assert "directives" not in body["response"] and "outputSpeech" in body["response"]
+
+
+def test_a_pacer_that_cannot_be_built_leaves_the_speech_and_a_calm_screen(app, monkeypatch):
+    def disagree(*args):
+        raise ValueError("the render's phase 3 is not the pattern's 4 s")
+    monkeypatch.setattr(apl, "turn_segments", disagree)
+    body = ShowListener(app.test_client()).say("breathing_three_minutes")
+    (render_doc,) = body["response"]["directives"]
+    assert "calm" in render_doc["datasources"] and "outputSpeech" in body["response"]
+
+
+def test_repeat_on_a_screen_replaces_the_pacer_with_the_calm_screen(app):
+    show = ShowListener(app.test_client())
+    show.say("breathing_three_minutes")
+    body = show.say("repeat")
+    (render_doc,) = body["response"]["directives"]
+    assert "calm" in render_doc["datasources"] and "outputSpeech" in body["response"]
+
+
+def test_session_end_and_device_errors_get_no_screen(app):
+    show = ShowListener(app.test_client())
+    show.say("breathing_three_minutes")
+    for name in ("session_ended", "exception_encountered"):
+        assert "directives" not in show.say(name)["response"]

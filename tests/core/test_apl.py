@@ -152,6 +152,10 @@ def check_directives(directives: list[dict]) -> None:
             assert text.startswith("<speak>") and not ssml.check(text, "en-US")
             assert len(text) <= ssml.MAX_SPEECH_CHARS
     voices = set(render_doc["datasources"].get("pacer", {}).get("properties", {}).get("voices", []))
+    if voices:   # every voice is transformed, and says something (a quiet phase has none)
+        pacer = render_doc["datasources"]["pacer"]
+        assert voices == {t["inputPath"] for t in pacer["transformers"]}
+        assert all(ssml.plain_text(pacer["properties"][v]).strip() for v in voices)
     for execute in directives[1:]:
         assert execute["type"] == "Alexa.Presentation.APL.ExecuteCommands"
         assert execute["token"] == render_doc["token"]

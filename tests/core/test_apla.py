@@ -96,5 +96,5 @@ def _quiet_context():
     params = catalogue.get("breathing").resolve(minutes=1, pattern="even")
     ctx = {"params": params, "title": "t", "first_time": False, **params, **render._breathing_context(params, 90)}
     timed = render._helpers(90)["timed"]
-    ctx["timed"] = lambda s, text, volume="medium", breath="": timed(s, text, "soft" if text else volume, breath)
+    ctx["timed"] = lambda s, text, breath="": timed(s, text, breath, "soft" if text else "medium")
     return ctx

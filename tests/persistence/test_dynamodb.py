@@ -14,6 +14,8 @@ from persistence_helpers import OTHER_USER_ID, USER_ID, append_from_threads, env
 from skill.persistence import health_check, make_persistence_adapter
 from skill.persistence.dynamodb_adapter import DynamoDbPersistenceAdapter
 
+pytestmark = pytest.mark.moto
+
 moto_server = pytest.importorskip(
     "moto.server", reason="moto[server] is not installed: DynamoDB adapter untested")
 boto3 = pytest.importorskip("boto3")

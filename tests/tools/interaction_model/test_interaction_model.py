@@ -51,6 +51,20 @@ def test_every_generated_file_exists_where_ask_cli_expects_it():
     assert "code" not in resources["profiles"]["default"]   # self-hosted endpoint, no Lambda
 
 
+def test_the_lambda_profile_builds_the_zip_and_names_the_real_handler():
+    resources = json.loads((im.PROJECT_DIR / "ask-resources.json").read_text())
+    profile = resources["profiles"]["lambda"]
+    infra = profile["skillInfrastructure"]
+    assert infra["type"] == "@ask-cli/lambda-deployer"
+    assert infra["userConfig"]["runtime"] == "python3.11"
+    module, _, function = infra["userConfig"]["handler"].rpartition(".")
+    source = (im.PROJECT_DIR / profile["code"]["default"]["src"]).resolve()
+    assert source == im.PROJECT_DIR.parent.resolve() / "skill"
+    assert f"\ndef {function}(" in (source.parent / (module.replace(".", "/") + ".py")).read_text()
+    hook = im.PROJECT_DIR / "hooks" / "build.sh"     # ASK CLI's custom build flow
+    assert hook.stat().st_mode & 0o111 and "skill.tools.lambda_package --out" in hook.read_text()
+
+
 @pytest.fixture
 def project_copy(tmp_path, monkeypatch):
     """The ASK project copied to a temp dir, with the module pointed at it."""
