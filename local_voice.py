@@ -3,6 +3,7 @@
     python local_voice.py list
     python local_voice.py play breathing --minutes 3 --pattern box
     python local_voice.py play body-scan --rate slower --out body-scan.wav
+    python local_voice.py play breathing --guide tones --minutes 20 --out tones.wav
     python local_voice.py play grounding --transcript
     python local_voice.py ssml turn.ssml --out turn.wav
     python local_voice.py fixture tests/fixtures/requests/launch.json --transcript
@@ -12,11 +13,12 @@ Subcommands (each has --help):
 
   list      every practice and explanation: id, title, length, kind.
   voices    the installed voices (id, name, languages), for --voice.
-  play      one practice or explanation, rendered by the skill's own renderer (skill.render)
-            and turned into speech and silence (skill.ssml.to_timeline). Options:
+  play      one practice or explanation, rendered by the skill's own renderer (skill.render),
+            whose turns carry their timeline of speech and silence. Options:
             --minutes M, --pattern P (breathing), --locale L (default en-US),
             --rate normal|slower, --voice V (an installed voice, see `voices`; default: an
-            accent that suits the locale when installed, else the engine's default).
+            accent that suits the locale when installed, else the engine's default),
+            --guide voice|tones (breathing: tones is the hands-free track AudioPlayer plays).
   ssml      any SSML file in Alexa's subset (checked with skill.ssml.check first).
   fixture   a request envelope (JSON) sent through the real skill, in process, the way the
             webhook receives it (the Flask app of skill.app in DEVELOPER_MODE); speaks the
@@ -95,8 +97,9 @@ def _fmt_length(seconds: float) -> str:
 
 def practice_timeline(script_id: str, locale: str, rate: str, minutes=None, pattern=None,
                       first_time=False) -> tuple[str, list]:
-    """The title and joined timeline of every turn of a practice or explanation."""
-    from skill import catalogue, render, ssml
+    """The title and joined timeline of every turn of a practice or explanation, as the
+    renderer parsed it (the very timeline behind each turn's SSML)."""
+    from skill import catalogue, render
     catalogue.check_locale(locale)
     render.rate_pct(rate)
     script = catalogue.get(script_id)
@@ -108,10 +111,7 @@ def practice_timeline(script_id: str, locale: str, rate: str, minutes=None, patt
     if first_time:
         params["first_time"] = True
     turns = render.render(script.id, locale, rate, **params)
-    steps = []
-    for turn in turns:
-        steps.extend(ssml.to_timeline(render.speech(turn.body, rate=rate)))
-    return script.title, steps
+    return script.title, [step for turn in turns for step in turn.steps]
 
 
 def transcript_lines(steps) -> list[str]:
@@ -287,6 +287,8 @@ def cmd_voices(args) -> int:
 
 def cmd_play(args) -> int:
     from skill import catalogue, render
+    if args.guide == "tones":
+        return play_tones(args)
     try:
         title, steps = practice_timeline(args.practice, args.locale, args.rate, args.minutes, args.pattern,
                                          args.first_time)
@@ -295,6 +297,50 @@ def cmd_play(args) -> int:
     except render.RenderError as err:
         raise CliError(f"{args.practice} cannot render: {err}", EXIT_FAILED) from None
     deliver(steps, title, args, live_output(args))
+    return EXIT_OK
+
+
+TONE_NAMES = {"in": "rising tone: breathe in", "out": "falling tone: breathe out",
+              "top-up": "short rising tone: a sip more", "bell": "bell: the end"}
+
+
+def play_tones(args) -> int:
+    """The tone track Alexa streams (skill.tones), exported, listed or played here."""
+    from skill import catalogue, tones
+    if args.practice != "breathing":
+        raise CliError("--guide tones: only the breathing practice has a tone track")
+    try:
+        params = catalogue.get("breathing").resolve(
+            **{k: v for k, v in (("minutes", args.minutes), ("pattern", args.pattern)) if v is not None})
+        track = tones.spec(params["pattern"], params["minutes"])
+    except (catalogue.ParamError, tones.TrackError) as err:
+        raise CliError(str(err)) from None
+    output = live_output(args)
+    if args.transcript:
+        marks, total = tones.layout(track)
+        for m in marks:
+            print(f"{_fmt_clock(m.start / track.sample_rate)}  tone   {TONE_NAMES[m.kind]}")
+        print(f"{_fmt_clock(total / track.sample_rate)}  total")
+    if args.out:
+        path = Path(args.out)
+        if path.parent and not path.parent.is_dir():
+            raise CliError(f"cannot write {path}: no such directory {path.parent}")
+        try:
+            seconds = tones.write_wav(track, path)
+        except OSError as err:
+            raise CliError(f"cannot write {path}: {err.strerror or err}") from None
+        print(f"{path}\t{seconds:.1f} s")
+    if output is not None:
+        import tempfile
+        with tempfile.TemporaryDirectory(prefix="cc-tones-") as work:
+            path = Path(work) / f"{track.name}.wav"
+            tones.write_wav(track, path)
+            proc = output.start(path)
+            try:
+                proc.wait()
+            except KeyboardInterrupt:
+                proc.terminate()
+                raise
     return EXIT_OK
 
 
@@ -565,6 +611,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="as a listener's first practice hears it, with the full cautions")
     p.add_argument("--locale", metavar="L", default=DEFAULT_LOCALE, help=helps["locale"])
     p.add_argument("--rate", metavar="RATE", default=DEFAULT_RATE, help=helps["rate"])
+    p.add_argument("--guide", choices=("voice", "tones"), default="voice",
+                   help="breathing: voice (the spoken turns, default) or tones (the track Alexa streams "
+                        "hands-free: rising tone in, falling tone out, a bell at the end)")
     _add_output(p)
     p.set_defaults(func=cmd_play)
 

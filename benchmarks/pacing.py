@@ -279,3 +279,47 @@ def espeak_notes(work: Path) -> list[str]:
         "cycle's; the last cycle of a WAV, and of each Alexa turn, has no next cue and is not "
         "counted.",
     ]
+
+
+def main(argv=None) -> int:
+    """`python -m benchmarks.pacing --recording FILE --pattern P`: per-cycle error of a
+    recording (benchmarks.recording); without --recording, this section of the benchmarks."""
+    import argparse
+    import sys
+
+    from benchmarks import recording
+    from skill import breathing, catalogue
+
+    patterns = catalogue.get("breathing").params["pattern"]["choices"]
+    limits = catalogue.get("breathing").minutes
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.pacing", description=main.__doc__.split("\n")[0])
+    parser.add_argument("--recording", metavar="FILE", help="a recording of a practice (WAV; MP3/M4A with ffmpeg)")
+    parser.add_argument("--pattern", choices=patterns, default=catalogue.get("breathing").params["pattern"]["default"])
+    parser.add_argument("--minutes", type=int, default=int(catalogue.get("breathing").minutes["default"]),
+                        help=f"the practice's length, {limits['min']:g} to {limits['max']:g} "
+                             f"(default {catalogue.get('breathing').minutes['default']:g})")
+    parser.add_argument("--form", choices=("ssml", "apla", "tones"), default="ssml",
+                        help="what the device played: SSML turns, APL-A turns, or the tone track")
+    parser.add_argument("--locale", default="en-US", help="the device's locale (spoken forms)")
+    parser.add_argument("--rate", default="normal", help="the listener's speaking rate: normal or slower")
+    parser.add_argument("--quick", action="store_true", help="without --recording: the short benchmark")
+    args = parser.parse_args(argv)
+    if not args.recording:
+        section = measure(args.quick)
+        for f in section.figures:
+            print(f"{f.name}: {f.note}")
+        return 0
+    try:
+        results = recording.measure_recording(args.recording, args.pattern, args.minutes, args.form,
+                                              args.locale, args.rate)
+    except (recording.RecordingError, catalogue.ParamError) as err:
+        print(f"benchmarks.pacing: {err}", file=sys.stderr)
+        return 2
+    expected = max(0, len(breathing.cycles(args.pattern, args.minutes * 60)) - 1)
+    for line in recording.report(results, args.pattern, args.form, expected):
+        print(line)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -6,6 +6,8 @@
   Signature-256 over the raw bytes; only then is the body parsed, and the timestamp and
   applicationId checked. So an unsigned request's cost does not grow with its body, and
   metrics and access-log labels come from verified requests only.
+* ``GET /audio/<pattern>-<minutes>-<rate>.mp3``: tone tracks for AudioPlayer
+  (skill.audio_route; public, no listener data, range requests).
 * ``GET /healthz``: 200 ``{"status": "ok"}`` while every registered health check
   passes, else 503 naming the failed ones. Checks live in
   ``app.extensions["compassion_coach"]["health_checks"]`` as ``(name, callable)``;
@@ -32,12 +34,13 @@ from ask_sdk_model import RequestEnvelope
 from flask import Flask, Response, current_app, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from skill import observability
+from skill import audio_route, observability
 from skill.builder import build_skill
 from skill.config import (
-    ConfigError, database_location, load_config, refuse_verification_off, require_skill_id,
-    verification_on)
+    ConfigError, audio_cache_dir, database_location, load_config, refuse_verification_off,
+    require_skill_id, verification_on)
 from skill.sdk_webservice import SkillAdapter, VerificationException, WebserviceSkillHandler
+from skill.tones import TrackCache
 from skill.verify import build_envelope_verifiers, build_signature_verifier
 
 log = logging.getLogger(__name__)
@@ -341,6 +344,7 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
         verifiers=verifiers, app=app)
     adapter.register(app=app, route=ALEXA_ROUTE, endpoint=ALEXA_ENDPOINT)
     app.add_url_rule("/healthz", "healthz", _healthz, methods=["GET"])
+    audio_route.register(app, TrackCache(audio_cache_dir(cfg)))
 
     metrics = observability.Metrics()
     app.extensions[EXTENSION_NAME]["metrics"] = metrics

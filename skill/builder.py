@@ -11,9 +11,11 @@ from ask_sdk_core.exceptions import DispatchException
 from ask_sdk_core.skill_builder import CustomSkillBuilder
 
 from skill import catalogue, device_zone, observability, render, state
+from skill.config import audio_cache_dir
 from skill.handlers import all_handlers
 from skill.respond import ask, dialog, ensure_screen
 from skill.serializer import FastSerializer
+from skill.tones import TrackCache
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +36,17 @@ class ApiOrigins(AbstractRequestInterceptor):
 
     def process(self, handler_input):
         handler_input.attributes_manager.request_attributes["api_origins"] = self.origins
+
+
+class TonesConfig(AbstractRequestInterceptor):
+    """Tells the tone-track handlers where tracks are kept and served (skill.tones)."""
+
+    def __init__(self, cache, base_url: str):
+        self.cache, self.base_url = cache, base_url
+
+    def process(self, handler_input):
+        attrs = handler_input.attributes_manager.request_attributes
+        attrs["track_cache"], attrs["audio_base_url"] = self.cache, self.base_url
 
 
 class CleanSession(AbstractRequestInterceptor):
@@ -87,6 +100,8 @@ def build_skill(config: dict, persistence_adapter=None):
     sb.add_global_response_interceptor(ScreenOnEveryAnswer())
     # Python-only: tests add a loopback origin; the environment can't point us elsewhere.
     sb.add_global_request_interceptor(ApiOrigins(config.get("ALEXA_API_ORIGINS", device_zone.AMAZON_API_ORIGINS)))
+    sb.add_global_request_interceptor(TonesConfig(TrackCache(audio_cache_dir(config)),
+                                                  config.get("AUDIO_BASE_URL") or ""))
     sb.skill_id = config.get("ALEXA_SKILL_ID") or None
     skill = sb.create()
     skill.serializer = FastSerializer()

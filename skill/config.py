@@ -34,6 +34,11 @@ CERT_CACHE_TTL_S           3600             seconds  How long a verified chain i
 CERT_CACHE_MAX_ENTRIES     16               entries  Bound on cached chains (least recently used go).
 ALEXA_TRUST_ROOTS          ""               path     Optional PEM file of extra trusted roots, added
                                                      to the system's trust store.
+AUDIO_BASE_URL             ""               URL      Public https:// address of this service, where
+                                                     Alexa fetches tone tracks (GET /audio/...);
+                                                     "" means tone-guided breathing is not offered.
+AUDIO_CACHE_DIR            ""               path     Where tone tracks are kept; "" means
+                                                     SKILL_DATA_DIR/audio.
 DEVELOPER_MODE             False            bool     Signature and timestamp checks off; only
                                                      loopback clients (127.0.0.0/8, ::1) naming a
                                                      loopback Host (localhost, 127.x, [::1]) and
@@ -82,6 +87,13 @@ def _parse_positive_int(raw: str) -> int:
     return value
 
 
+def _parse_https_base(raw: str) -> str:
+    value = raw.strip().rstrip("/")
+    if value and (not value.startswith("https://") or any(c in value for c in "?#@ ")):
+        raise ValueError(f"expected https://host[/path] (Alexa plays only HTTPS streams), got {raw!r}")
+    return value
+
+
 def _parse_positive_float(raw: str) -> float:
     value = float(str(raw).strip())
     if not value > 0 or value != value or value == float("inf"):
@@ -108,8 +120,14 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("CERT_CACHE_TTL_S", 3600.0, _parse_positive_float),
     Setting("CERT_CACHE_MAX_ENTRIES", 16, _parse_positive_int),
     Setting("ALEXA_TRUST_ROOTS", "", _parse_str),
+    Setting("AUDIO_BASE_URL", "", _parse_https_base),
+    Setting("AUDIO_CACHE_DIR", "", _parse_str),
     Setting("DEVELOPER_MODE", False, _parse_bool),
 )
+
+
+def audio_cache_dir(config: Mapping[str, Any]) -> str:
+    return config.get("AUDIO_CACHE_DIR") or os.path.join(config.get("SKILL_DATA_DIR") or "data", "audio")
 
 #: Keys accepted only from Python (``create_app(config)``), never from the environment.
 PYTHON_ONLY_KEYS = frozenset({"CERT_FETCHER"})

@@ -114,6 +114,9 @@ QUESTIONS: dict[str, Question] = {
     "crisis_repeat": Question("q_crisis_repeat", "q_crisis_repeat_reprompt", {
         YES: "crisis", REPEAT: "crisis", HELP: "crisis", NO: "crisis_close", SKIP: "crisis_close",
         STOP: "crisis_close", CANCEL: "crisis_close", NUMBER: "clarify", PATTERN: "clarify"}),
+    # voice-guided or tone-guided, before breathing longer than one turn (devices with AudioPlayer)
+    "guide": Question("guide_choice", "guide_choice_reprompt", {
+        YES: "tones", NO: "voice", SKIP: "voice", NUMBER: "clarify", PATTERN: "clarify"}),
     # after an apology for an error
     "try_again": Question("q_try_again", "q_try_again_reprompt", {
         YES: "menu", NO: "goodbye", SKIP: "goodbye", **BREATHING_BY_SLOT}),

@@ -18,7 +18,7 @@ from markupsafe import Markup, escape
 
 from skill import breathing, catalogue, ssml
 from skill.catalogue import SSML_DIR
-from skill.timeline import duration_s
+from skill.timeline import Item, Phase, Speak, Step, duration_s, flat, phase_starts_s
 
 RATES_PCT = {"normal": 90, "slower": 80}      # prosody rate of every turn, by preference
 DEFAULT_RATE = "normal"
@@ -39,16 +39,38 @@ class RenderError(Exception):
         self.where = where
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)   # compared by identity: renders are kept and reused
 class Turn:
+    """One response's worth of a practice, from one parse of one render: the SSML Alexa
+    speaks, the timeline every other player plays (APL-A, APL, the offline voice), and the
+    estimates the turn was packed by."""
+
     body: str          # SSML content, without <speak> and the rate wrapper
+    timeline: tuple[Item, ...]   # at the render's rate, breath phases as Phase items
     est_s: float       # estimated speech and silence at the render's rate
+    limit_s: float     # the longest it may last on Alexa (ssml.limit_s)
     index: int
     count: int
+    rate: str = DEFAULT_RATE
 
     @property
     def last(self) -> bool:
         return self.index == self.count - 1
+
+    @property
+    def steps(self) -> list[Step]:
+        """The timeline as the SSML says it (each phase a cue and a pause)."""
+        return flat(self.timeline)
+
+    @property
+    def phases(self) -> list[tuple[float, Phase]]:
+        """(start s within the turn, phase) of each timed breath phase."""
+        return phase_starts_s(self.timeline)
+
+    @property
+    def text(self) -> str:
+        """The words, without markup: for a card."""
+        return " ".join(s.text for s in self.steps if isinstance(s, Speak))
 
 
 def rate_pct(rate: str) -> int:
@@ -97,14 +119,7 @@ def words(locale: str) -> dict:
 
 
 def _breaks(seconds: float) -> Markup:
-    """Silence as <break> tags of at most MAX_BREAK_S each, to the millisecond."""
-    ms = round(seconds * 1000)
-    out = []
-    while ms > 0:
-        chunk = min(ms, int(ssml.MAX_BREAK_S * 1000))
-        out.append(f'<break time="{chunk}ms"/>')
-        ms -= chunk
-    return Markup("".join(out))
+    return Markup(ssml.breaks(seconds))
 
 
 def _helpers(pct: int) -> dict:
@@ -114,14 +129,22 @@ def _helpers(pct: int) -> dict:
     def pause(seconds: float) -> Markup:
         return _breaks(float(seconds))
 
-    def timed(seconds: float, text: str) -> Markup:
+    def timed(seconds: float, text: str, breath: str = "", volume: str = "medium") -> Markup:
         """Say `text` and then be quiet, `seconds` in all: the pacing of a breath phase. An
-        empty text is a phase of silence."""
+        empty text is a phase of silence. A <phase> element, which the parse turns into a
+        Phase (and the SSML into the cue and a <break> for the rest); `volume`, a prosody
+        volume for the cue alone (a block's volume can also wrap the phases)."""
         rest = float(seconds) - est(text)
         if rest < MIN_PHASE_SILENCE_S:
             raise RenderError(f"{text!r} takes about {est(text):.1f} s, too long for its "
                               f"{float(seconds):g} s (leave {MIN_PHASE_SILENCE_S:g} s of quiet)")
-        return escape(text) + _breaks(rest)
+        if volume not in ssml.VOLUME_NAMES_DB:
+            raise RenderError(f"volume {volume!r} is not one of {', '.join(ssml.VOLUME_NAMES_DB)}")
+        said = escape(text)
+        if text and volume != "medium":
+            said = Markup(f'<prosody volume="{volume}">') + said + Markup("</prosody>")
+        return Markup(f'<{ssml.PHASE_TAG} s="{float(seconds):g}" breath="{escape(breath)}">'
+                      f'{said}</{ssml.PHASE_TAG}>')
 
     return {"est": est, "pause": pause, "timed": timed}
 
@@ -217,13 +240,21 @@ def template_path(template: str, locale: str) -> str:
         return str(SSML_DIR / template)
 
 
-def parts(script_id: str, locale: str, rate: str = DEFAULT_RATE, **params) -> list[str]:
-    """The bodies of a script's parts, in order."""
+@dataclass(frozen=True)
+class _Part:
+    body: str
+    timeline: tuple[Item, ...]
+    limit_s: float
+
+
+def _parse_parts(script_id: str, locale: str, rate: str, params: dict) -> list[_Part]:
+    """The script rendered and parsed once: each part's SSML body and timeline."""
     script = catalogue.get(script_id)
     resolved = script.resolve(**params)
     context = {"params": resolved, "title": script.title, "first_time": False, **resolved}
+    pct = rate_pct(rate)
     if script.id == "breathing":
-        context.update(_breathing_context(resolved, rate_pct(rate)))
+        context.update(_breathing_context(resolved, pct))
     source = render_source(script.template, locale, rate, **context)
     where = template_path(script.template, locale)
     try:
@@ -235,10 +266,23 @@ def parts(script_id: str, locale: str, rate: str = DEFAULT_RATE, **params) -> li
         raise RenderError(f"not well-formed: {message}", f"{where}:{source_line(where, text)}") from None
     if root.tag != "practice":
         raise RenderError("a script's root element must be <practice>", where)
-    bodies = [ssml.inner_xml(n) for n in root.children if isinstance(n, ssml.Node) and n.tag == "part"]
-    if not bodies:
+    out = []
+    for node in root.children:
+        if isinstance(node, ssml.Node) and node.tag == "part":
+            try:
+                items = tuple(ssml.to_timeline(node, pct, phases=True))
+            except ssml.SsmlError as err:
+                raise RenderError(str(err).split(": ", 1)[-1], f"{where}:{err.line}") from None
+            rests = iter([i.rest_s for i in items if isinstance(i, Phase)])
+            out.append(_Part(ssml.inner_xml(node, rests), items, ssml.limit_s(flat(items))))
+    if not out:
         raise RenderError("a script needs at least one <part>", where)
-    return bodies
+    return out
+
+
+def parts(script_id: str, locale: str, rate: str = DEFAULT_RATE, **params) -> list[str]:
+    """The SSML bodies of a script's parts, in order."""
+    return [p.body for p in _parse_parts(script_id, locale, rate, params)]
 
 
 def _pack(lengths: list[float], sizes: list[int]) -> list[tuple[int, int]]:
@@ -286,19 +330,23 @@ def render(script_id: str, locale: str, rate: str = DEFAULT_RATE, **params) -> t
 @lru_cache(maxsize=RENDER_CACHE_ENTRIES)
 def _render(script_id: str, locale: str, rate: str, params: tuple) -> tuple[Turn, ...]:
     script = catalogue.get(script_id)
-    bodies = parts(script_id, locale, rate, **dict(params))
-    lengths = [limit_s(b, rate) for b in bodies]
-    for body, length in zip(bodies, lengths):
-        if length > TURN_BUDGET_S or len(body) > TURN_BUDGET_CHARS:
-            raise RenderError(f"a part may last {length:.0f} s on Alexa ({len(body)} characters); "
+    found = _parse_parts(script_id, locale, rate, dict(params))
+    for part in found:
+        if part.limit_s > TURN_BUDGET_S or len(part.body) > TURN_BUDGET_CHARS:
+            raise RenderError(f"a part may last {part.limit_s:.0f} s on Alexa ({len(part.body)} characters); "
                               f"parts must fit in {TURN_BUDGET_S:g} s and {TURN_BUDGET_CHARS} characters",
                               template_path(script.template, locale))
     if script.kind == "practice":
-        ranges = _pack(lengths, [len(b) for b in bodies])
+        ranges = _pack([p.limit_s for p in found], [len(p.body) for p in found])
     else:
-        ranges = [(i, i + 1) for i in range(len(bodies))]
-    joined = [" ".join(bodies[i:j]) for i, j in ranges]
-    return tuple(Turn(b, round(estimate_s(b, rate), 3), n, len(joined)) for n, b in enumerate(joined))
+        ranges = [(i, i + 1) for i in range(len(found))]
+    turns = []
+    for n, (i, j) in enumerate(ranges):
+        timeline = tuple(item for p in found[i:j] for item in p.timeline)
+        steps = flat(timeline)
+        turns.append(Turn(" ".join(p.body for p in found[i:j]), timeline, round(duration_s(steps), 3),
+                          round(ssml.limit_s(steps), 3), n, len(ranges), rate))
+    return tuple(turns)
 
 
 def dialog(name: str, locale: str, rate: str = DEFAULT_RATE, **values) -> str:

@@ -10,9 +10,10 @@ from __future__ import annotations
 import logging
 from functools import lru_cache
 
+from ask_sdk_model.interfaces.alexa.presentation.apla import RenderDocumentDirective
 from ask_sdk_model.ui import SimpleCard
 
-from skill import apl, catalogue, questions, render, ssml, state
+from skill import apl, apla, catalogue, questions, render, ssml, state
 
 CARD_TITLE = "Compassion Coach"
 CARD_MAX_CHARS = 900
@@ -35,17 +36,19 @@ def _card_text(speech: str) -> str:
     return text[:CARD_MAX_CHARS].rsplit(" ", 1)[0] + " …"
 
 
-def reply(hi, *bodies: str, reprompt: str | None = None, card_title: str = CARD_TITLE,
+def reply(hi, *bodies: str | render.Turn, reprompt: str | None = None, card_title: str = CARD_TITLE,
           card_text: str | None = None, disclaimer: bool = True, directives=(), _question=None):
-    """Speak `bodies`; keep the session open with `reprompt` if given, else end it.
-    Questions go through `ask`; `disclaimer=False` only where it must not come first (crisis)."""
+    """Speak `bodies` (SSML bodies, or practice turns); keep the session open with `reprompt`
+    if given, else end it. Questions go through `ask`; `disclaimer=False` only where it must
+    not come first (crisis)."""
     loc, rate = state.locale(hi), state.rate(hi)
     if hi.request_envelope.session is not None:
         state.set_asked(hi, *(_question or (None,)))
     if disclaimer and hi.request_envelope.session is not None and state.needs_disclaimer(hi):
         bodies = (render.dialog("first_time", loc, rate),) + bodies
         state.mark_told(hi)
-    speech = render.speech(*bodies, rate=rate)
+    texts = tuple(b.body if isinstance(b, render.Turn) else b for b in bodies)
+    speech = render.speech(*texts, rate=rate)
     problems = _problems(speech, loc)
     if problems:
         # A script bug must not end the listener's session with Alexa's error sound.
@@ -55,7 +58,13 @@ def reply(hi, *bodies: str, reprompt: str | None = None, card_title: str = CARD_
         reprompt = render.dialog(try_again.reprompt, loc, rate)
         state.set_asked(hi, "try_again")
         directives = ()
-    rb = hi.response_builder.speak(speech)
+    rb = hi.response_builder
+    screen = apl.supported(hi)       # on a screen, the pacer (skill.apl) takes the turn
+    audio = None if problems or screen else apla_directive(hi, bodies, rate)
+    if audio is not None:
+        rb.add_directive(audio)      # the APL-A document is the speech; the SSML is not sent too
+    else:
+        rb.speak(speech)
     for directive in directives:
         rb.add_directive(directive)
     reprompt_speech = render.speech(reprompt, rate=rate) if reprompt else None
@@ -66,11 +75,42 @@ def reply(hi, *bodies: str, reprompt: str | None = None, card_title: str = CARD_
     rb.set_card(SimpleCard(card_title, card_text if card_text is not None else _card_text(speech)))
     if reprompt_speech:
         state.session(hi)["last"] = {"speech": speech, "reprompt": reprompt_speech}
-    if apl.supported(hi):
-        _screen(hi, rb.response, bodies if not problems else (), card_title,
+    if screen:
+        _screen(hi, rb.response, texts if not problems else (), card_title,
                 card_text if card_text is not None else _card_text(speech))
     state.save(hi)
     return rb.response
+
+
+def supports_apla(hi) -> bool:
+    device = getattr(getattr(hi.request_envelope.context, "system", None), "device", None)
+    interfaces = getattr(device, "supported_interfaces", None)
+    # ask-sdk-model has no field for it; the serializer keeps unknown keys as attributes
+    return interfaces is not None and getattr(interfaces, apla.INTERFACE, None) is not None
+
+
+def apla_directive(hi, bodies: tuple, rate: str):
+    """A practice turn, with what is said around it, as APL-A on devices that play it (so
+    each breath phase lasts exactly its length); None keeps the SSML."""
+    if not any(isinstance(b, render.Turn) for b in bodies) or not supports_apla(hi):
+        return None
+    return _apla_directive(tuple(bodies), rate)
+
+
+@lru_cache(maxsize=CHECK_CACHE_ENTRIES)
+def _apla_directive(bodies: tuple, rate: str):
+    items = []
+    for b in bodies:
+        if isinstance(b, render.Turn):
+            items += b.timeline
+        elif b and b.strip():
+            doc = render.speech(b, rate=rate)
+            if not apla.carries(doc):
+                return None
+            items += ssml.to_timeline(doc)
+    if apla.limit_s(items) > apla.MAX_AUDIO_S:
+        return None
+    return RenderDocumentDirective(token=apla.TOKEN, document=apla.document(items))
 
 
 SCREEN_REQUESTS = ("LaunchRequest", "IntentRequest")   # the requests a screen may answer

@@ -7,11 +7,12 @@ silence). Tag and value rules follow ../shared/reference/alexa_platform.md, sect
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from xml.parsers import expat
 from xml.sax.saxutils import escape, quoteattr
 
-from skill.timeline import NORMAL_RATE_PCT, Pause, Speak, Step
+from skill.timeline import NORMAL_RATE_PCT, Item, Pause, Phase, Speak, Step
 
 MAX_BREAK_S = 10.0
 MAX_SPEECH_CHARS = 8000
@@ -166,18 +167,38 @@ def parse(text: str) -> Node:
     return elements[0]
 
 
-def inner_xml(node: Node) -> str:
-    """The node's children serialised back to SSML text."""
-    return "".join(_serialise(c) for c in node.children)
+# A script's own element, never sent to Alexa: <phase s="4" breath="in">cue</phase> is a
+# breath phase of 4 s with its cue (skill.render's timed()); in SSML it becomes the cue and a
+# <break> for the rest of the phase.
+PHASE_TAG = "phase"
 
 
-def _serialise(item: Node | str) -> str:
+def inner_xml(node: Node, phase_rests: Iterator[float] | None = None) -> str:
+    """The node's children serialised back to SSML text; each <phase> becomes its cue and
+    breaks of the next of `phase_rests` seconds."""
+    return "".join(_serialise(c, phase_rests) for c in node.children)
+
+
+def _serialise(item: Node | str, phase_rests: Iterator[float] | None) -> str:
     if isinstance(item, str):
         return escape(item)
+    if item.tag == PHASE_TAG and phase_rests is not None:
+        return inner_xml(item, phase_rests) + breaks(next(phase_rests))
     attrs = "".join(f" {k}={quoteattr(v)}" for k, v in item.attrs.items())
     if not item.children:
         return f"<{item.tag}{attrs}/>"
-    return f"<{item.tag}{attrs}>{inner_xml(item)}</{item.tag}>"
+    return f"<{item.tag}{attrs}>{inner_xml(item, phase_rests)}</{item.tag}>"
+
+
+def breaks(seconds: float) -> str:
+    """Silence as <break> tags of at most MAX_BREAK_S each, to the millisecond."""
+    ms = round(seconds * 1000)
+    out = []
+    while ms > 0:
+        chunk = min(ms, int(MAX_BREAK_S * 1000))
+        out.append(f'<break time="{chunk}ms"/>')
+        ms -= chunk
+    return "".join(out)
 
 
 def break_seconds(attrs: dict[str, str]) -> float:
@@ -236,12 +257,15 @@ class _Style:
     whispered: bool = False
 
 
-def to_timeline(ssml: str | Node) -> list[Step]:
-    """Speech and pause steps, in order, with the estimates the renderer budgets with."""
+def to_timeline(ssml: str | Node, rate_pct: float = NORMAL_RATE_PCT, phases: bool = False) -> list[Item]:
+    """Speech and pause steps, in order, with the estimates the renderer budgets with.
+
+    `rate_pct`: the speaking rate around the whole document. A script's <phase> elements
+    become Phase items when `phases`, else their cue and a pause, as the SSML says them."""
     root = parse(ssml) if isinstance(ssml, str) else ssml
-    steps: list[Step] = []
+    steps: list[Item] = []
     words: list[str] = []
-    style = [_Style()]
+    style = [_Style(rate_pct=rate_pct)]
 
     def flush():
         text = " ".join("".join(words).split())
@@ -271,6 +295,9 @@ def to_timeline(ssml: str | Node) -> list[Step]:
         if tag == "sub":
             words.append(" " + a.get("alias", "") + " ")
             return
+        if tag == PHASE_TAG:
+            phase(node)
+            return
         s = style[-1]
         new = s
         if tag == "prosody":
@@ -298,14 +325,37 @@ def to_timeline(ssml: str | Node) -> list[Step]:
         elif tag == "p":
             pause(P_TAG_PAUSE_S)
 
+    def phase(node: Node):
+        flush()
+        mark = len(steps)
+        for child in node.children:
+            if isinstance(child, str):
+                words.append(child)
+            else:
+                walk(child)
+        flush()
+        said = steps[mark:]
+        if len(said) > 1 or (said and not isinstance(said[0], Speak)):
+            raise SsmlError("a <phase> holds one cue of plain words, or none", node.line)
+        del steps[mark:]
+        cue = said[0] if said else None
+        seconds = float(node.attrs.get("s", "0"))
+        rest = round(seconds - (cue.est_s if cue else 0.0), 3)
+        if phases:
+            steps.append(Phase(cue, seconds, node.attrs.get("breath", ""), rest))
+        else:
+            if cue is not None:
+                steps.append(cue)
+            pause(rest)
+
     walk(root)
     flush()
     return steps
 
 
 def limit_s(steps: list[Step]) -> float:
-    """How long a timeline may last on Alexa, for its hard limits: silence as written,
-    speech SPEECH_LIMIT_FACTOR times its estimate."""
+    """How long a (flat) timeline may last on Alexa, for its hard limits: silence as
+    written, speech SPEECH_LIMIT_FACTOR times its estimate."""
     return sum(s.est_s * SPEECH_LIMIT_FACTOR if isinstance(s, Speak) else s.seconds for s in steps)
 
 

@@ -27,6 +27,10 @@ def locale(hi) -> str:
 
 
 def session(hi) -> dict:
+    if hi.request_envelope.session is None:
+        # AudioPlayer and PlaybackController requests, skill events: no session; a scratch
+        # dict for this request, so the helpers below work the same
+        return hi.attributes_manager.request_attributes.setdefault("no_session", {})
     return hi.attributes_manager.session_attributes
 
 

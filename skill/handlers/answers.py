@@ -9,7 +9,7 @@ from __future__ import annotations
 from ask_sdk_core.utils import is_request_type
 
 from skill import catalogue, questions, state
-from skill.handlers import Handler, checkin, practice
+from skill.handlers import Handler, audio_player, checkin, practice
 from skill.handlers.slots import number, raw, resolved_id
 from skill.respond import ask, choices, dialog, goodbye, reply
 
@@ -177,6 +177,8 @@ ACTIONS = {
     "keep": keep,
     "crisis": crisis_again,
     "crisis_close": crisis_close,
+    "tones": lambda hi, v, a: audio_player.start_tones(hi, a),
+    "voice": lambda hi, v, a: audio_player.start_voice(hi, a),
 }
 
 answer.handler = Handler(_can_handle, answer, "Answer")

@@ -41,26 +41,26 @@ def play_turn(hi, script_id: str, params: dict, index: int, *before: str):
     title, summary = _card(script_id)
     kind = catalogue.get(script_id).kind
     if not turn.last:
-        return ask(hi, "more" if kind == "explanation" else "turn_break", *before, turn.body,
+        return ask(hi, "more" if kind == "explanation" else "turn_break", *before, turn,
                    card_title=title, card_text=summary)
     s.pop("practice", None)
     if kind == "explanation":
-        return ask(hi, "practise_now", *before, turn.body, card_title=title, card_text=summary)
+        return ask(hi, "practise_now", *before, turn, card_title=title, card_text=summary)
     rating = s.get("rating") or {}
     if catalogue.get(script_id).for_sleep:
         # for falling asleep: no rating and no question, the session just ends
         s.pop("rating", None)
         state.record_practice(hi, script_id, params, rating.get("before"))
-        return reply(hi, *before, turn.body, card_title=title, card_text=summary)
+        return reply(hi, *before, turn, card_title=title, card_text=summary)
     entry = state.record_practice(hi, script_id, params, rating.get("before"))
     if rating.get("before") is not None:
         s["rating"] = {"stage": "after", "before": rating["before"], "entry": entry, "id": script_id,
                        "then": rating.get("then")}
-        return ask(hi, "rating_after", *before, turn.body, card_title=title, card_text=summary)
+        return ask(hi, "rating_after", *before, turn, card_title=title, card_text=summary)
     s.pop("rating", None)
     if rating.get("then"):
-        return ask(hi, "then", *before, turn.body, id=rating["then"], card_title=title, card_text=summary)
-    return ask(hi, "practice_end", *before, turn.body, card_title=title, card_text=summary)
+        return ask(hi, "then", *before, turn, id=rating["then"], card_title=title, card_text=summary)
+    return ask(hi, "practice_end", *before, turn, card_title=title, card_text=summary)
 
 
 def start(hi, script_id: str, params: dict, *before: str):
@@ -125,6 +125,10 @@ def start_breathing(hi, minutes=None, pattern=None, *before: str):
         prefs["minutes"] = params["minutes"]
         if not breathing.holds_breath(params["pattern"]):
             prefs["pattern"] = params["pattern"]
+    from skill.handlers.audio_player import offer
+    asked = offer(hi, params, *before)     # voice or tones, where the device plays streams
+    if asked is not None:
+        return asked
     return start(hi, "breathing", params, *before)
 
 

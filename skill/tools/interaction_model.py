@@ -58,7 +58,8 @@ DISCLAIMER_START = "Compassion Coach is not a therapist or a medical service and
 # Skill events the manifest must subscribe to: disabling deletes the listener's data.
 REQUIRED_EVENTS = frozenset({"SKILL_ENABLED", "SKILL_DISABLED", "SKILL_PERMISSION_ACCEPTED", "SKILL_PERMISSION_CHANGED"})
 # Speech may say the wake word only to tell the listener how to stop while Alexa speaks.
-WAKE_WORD = re.compile(r"\balexa\b(?!, stop\b)", re.IGNORECASE)
+# the wake word only where it tells how to stop (or, for the tone track, pause) while Alexa plays
+WAKE_WORD = re.compile(r"\balexa\b(?!, (?:stop|pause)\b)", re.IGNORECASE)
 QUESTION_SENTENCE = re.compile(r"[^.?!]*\?")
 
 
@@ -582,14 +583,14 @@ def validate_speech() -> list[str]:
         for name in render.dialog_names():
             text = ssml.plain_text(render.speech(render.dialog(name, locale, **values)))
             if WAKE_WORD.search(text):
-                problems.append(f"{locale}: dialog {name} says 'Alexa' (only 'Alexa, stop' may be said)")
+                problems.append(f"{locale}: dialog {name} says 'Alexa' (only 'Alexa, stop' or 'Alexa, pause' may be said)")
         for script in catalogue.scripts().values():
             for params in script.extremes():
                 for first in (False, True):
                     text = " ".join(ssml.plain_text(render.speech(t.body))
                                     for t in render.render(script.id, locale, **{**params, "first_time": first}))
                     if WAKE_WORD.search(text):
-                        problems.append(f"{locale}: {script.id} {params} says 'Alexa' (only 'Alexa, stop' may be said)")
+                        problems.append(f"{locale}: {script.id} {params} says 'Alexa' (only 'Alexa, stop' or 'Alexa, pause' may be said)")
                         break
     return problems
 

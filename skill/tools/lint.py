@@ -15,7 +15,7 @@ import re
 import sys
 from dataclasses import dataclass
 
-from skill import catalogue, helplines, render, ssml
+from skill import apla, catalogue, helplines, render, ssml
 from skill.catalogue import SSML_DIR
 
 # The prompt a handler may append to a practice turn ("say continue when you're ready").
@@ -85,7 +85,17 @@ def lint_scripts() -> list[Failure]:
                     for turn in turns:
                         doc = render.speech(turn.body, longest[locale], rate=rate)
                         failures += _check_doc(doc, locale, path, f"{where} turn {turn.index + 1}")
+                        failures += _check_apla(turn, longest[locale], rate, path, f"{where} turn {turn.index + 1}")
     return failures
+
+
+def _check_apla(turn: render.Turn, prompt: str, rate: str, path: str, where: str) -> list[Failure]:
+    """The APL-A form of a turn with its longest closing prompt, as skill.respond sends it."""
+    prompt_doc = render.speech(prompt, rate=rate)
+    if not apla.carries(prompt_doc):
+        return [Failure(path, 1, "apla-tags", "the closing prompt uses a tag APL-A speech does not carry", where)]
+    items = list(turn.timeline) + ssml.to_timeline(prompt_doc)
+    return [Failure(path, 1, p.rule, p.message, where) for p in apla.check(items)]
 
 
 def lint_dialogs() -> list[Failure]:

@@ -11,7 +11,7 @@ from support.conversation import FIXTURES, Listener, is_open, speech
 
 SILENT = {"session_ended", "session_ended_error", "exception_encountered", "skill_disabled", "skill_enabled",
           "skill_permission_accepted", "skill_permission_changed",
-          "can_fulfill_breathing", "can_fulfill_breathing_too_long", "can_fulfill_stop"}
+          "can_fulfill_breathing", "can_fulfill_breathing_too_long", "can_fulfill_stop", "audioplayer_event"}
 NAMES = sorted(p.stem for p in FIXTURES.glob("*.json"))
 
 

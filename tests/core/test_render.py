@@ -147,3 +147,25 @@ def test_spelling_follows_the_locale():
     assert render.words("en-US")["colour"] == "color"
     assert render.words("en-GB")["colour"] == "colour"
     assert render.words("en-IN")["practise"] == "practise"
+
+
+@pytest.mark.parametrize("rate", list(render.RATES_PCT))
+def test_a_turn_carries_the_timeline_its_ssml_says(rate):
+    """One parse of one render: the timeline each turn carries is the one its SSML parses to."""
+    for script in catalogue.scripts().values():
+        for params in script.extremes():
+            for turn in render.render(script.id, "en-US", rate, **params):
+                assert turn.steps == ssml.to_timeline(render.speech(turn.body, rate=rate))
+                assert turn.est_s == pytest.approx(duration_s(turn.steps), abs=0.01)
+                assert "<phase" not in turn.body
+
+
+def test_turn_phases_give_the_pattern_with_start_times():
+    turns = render.render("breathing", "en-US", minutes=5, pattern="box")
+    phases = [p for t in turns for p in t.phases]
+    expected = [p for c in breathing.cycles("box", 300) for p in c.phases]
+    assert [(p.breath, p.seconds) for _, p in phases] == [(p.breath, p.s) for p in expected]
+    for t in turns:
+        starts = [s for s, _ in t.phases]
+        for (a, pa), b in zip(t.phases, starts[1:]):
+            assert b - a == pytest.approx(pa.seconds, abs=1e-6)

@@ -17,8 +17,9 @@ def fixture(name: str) -> dict:
 class Listener:
     """One person on one device: sessions carry attributes from turn to turn, as Alexa does."""
 
-    def __init__(self, client, locale="en-US", user_id=None):
+    def __init__(self, client, locale="en-US", user_id=None, interfaces=None):
         self.client, self.locale = client, locale
+        self.interfaces = interfaces     # context.System.device.supportedInterfaces, if not {}
         self.user_id = user_id or f"amzn1.ask.account.TEST{uuid.uuid4().hex.upper()}"
         self.new_session()
 
@@ -32,6 +33,8 @@ class Listener:
         env["request"]["requestId"] = f"amzn1.echo-api.request.{uuid.uuid4()}"
         env["request"]["timestamp"] = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
         env["context"]["System"]["user"]["userId"] = self.user_id
+        if getattr(self, "interfaces", None) is not None:
+            env["context"]["System"]["device"]["supportedInterfaces"] = copy.deepcopy(self.interfaces)
         if "session" in env:
             env["session"].update({"new": self.new, "sessionId": self.session_id,
                                    "attributes": self.attributes})
