@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import re
 from functools import lru_cache
 from pathlib import Path
 
@@ -33,14 +32,3 @@ def card_text(locale: str) -> str:
     alt = " or " + " ".join(line["emergency_alt"]) if line.get("emergency_alt") else ""
     return (f"{line['line']}: {line['call']} {number} (any time).\n"
             f"In danger right now: call {emergency}{alt}.")
-
-
-@lru_cache(maxsize=1)
-def _crisis_pattern() -> re.Pattern:
-    terms = json.loads((DATA_DIR / "crisis_terms.json").read_text(encoding="utf-8"))["terms"]
-    return re.compile(r"\b(" + "|".join(re.escape(t) for t in terms) + r")\b", re.IGNORECASE)
-
-
-def sounds_like_crisis(text: str | None) -> bool:
-    """True when words in `text` (a slot value, typed text) speak of danger or self-harm."""
-    return bool(text) and _crisis_pattern().search(text.replace("’", "'")) is not None

@@ -4,14 +4,16 @@
     -> Match(intent='BreathingIntent', slots={'minutes': SlotValue(value='3', ...)}, score=0.99)
 
 Resolution order (each step only when the previous found nothing good enough):
-  1. safety first: a CrisisIntent sample or a matcher.json crisis phrase anywhere in the text;
+  1. safety first: danger anywhere in the text (skill/danger.py, the one danger vocabulary)
+     gives that category's crisis intent;
   2. the text (then the text without politeness fillers) says a sample utterance exactly,
      with slot values that resolve (numbers in words or digits; custom values via synonyms);
   3. token similarity (difflib) against every sample, slot values replaced by their type;
   4. AMAZON.FallbackIntent.
 Text that is empty or only the invocation ("open compassion coach") gives None: a launch.
 
-Everything comes from the committed interaction model plus interaction_model/source/matcher.json;
+Everything comes from the committed interaction model, skill/data/danger.json and
+interaction_model/source/matcher.json;
 each locale is compiled once (about a millisecond per match afterwards).
 """
 from __future__ import annotations
@@ -23,12 +25,13 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from skill import danger
 from skill import interaction_model as im
 
 MATCHER_DATA_PATH = im.PROJECT_DIR / "source" / "matcher.json"
 NUMBER_TYPE = "AMAZON.NUMBER"
 FALLBACK_INTENT = "AMAZON.FallbackIntent"
-CRISIS_INTENT = "CrisisIntent"
+CRISIS_INTENT = "CrisisIntent"     # the broadest danger category's intent (suicidal thoughts)
 ER_MATCH = "ER_SUCCESS_MATCH"
 ER_NO_MATCH = "ER_SUCCESS_NO_MATCH"
 
@@ -180,11 +183,6 @@ def _rewrites() -> list[tuple[str, str]]:
     return [(normalize(k), normalize(v)) for k, v in pairs.items() if not k.startswith("_")]
 
 
-def _contains(haystack: tuple[str, ...], needle: tuple[str, ...]) -> bool:
-    n = len(needle)
-    return n > 0 and any(haystack[i:i + n] == needle for i in range(len(haystack) - n + 1))
-
-
 def _strip_phrases(toks: list[str], phrases: list[tuple[str, ...]], leading: bool) -> list[str]:
     changed = True
     while changed and toks:
@@ -223,7 +221,6 @@ class _Compiled:
     entries: list[_Entry]
     # type -> {normalized spoken form: (id, canonical value)}
     spoken: dict[str, dict[str, tuple[str, str]]]
-    crisis: list[tuple[str, ...]]
     vocab: set[str]
     invocation: tuple[str, ...]
     wake: list[tuple[str, ...]]
@@ -290,14 +287,14 @@ def _compile(locale: str) -> _Compiled:
             entries.append(_Entry(intent["name"], sample, regex, names, declared, template,
                                   frozenset(declared[n] for n in names)))
             vocab.update(t for t in template if not t.startswith("\x00"))
-    crisis = _phrases(samples.get(CRISIS_INTENT, []) + data["crisisPhrases"])
     all_lists = [data[k] for k in ("wakeWords", "invocationVerbs", "invocationConnectors", "leadingFillers",
-                                   "trailingFillers", "intensifiers", "crisisPhrases")]
+                                   "trailingFillers", "intensifiers")]
     for lst in all_lists:
         for p in lst:
             vocab.update(_norm(p).split())
     invocation = tuple(normalize(lm["invocationName"]).split())
     vocab.update(invocation)
+    vocab.update(danger.words())
     vocab.update(NUMBER_WORDS)
     # Inverse document frequency over the samples: 'hurting' says more than 'my' or 'to'.
     doc_freq: dict[str, int] = {}
@@ -308,7 +305,7 @@ def _compile(locale: str) -> _Compiled:
     return _Compiled(
         negations=frozenset(_norm(w) for w in data["negations"]),
         weights=weights, unknown_weight=max(weights.values()),
-        locale=locale, entries=entries, spoken=spoken, crisis=crisis, vocab=vocab, invocation=invocation,
+        locale=locale, entries=entries, spoken=spoken, vocab=vocab, invocation=invocation,
         wake=_phrases(data["wakeWords"]), verbs={normalize(v) for v in data["invocationVerbs"]},
         connectors={normalize(c) for c in data["invocationConnectors"]},
         leading=_phrases(data["leadingFillers"]), trailing=_phrases(data["trailingFillers"]),
@@ -469,7 +466,8 @@ def _fuzzy(toks: list[str], c: _Compiled) -> tuple[Match | None, Match | None]:
         if (c.negations.isdisjoint(typed)) != (c.negations.isdisjoint(e.template)):
             continue
         ratio = _similarity(typed, e.template, c)
-        if best is not None and ratio <= best.score and e.intent != CRISIS_INTENT:
+        is_crisis = danger.by_intent(e.intent) is not None
+        if best is not None and ratio <= best.score and not is_crisis:
             continue
         slots = {}
         for name in e.slot_names:
@@ -481,7 +479,7 @@ def _fuzzy(toks: list[str], c: _Compiled) -> tuple[Match | None, Match | None]:
         m = Match(e.intent, slots, round(ratio, 4), e.sample)
         if best is None or ratio > best.score:
             best = m
-        if e.intent == CRISIS_INTENT and (best_crisis is None or ratio > best_crisis.score):
+        if is_crisis and (best_crisis is None or ratio > best_crisis.score):
             best_crisis = m
     return best, best_crisis
 
@@ -490,13 +488,14 @@ def match(text: str, locale: str = "en-US") -> Match | None:
     """The intent and slots Alexa would most likely send for `text`; AMAZON.FallbackIntent when
     nothing is close; None when the text is empty or only opens the skill (a LaunchRequest)."""
     c = _compile(locale)
-    toks = _strip_invocation(_correct_typos(_norm(text).split(), c), c)
+    corrected = _correct_typos(_norm(text).split(), c)
+    toks = _strip_invocation(corrected, c)
     if not toks:
         return None
-    full = tuple(toks)
-    for phrase in c.crisis:    # safety first: a crisis statement anywhere in the text
-        if _contains(full, phrase):
-            return Match(CRISIS_INTENT, {}, SCORE_LITERAL, " ".join(phrase))
+    # Safety first: danger anywhere in the text, as typed or with its typos corrected.
+    found = danger.category_of(text) or danger.category_of(" ".join(corrected))
+    if found is not None:
+        return Match(found.intent, {}, SCORE_LITERAL, found.id)
     best = _exact(" ".join(toks), c)
     if best is None or best.score < EXACT_ENOUGH:
         core = _strip_phrases(_strip_phrases(list(toks), c.leading, True), c.trailing, False)
@@ -534,3 +533,29 @@ def is_launch(text: str, locale: str = "en-US") -> bool:
     c = _compile(locale)
     toks = _norm(text).split()
     return bool(toks) and not _strip_invocation(_correct_typos(toks, c), c)
+
+
+def exact(text: str, locale: str = "en-US") -> Match | None:
+    """Only the readings Alexa is sure of: the text (invocation and politeness words aside)
+    says one sample utterance word for word, with slot values that fill their types. No
+    danger step and no fuzzy guess (skill.tools.nlu_standin builds on this without a model)."""
+    c = _compile(locale)
+    toks = _strip_invocation(_norm(text).split(), c)
+    if not toks:
+        return None
+    best = _exact(" ".join(toks), c)
+    core = _strip_phrases(_strip_phrases(list(toks), c.leading, True), c.trailing, False)
+    if (best is None or best.score < EXACT_ENOUGH) and core != toks:
+        m = _exact(" ".join(core), c)
+        if m is not None and (best is None or m.score * FILLER_STRIPPED_FACTOR > best.score):
+            best = Match(m.intent, m.slots, round(m.score * FILLER_STRIPPED_FACTOR, 4), m.sample)
+    return best
+
+
+def spans_of(slot_type: str, text: str, locale: str = "en-US") -> SlotValue | None:
+    """The first value of `slot_type` said anywhere in `text` (longest span first), or None."""
+    c = _compile(locale)
+    toks = _norm(text).split()
+    typed, spans = _typed_tokens(toks, frozenset({slot_type}), c)
+    said = spans.get(slot_type)
+    return None if said is None else _resolve(slot_type, said, c)

@@ -7,16 +7,19 @@ from __future__ import annotations
 
 from ask_sdk_core.utils import is_intent_name, is_request_type
 
-from skill import helplines, state
+from skill import danger, helplines, state
 from skill.handlers import Handler
 from skill.handlers.slots import all_raw
 from skill.respond import dialog, reply
 
 
+CRISIS_INTENTS = tuple(c.intent for c in danger.categories())
+
+
 def _is_crisis(hi) -> bool:
-    if is_intent_name("CrisisIntent")(hi):
+    if any(is_intent_name(name)(hi) for name in CRISIS_INTENTS):
         return True
-    return is_request_type("IntentRequest")(hi) and any(helplines.sounds_like_crisis(v) for v in all_raw(hi))
+    return is_request_type("IntentRequest")(hi) and any(danger.category_of(v) for v in all_raw(hi))
 
 
 def crisis(hi):
@@ -31,5 +34,5 @@ def crisis(hi):
 
 
 crisis.handler = Handler(_is_crisis, crisis, "CrisisIntent")
-crisis.intents = ("CrisisIntent",)
+crisis.intents = CRISIS_INTENTS
 HANDLERS = [crisis]

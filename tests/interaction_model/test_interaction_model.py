@@ -16,7 +16,8 @@ CUSTOM_INTENTS = {
     "BreathingIntent", "BodyScanIntent", "SafePlaceIntent", "KindMemoryIntent", "KindFriendIntent",
     "KindActionIntent", "GroundingIntent", "LovingKindnessIntent", "WhySelfCompassionIntent",
     "CompassionAttributesIntent", "SkillsOverviewIntent", "TellMeMoreIntent", "CheckInIntent",
-    "RatingIntent", "CrisisIntent", "ContinueIntent", "SetSpeakingRateIntent", "ProgressIntent",
+    "RatingIntent", "CrisisIntent", "CrisisPlanIntent", "CrisisHarmDoneIntent", "CrisisSelfHarmIntent",
+    "CrisisAbuseIntent", "CrisisSomeoneElseIntent", "CrisisMedicalIntent", "CrisisPanicIntent", "ContinueIntent", "SetSpeakingRateIntent", "ProgressIntent",
     "ForgetMeIntent", "CheckInPreferenceIntent",
 }
 BUILTIN_INTENTS = {
@@ -141,8 +142,9 @@ def test_slot_values_and_synonyms(locale):
 
 @pytest.mark.parametrize("locale", LOCALES)
 def test_crisis_intent_has_many_direct_and_indirect_phrasings(locale):
-    crisis = {im.normalize_sample(s) for s in im.sample_utterances(locale)["CrisisIntent"]}
-    assert len(crisis) >= 60
+    samples = im.sample_utterances(locale)
+    assert len(samples["CrisisIntent"]) >= 60
+    crisis = {im.normalize_sample(s) for name in CUSTOM_INTENTS if name.startswith("Crisis") for s in samples[name]}
     for phrase in ["I want to die", "I want to kill myself", "I don't want to be here anymore",
                    "I'm thinking of ending it all", "I've been hurting myself", "I cut myself", "I'm not safe",
                    "someone is hurting me", "there's no point in living",
@@ -188,7 +190,6 @@ def test_locale_wording_differs_where_it_should():
     us, gb = im.sample_utterances("en-US"), im.sample_utterances("en-GB")
     assert "practice breathing" in us["BreathingIntent"] and "practise breathing" not in us["BreathingIntent"]
     assert "practise breathing" in gb["BreathingIntent"] and "practice breathing" not in gb["BreathingIntent"]
-    assert "i want to top myself" in gb["CrisisIntent"] and "i want to top myself" not in us["CrisisIntent"]
     for locale in LOCALES:
         assert not any("[" in s for ss in im.sample_utterances(locale).values() for s in ss)
 

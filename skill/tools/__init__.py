@@ -1,0 +1,1 @@
+"""Offline and developer-only tools: the webhook never imports these."""
