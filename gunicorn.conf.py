@@ -73,7 +73,7 @@ def on_starting(server):
     try:
         config = load_config()
         if config["DEVELOPER_MODE"]:
-            raise ConfigError("DEVELOPER_MODE is for python -m skill.devserver, not gunicorn")
+            raise ConfigError("DEVELOPER_MODE is for python -m skill.tools.devserver, not gunicorn")
         if not config["ASK_SDK_VERIFY_SIGNATURE"]:
             raise ConfigError("ASK_SDK_VERIFY_SIGNATURE is off: production must verify requests")
         create_app()

@@ -22,7 +22,7 @@ Subcommands (each has --help):
             webhook receives it (the Flask app of skill.app in DEVELOPER_MODE); speaks the
             response's outputSpeech and prints its card.
   chat      a conversation: launch, then one line of stdin per thing you would say to Alexa
-            (skill.utterances.match -> a request envelope -> the skill). Session attributes
+            (skill.tools.utterances.match -> a request envelope -> the skill). Session attributes
             carry from turn to turn as on a device. "stop" (or end of input) ends it.
 
 Output, for play, ssml and fixture:
@@ -142,7 +142,7 @@ class Voice:
     @property
     def speech(self):
         if self._speech is None:
-            from skill.voice import Pyttsx3Engine, SpeechCache, VoiceNotFound
+            from skill.tools.voice import Pyttsx3Engine, SpeechCache, VoiceNotFound
             try:
                 engine = Pyttsx3Engine(voice=self.voice or LOCALE_VOICES.get(self.locale))
             except VoiceNotFound as err:
@@ -153,7 +153,7 @@ class Voice:
         return self._speech
 
     def write(self, steps, path: str | Path):
-        from skill.voice import render_wav
+        from skill.tools.voice import render_wav
         path = Path(path)
         if path.parent and not path.parent.is_dir():
             raise CliError(f"cannot write {path}: no such directory {path.parent}")
@@ -163,7 +163,7 @@ class Voice:
             raise CliError(f"cannot write {path}: {err.strerror or err}") from None
 
     def play(self, steps, label: str, output) -> None:
-        from skill.voice import AudioOutputError, play
+        from skill.tools.voice import AudioOutputError, play
         progress = _Progress(label, len(steps))
         try:
             play(steps, speech=self.speech, output=output, on_progress=progress)
@@ -175,7 +175,7 @@ class Voice:
 
 def audio_output():
     """The player to speak through, or CliError (exit 3) when this machine has none."""
-    from skill.voice import NoAudioOutput, find_audio_output
+    from skill.tools.voice import NoAudioOutput, find_audio_output
     try:
         return find_audio_output(probe=True)   # a player with no sound card fails now, not mid-practice
     except NoAudioOutput as err:
@@ -269,7 +269,7 @@ def cmd_list(args) -> int:
 # ---------------------------------------------------------------- voices
 
 def cmd_voices(args) -> int:
-    from skill.voice import Pyttsx3Engine, SynthesisError
+    from skill.tools.voice import Pyttsx3Engine, SynthesisError
     try:
         voices = Pyttsx3Engine().voices()
     except SynthesisError as err:
@@ -430,7 +430,8 @@ def cmd_fixture(args) -> int:
 # ---------------------------------------------------------------- chat
 
 def cmd_chat(args) -> int:
-    from skill import catalogue, envelopes, ssml, utterances
+    from skill import catalogue, ssml
+    from skill.tools import envelopes, utterances
     try:
         catalogue.check_locale(args.locale)
     except catalogue.ParamError as err:
@@ -592,7 +593,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv=None) -> int:
-    from skill.voice import SynthesisError
+    from skill.tools.voice import SynthesisError
     try:
         args = build_parser().parse_args(argv)
         return args.func(args)

@@ -28,7 +28,8 @@ OFFLINE_MIN_WORDS = 6
 def corpus() -> dict[str, str]:
     """Every distinct text the skill says in LOCALE, with its kind: cue, reminder,
     sentence (of a practice or explanation) or dialog."""
-    from skill import catalogue, lint, render, ssml
+    from skill import catalogue, render, ssml
+    from skill.tools import lint
     from skill.timeline import Speak
 
     texts: dict[str, str] = {}
@@ -102,7 +103,7 @@ def _offline_voice(texts) -> str:
     when it is faster, and are squeezed when it is slower."""
     from skill import render, ssml
     from skill.timeline import Speak
-    from skill.voice import BASE_RATE_WPM, Pyttsx3Engine, SpeechCache
+    from skill.tools.voice import BASE_RATE_WPM, Pyttsx3Engine, SpeechCache
 
     pct = render.RATES_PCT[render.DEFAULT_RATE]
     speech = SpeechCache(Pyttsx3Engine())

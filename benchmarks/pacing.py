@@ -3,7 +3,7 @@
 For every pattern, the practice is rendered (skill.render, en-US, normal rate) and heard two
 ways, then cycle lengths are measured on the samples alone (speech onsets after silence):
 
-(a) the local WAV export: skill.voice.render_wav of the whole timeline (pyttsx3/espeak-ng,
+(a) the local WAV export: skill.tools.voice.render_wav of the whole timeline (pyttsx3/espeak-ng,
     measured cues, corrected pauses). Target: every cycle within 1 %.
 (b) the Alexa SSML of each turn, spoken by ``espeak-ng -m -w`` as a stand-in for Alexa's
     voice (with a silent 0 ms break that keeps an espeak-ng defect off the first phase:
@@ -111,7 +111,7 @@ def _with_reminders(matched, reminders) -> list[tuple[float, float, bool]]:
 
 def _wav_export(pattern: str, minutes: int, speech, work: Path):
     """The whole practice as the offline runner writes it: one timeline, one WAV."""
-    from skill.voice import render_wav
+    from skill.tools.voice import render_wav
 
     turns = _turns(pattern, minutes)
     steps = [s for _, timeline, _, _ in turns for s in timeline]
@@ -185,7 +185,7 @@ def _figure(section: str, name: str, pairs, limit_pct: float, expected: int) -> 
 
 def measure(quick: bool) -> Section:
     from skill import breathing, catalogue
-    from skill.voice import Pyttsx3Engine, SpeechCache
+    from skill.tools.voice import Pyttsx3Engine, SpeechCache
 
     minutes = MINUTES_QUICK if quick else MINUTES_FULL
     section = Section(f"4. Pacing fidelity (breathing, {minutes} min, {LOCALE}, {RATE} rate): "

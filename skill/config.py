@@ -171,7 +171,7 @@ def require_skill_id(config: Mapping[str, Any], why: str = "request verification
     if not config.get("ALEXA_SKILL_ID"):
         raise ConfigError(
             f"ALEXA_SKILL_ID is not set but {why}: set it to your skill's ID "
-            "(amzn1.ask.skill...); to try the skill locally run python -m skill.devserver")
+            "(amzn1.ask.skill...); to try the skill locally run python -m skill.tools.devserver")
 
 
 def database_location(config: Mapping[str, Any]) -> str:

@@ -20,8 +20,8 @@ import os
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from skill import interaction_model as im
-from skill import utterances
+from skill.tools import interaction_model as im
+from skill.tools import utterances
 
 LAUNCH = "LaunchRequest"          # empty text or only "open compassion coach"
 FALLBACK = "AMAZON.FallbackIntent"

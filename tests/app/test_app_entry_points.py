@@ -37,7 +37,7 @@ def _get(url: str):
 
 @pytest.mark.parametrize("host", ["0.0.0.0", "192.168.1.10", "::", "example.com"])
 def test_devserver_refuses_a_non_loopback_host(host, tmp_path):
-    done = subprocess.run([sys.executable, "-m", "skill.devserver", "--host", host],
+    done = subprocess.run([sys.executable, "-m", "skill.tools.devserver", "--host", host],
                           cwd=REPO_ROOT, env=clean_env(SKILL_DATA_DIR=str(tmp_path)),
                           capture_output=True, text=True,
                           timeout=30)
@@ -55,7 +55,7 @@ def test_devserver_bad_or_busy_port_is_a_short_error(tmp_path):
         port = busy.getsockname()[1]
         for args, code, says in ((["--port", "70000"], 2, "--port"),
                                  (["--port", str(port)], 1, "in use")):  # werkzeug's words
-            done = subprocess.run([sys.executable, "-m", "skill.devserver", *args],
+            done = subprocess.run([sys.executable, "-m", "skill.tools.devserver", *args],
                                   cwd=REPO_ROOT, env=clean_env(SKILL_DATA_DIR=str(tmp_path)),
                                   capture_output=True, text=True, timeout=30)
             assert done.returncode == code
@@ -78,7 +78,7 @@ def _ipv6_loopback_available() -> bool:
         not _ipv6_loopback_available(), reason="no IPv6 loopback here")),
 ])
 def test_devserver_serves_unverified_on_loopback(tmp_path, host, shown):
-    server = Server([sys.executable, "-m", "skill.devserver", "--port", "0", "--host", host],
+    server = Server([sys.executable, "-m", "skill.tools.devserver", "--port", "0", "--host", host],
                     clean_env(SKILL_DATA_DIR=str(tmp_path / "data")))
     try:
         base = server.wait_for(rf"skill endpoint: (http://{shown}:\d+)/alexa").group(1)

@@ -259,7 +259,7 @@ def test_no_audio_output_exits_3_with_one_line(run_cli, cli_env, tmp_path, argv)
 
 
 def test_play_on_this_machine_without_audio_exits_3(run_cli):
-    from skill.voice import NoAudioOutput, find_audio_output
+    from skill.tools.voice import NoAudioOutput, find_audio_output
     try:
         find_audio_output()
     except NoAudioOutput:

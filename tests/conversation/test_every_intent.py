@@ -2,7 +2,9 @@
 and the session open exactly when the turn ends with a question (then with a reprompt)."""
 import pytest
 
-from skill import catalogue, interaction_model, ssml
+from skill import catalogue, ssml
+
+from skill.tools import interaction_model
 from skill.handlers import handled_intents
 
 from support.conversation import FIXTURES, Listener, is_open, speech

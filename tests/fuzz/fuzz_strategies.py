@@ -16,7 +16,8 @@ from pathlib import Path
 from hypothesis import strategies as st
 
 from fuzz_harness import MARKER_PREFIX, next_id
-from skill import catalogue, interaction_model
+from skill import catalogue
+from skill.tools import interaction_model
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "requests"
 APP_ID = "amzn1.ask.skill.00000000-0000-4000-8000-00000c0ac4c1"

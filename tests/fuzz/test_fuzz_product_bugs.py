@@ -194,7 +194,7 @@ def test_deeply_nested_session_attributes_are_not_a_500(dev_client):
 
 def test_chunked_body_over_the_limit_is_a_413(dev_server):
     """README: a body over MAX_REQUEST_BYTES gets 413. Under werkzeug's server
-    (skill.devserver, ./scripts/serve) with Transfer-Encoding: chunked, get_data() stops
+    (skill.tools.devserver, ./scripts/serve) with Transfer-Encoding: chunked, get_data() stops
     at the limit without raising, so the app sees the first MAX bytes: 400 "not valid
     UTF-8 JSON", or 200 when those bytes are a whole envelope (here: an envelope followed
     by 300 KB of spaces is answered). gunicorn is not affected: it gives 413

@@ -7,7 +7,9 @@ import re
 
 import pytest
 
-from skill import breathing, catalogue, lint, render, ssml
+from skill import breathing, catalogue, render, ssml
+
+from skill.tools import lint
 
 LOCALES = list(catalogue.locales())
 RATES = list(render.RATES_PCT)

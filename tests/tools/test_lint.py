@@ -3,7 +3,9 @@ import shutil
 
 import pytest
 
-from skill import catalogue, lint, render
+from skill import catalogue, render
+
+from skill.tools import lint
 from skill.catalogue import SSML_DIR
 
 

@@ -21,10 +21,10 @@ from pathlib import Path
 import pytest
 
 from skill.timeline import Pause, Speak
-from skill.voice import AudioOutput, AudioOutputError, NoAudioOutput, SpeechCache, find_audio_output, play
-from skill.voice.player import NO_AUDIO_OUTPUT_MESSAGE, PLAYER_COMMANDS
+from skill.tools.voice import AudioOutput, AudioOutputError, NoAudioOutput, SpeechCache, find_audio_output, play
+from skill.tools.voice.player import NO_AUDIO_OUTPUT_MESSAGE, PLAYER_COMMANDS
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 TOLERANCE = 0.01
 
 
@@ -190,7 +190,7 @@ def test_ctrl_c_signal_ends_a_running_practice(tmp_path, during):
            else "In")
     script = textwrap.dedent(f"""\
         from skill.timeline import Speak, Pause
-        from skill.voice import play
+        from skill.tools.voice import play
         try:
             play([Speak({cue!r}, 4.0), Pause(20.0), Speak("and out", 1.0)])
         except KeyboardInterrupt:

@@ -1,6 +1,6 @@
 """Offline voice for the practices: speak a timeline live, or render it to a WAV file.
 
-    from skill.voice import render_wav, play
+    from skill.tools.voice import render_wav, play
     report = render_wav(steps, "practice.wav")          # no audio device needed
     play(steps, on_progress=lambda i, elapsed, remaining: ...)
 

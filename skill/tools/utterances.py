@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from skill import danger
-from skill import interaction_model as im
+from skill.tools import interaction_model as im
 
 MATCHER_DATA_PATH = im.PROJECT_DIR / "source" / "matcher.json"
 NUMBER_TYPE = "AMAZON.NUMBER"

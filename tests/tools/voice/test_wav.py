@@ -6,9 +6,9 @@ import time
 import pytest
 
 from skill.timeline import Pause, Speak
-from skill.voice import Pyttsx3Engine, SpeechCache, SynthesisError, render_wav
-from skill.voice.audio import read_wav
-from skill.voice.pacing import JOIN_GAP_S
+from skill.tools.voice import Pyttsx3Engine, SpeechCache, SynthesisError, render_wav
+from skill.tools.voice.audio import read_wav
+from skill.tools.voice.pacing import JOIN_GAP_S
 
 from voice_helpers import read_mono16, speech_onsets, zero_runs
 

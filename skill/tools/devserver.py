@@ -1,4 +1,4 @@
-"""Local development server: ``python -m skill.devserver [--port N] [--host 127.0.0.1]``.
+"""Local development server: ``python -m skill.tools.devserver [--port N] [--host 127.0.0.1]``.
 
 Serves ``create_app({"DEVELOPER_MODE": True})``: no signature or timestamp checks, so
 it listens on loopback only and the app answers 403 to anything else. Other settings
@@ -48,7 +48,7 @@ def banner(url: str, config: dict) -> str:
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m skill.devserver", description="Serve the skill locally, unverified.")
+        prog="python -m skill.tools.devserver", description="Serve the skill locally, unverified.")
     parser.add_argument("--port", type=int, default=DEFAULT_PORT,
                         help=f"TCP port (default {DEFAULT_PORT}; 0 picks a free one)")
     parser.add_argument("--host", default=DEFAULT_HOST,

@@ -5,8 +5,8 @@ project from it (ask-resources.json, skill-package/skill.json and one
 skill-package/interactionModels/custom/<locale>.json per English locale); `check` regenerates
 in memory, names every file that differs from the one on disk, and runs the model checks.
 
-    python -m skill.interaction_model build
-    python -m skill.interaction_model check     # exit 1 on drift or a broken model
+    python -m skill.tools.interaction_model build
+    python -m skill.tools.interaction_model check     # exit 1 on drift or a broken model
 
 The loaders below read the generated (committed) files, i.e. exactly what Alexa is given.
 """
@@ -19,7 +19,7 @@ import sys
 from functools import lru_cache
 from pathlib import Path
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent / "interaction_model"
+PROJECT_DIR = Path(__file__).resolve().parents[2] / "interaction_model"
 SOURCE_PATH = PROJECT_DIR / "source" / "model.json"
 PACKAGE_DIR = PROJECT_DIR / "skill-package"
 MODELS_DIR = PACKAGE_DIR / "interactionModels" / "custom"
@@ -319,7 +319,7 @@ def _sample_pattern(sample: str) -> tuple[re.Pattern, tuple[str, ...]]:
 
 def sample_readings(phrase: str, language_model: dict) -> list[tuple[str, str]]:
     """Every (intent, sample) that says the phrase exactly, with real slot values."""
-    from skill.utterances import parse_number  # local: utterances imports this module
+    from skill.tools.utterances import parse_number  # local: utterances imports this module
 
     text = normalize_sample(phrase)
     spoken_by_type = {
@@ -543,13 +543,13 @@ def main(argv: list[str] | None = None) -> int:
     elif command == "check":
         stale = drift()
         for path in stale:
-            print(f"differs from the source (run `python -m skill.interaction_model build`): "
+            print(f"differs from the source (run `python -m skill.tools.interaction_model build`): "
                   f"{path.relative_to(PROJECT_DIR.parent)}", file=sys.stderr)
         if stale:
             return 1
         problems = validate_all()
     else:
-        print("usage: python -m skill.interaction_model build|check", file=sys.stderr)
+        print("usage: python -m skill.tools.interaction_model build|check", file=sys.stderr)
         return 2
     for p in problems:
         print(f"problem: {p}", file=sys.stderr)

@@ -9,7 +9,7 @@ import pytest
 from skill import breathing, catalogue, render, ssml
 from skill.catalogue import SSML_DIR
 from skill.timeline import Speak
-from skill.voice import render_wav
+from skill.tools.voice import render_wav
 
 from voice_helpers import read_mono16, speech_onsets
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from skill.voice import Pyttsx3Engine, SpeechCache
+from skill.tools.voice import Pyttsx3Engine, SpeechCache
 
 
 @pytest.fixture(scope="session")

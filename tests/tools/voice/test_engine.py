@@ -8,9 +8,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from skill.voice import Pyttsx3Engine, SynthesisError, VoiceNotFound, engine as engine_mod
-from skill.voice.audio import trim_silence
-from skill.voice.engine import (BASE_RATE_WPM, MAX_RATE_WPM, MIN_RATE_WPM, pyttsx3_volume, rate_wpm,
+from skill.tools.voice import Pyttsx3Engine, SynthesisError, VoiceNotFound, engine as engine_mod
+from skill.tools.voice.audio import trim_silence
+from skill.tools.voice.engine import (BASE_RATE_WPM, MAX_RATE_WPM, MIN_RATE_WPM, pyttsx3_volume, rate_wpm,
                                 select_voice)
 
 # Generous per-call bound: a healthy call takes ~0.05 s; a hang would take the full timeout.

@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Mapping
 
-from skill import interaction_model as im
-from skill.utterances import ER_MATCH, ER_NO_MATCH, SlotValue, resolve_slot
+from skill.tools import interaction_model as im
+from skill.tools.utterances import ER_MATCH, ER_NO_MATCH, SlotValue, resolve_slot
 
 ENVELOPE_VERSION = "1.0"
 API_ENDPOINT = "https://api.amazonalexa.com"   # North America; EU/IN and FE differ, unused offline
@@ -180,7 +180,7 @@ def intent_request(intent: str, slots: Mapping | None = None, locale: str = "en-
 
 
 def request_for_match(m, locale: str = "en-US", session: Session | None = None, **kw) -> dict:
-    """The envelope for what skill.utterances.match() found; a None match is a LaunchRequest."""
+    """The envelope for what skill.tools.utterances.match() found; a None match is a LaunchRequest."""
     if m is None:
         return launch_request(locale, session=session)
     return intent_request(m.intent, m.slots, locale, session=session, **kw)

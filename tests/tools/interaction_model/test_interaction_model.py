@@ -7,7 +7,7 @@ import shutil
 
 import pytest
 
-from skill import interaction_model as im
+from skill.tools import interaction_model as im
 
 LOCALES = ["en-US", "en-GB", "en-AU", "en-CA", "en-IN"]
 
@@ -37,7 +37,7 @@ SLOTS = {
 # ---------------------------------------------------------------- generated == committed
 
 def test_generated_files_match_committed():
-    assert im.drift() == [], "run `python -m skill.interaction_model build` and commit the result"
+    assert im.drift() == [], "run `python -m skill.tools.interaction_model build` and commit the result"
 
 
 def test_every_generated_file_exists_where_ask_cli_expects_it():
@@ -341,10 +341,10 @@ def test_locale_samples_for_an_unknown_intent_are_refused():
 def test_cli_check_passes_on_the_committed_tree():
     import subprocess
     import sys
-    result = subprocess.run([sys.executable, "-m", "skill.interaction_model", "check"],
+    result = subprocess.run([sys.executable, "-m", "skill.tools.interaction_model", "check"],
                             cwd=im.PROJECT_DIR.parent, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     assert "in sync" in result.stdout
-    bad = subprocess.run([sys.executable, "-m", "skill.interaction_model", "deploy"],
+    bad = subprocess.run([sys.executable, "-m", "skill.tools.interaction_model", "deploy"],
                          cwd=im.PROJECT_DIR.parent, capture_output=True, text=True, timeout=60)
     assert bad.returncode == 2 and "usage" in bad.stderr

@@ -1,4 +1,4 @@
-"""skill.envelopes: request bodies shaped like the developer console's, readable by the ASK SDK."""
+"""skill.tools.envelopes: request bodies shaped like the developer console's, readable by the ASK SDK."""
 from __future__ import annotations
 
 import json
@@ -12,8 +12,8 @@ from ask_sdk_core.skill_builder import CustomSkillBuilder
 from ask_sdk_core.utils import get_slot, get_slot_value_v2, is_intent_name, is_request_type
 from ask_sdk_model import RequestEnvelope
 
-from skill import envelopes as ev
-from skill.utterances import SlotValue, match
+from skill.tools import envelopes as ev
+from skill.tools.utterances import SlotValue, match
 
 TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
 REQUEST_ID = re.compile(r"^amzn1\.echo-api\.request\.[0-9a-f-]{36}$")

@@ -1,6 +1,6 @@
 """One pyttsx3 job in a fresh process: synthesize one utterance to WAV, or list voices.
 
-Run as a script (no imports from the project) by skill.voice.engine. Why a process per
+Run as a script (no imports from the project) by skill.tools.voice.engine. Why a process per
 job: pyttsx3 2.99's espeak driver runs espeak-ng asynchronously and can only initialise
 it once per process; reusing an engine lets property changes lag one utterance behind
 and makes the audio depend on what was said before, and runAndWait can spin forever if

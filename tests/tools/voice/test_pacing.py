@@ -8,9 +8,9 @@ from __future__ import annotations
 import pytest
 
 from skill.timeline import Pause, Speak
-from skill.voice import SpeechCache
-from skill.voice.audio import Audio
-from skill.voice.pacing import JOIN_GAP_S, PacingClock, schedule
+from skill.tools.voice import SpeechCache
+from skill.tools.voice.audio import Audio
+from skill.tools.voice.pacing import JOIN_GAP_S, PacingClock, schedule
 
 RATE_HZ = 1000  # one sample per millisecond keeps expected values readable
 

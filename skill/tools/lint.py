@@ -1,4 +1,4 @@
-"""`python -m skill.lint`: every script and dialog, in every locale, at the extremes of every
+"""`python -m skill.tools.lint`: every script and dialog, in every locale, at the extremes of every
 parameter, checked against Alexa's SSML rules. Prints `file:line: rule: message [where]`
 for each failure and exits 1 if there is any.
 
@@ -136,7 +136,7 @@ def run() -> list[Failure]:
 
 
 def main(argv=None) -> int:
-    argparse.ArgumentParser(prog="python -m skill.lint", description=__doc__.splitlines()[0]).parse_args(argv)
+    argparse.ArgumentParser(prog="python -m skill.tools.lint", description=__doc__.splitlines()[0]).parse_args(argv)
     failures = run()
     for f in failures:
         print(f)

@@ -1,4 +1,4 @@
-"""skill.utterances.match: typed text -> intent + slots, as Alexa would resolve it."""
+"""skill.tools.utterances.match: typed text -> intent + slots, as Alexa would resolve it."""
 from __future__ import annotations
 
 import time
@@ -6,8 +6,8 @@ import time
 import pytest
 
 from skill import danger
-from skill import interaction_model as im
-from skill.utterances import (FALLBACK_INTENT, SlotValue, is_launch, match, normalize, number_to_words,
+from skill.tools import interaction_model as im
+from skill.tools.utterances import (FALLBACK_INTENT, SlotValue, is_launch, match, normalize, number_to_words,
                               parse_number, resolve_slot)
 
 LOCALES = ["en-US", "en-GB", "en-AU", "en-CA", "en-IN"]

@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from skill.voice.audio import (SPEECH_FLOOR_AMPLITUDE, Audio, from_samples, read_wav, resample,
+from skill.tools.voice.audio import (SPEECH_FLOOR_AMPLITUDE, Audio, from_samples, read_wav, resample,
                                to_mono16, trim_silence, write_wav)
 
 

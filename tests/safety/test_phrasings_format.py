@@ -1,0 +1,129 @@
+"""The held-out safety phrasings (tests/safety/phrasings/*.txt) parse, and are big enough and
+distinct enough to give a steady recall figure.
+
+Format (see phrasings/README.md): UTF-8, one phrasing a line, '#' starts a comment line, blank
+lines are ignored, and a line may start with a locale tag such as ``[en-GB] ``.
+"""
+
+import re
+import string
+from pathlib import Path
+
+import pytest
+
+PHRASINGS_DIR = Path(__file__).parent / "phrasings"
+CRISIS_CATEGORIES = (
+    "suicidal-thoughts",
+    "plan-or-means",
+    "harm-done",
+    "self-harm",
+    "abuse",
+    "someone-else",
+    "medical",
+    "panic",
+)
+LOOK_ALIKES = "not-crisis"
+MIN_CRISIS_PHRASINGS = 25  # issue 10's floor per category
+MIN_LOOK_ALIKES = 100
+LOCALES = ("en-US", "en-GB", "en-AU", "en-CA", "en-IN")
+
+_TAG = re.compile(r"^\[([^\]]*)\]")
+_PUNCTUATION = str.maketrans("", "", string.punctuation + "\u2018\u2019\u201c\u201d")
+
+
+class PhrasingsFormatError(ValueError):
+    """A line of a phrasings file that does not follow the format."""
+
+
+def parse_phrasings(text, name="<text>"):
+    """(locale or None, phrasing) for every phrasing line of one file's text."""
+    phrasings = []
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        locale = None
+        tag = _TAG.match(line)
+        if tag:
+            locale = tag.group(1)
+            if locale not in LOCALES:
+                raise PhrasingsFormatError(f"{name}:{number}: unknown locale tag [{locale}]")
+            rest = line[tag.end():]
+            if rest and not rest.startswith(" "):
+                raise PhrasingsFormatError(f"{name}:{number}: no space after the locale tag")
+            line = rest.strip()
+        elif line.startswith("["):
+            raise PhrasingsFormatError(f"{name}:{number}: unclosed locale tag")
+        if not line:
+            raise PhrasingsFormatError(f"{name}:{number}: locale tag with no phrasing")
+        phrasings.append((locale, line))
+    return phrasings
+
+
+def normalise(phrasing):
+    """Case, punctuation (apostrophes too, so "i'm" == "im") and spacing do not make a new phrasing."""
+    return " ".join(phrasing.lower().translate(_PUNCTUATION).split())
+
+
+def load(category):
+    path = PHRASINGS_DIR / f"{category}.txt"
+    return parse_phrasings(path.read_text(encoding="utf-8"), path.name)
+
+
+def test_every_file_is_a_known_category():
+    found = {path.stem for path in PHRASINGS_DIR.glob("*.txt")}
+    assert found == set(CRISIS_CATEGORIES) | {LOOK_ALIKES}
+
+
+@pytest.mark.parametrize("category", CRISIS_CATEGORIES)
+def test_crisis_category_is_big_enough(category):
+    assert len(load(category)) >= MIN_CRISIS_PHRASINGS
+
+
+def test_look_alikes_are_big_enough():
+    assert len(load(LOOK_ALIKES)) >= MIN_LOOK_ALIKES
+
+
+def test_no_phrasing_appears_twice_in_any_file():
+    """Within a file a repeat inflates the figure; across files it has no single right answer."""
+    seen = {}
+    repeats = []
+    for category in (*CRISIS_CATEGORIES, LOOK_ALIKES):
+        for _, phrasing in load(category):
+            key = normalise(phrasing)
+            if key in seen:
+                repeats.append(f"{category}: {phrasing!r} repeats {seen[key]}")
+            else:
+                seen[key] = f"{category}: {phrasing!r}"
+    assert repeats == []
+
+
+@pytest.mark.parametrize("category", (*CRISIS_CATEGORIES, LOOK_ALIKES))
+def test_every_locale_tag_is_a_skill_locale(category):
+    assert {locale for locale, _ in load(category)} <= {None, *LOCALES}
+
+
+@pytest.mark.parametrize(
+    "bad_line, problem",
+    [
+        ("[en-NZ] i want to die", "unknown locale tag"),
+        ("[en-gb] i want to die", "unknown locale tag"),
+        ("[en-GB]i want to die", "no space after"),
+        ("[en-GB i want to die", "unclosed"),
+        ("[en-GB]   ", "no phrasing"),
+    ],
+)
+def test_a_malformed_line_is_refused(bad_line, problem):
+    with pytest.raises(PhrasingsFormatError, match=problem):
+        parse_phrasings(f"# a comment\n\nfine line\n{bad_line}\n", "bad.txt")
+
+
+def test_comments_blanks_and_tags_parse():
+    text = "# heading\n\n  i'm fine  \n[en-AU] i'm rooted\n   # indented comment\n"
+    assert parse_phrasings(text) == [(None, "i'm fine"), ("en-AU", "i'm rooted")]
+
+
+def test_normalising_ignores_case_punctuation_and_spacing():
+    assert normalise("I'm  DONE, honestly!") == normalise("im done honestly")
+    assert normalise("i\u2019m done") == normalise("im done")
+    assert normalise("i'm done") != normalise("i'm not done")
