@@ -10,7 +10,7 @@ from functools import lru_cache
 
 from ask_sdk_model.ui import SimpleCard
 
-from skill import render, ssml, state
+from skill import helplines, render, ssml, state
 
 CARD_TITLE = "Compassion Coach"
 CARD_MAX_CHARS = 900
@@ -33,9 +33,26 @@ def _card_text(speech: str) -> str:
     return text[:CARD_MAX_CHARS].rsplit(" ", 1)[0] + " …"
 
 
+URGENT_HELP_GIVEN = "urgent_help_given"   # request attribute set by answers that give the lines
+
+
+def _first_words_note(hi) -> str | None:
+    """A first-time listener's first words, whatever they are (a one-shot request too), are
+    answered with how to get urgent help first; the welcome and crisis answers say it already."""
+    env = hi.request_envelope
+    if env.session is None or not env.session.new or getattr(env.request, "object_type", None) != "IntentRequest":
+        return None
+    if hi.attributes_manager.request_attributes.get(URGENT_HELP_GIVEN) or state.history(hi):
+        return None
+    return dialog(hi, "urgent_help", help=helplines.for_locale(state.locale(hi)))
+
+
 def reply(hi, *bodies: str, reprompt: str | None = None, card_title: str = CARD_TITLE,
           card_text: str | None = None):
     """Speak `bodies`; keep the session open with `reprompt` if given, else end it."""
+    note = _first_words_note(hi)
+    if note:
+        bodies = (note, *bodies)
     loc, rate = state.locale(hi), state.rate(hi)
     speech = render.speech(*bodies, rate=rate)
     problems = _problems(speech, loc)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from skill import breathing, catalogue, state
-from skill.handlers import checkin, on_intent, on_request, practice
+from skill.handlers import checkin, on_intent, on_request, practice, safety_check
 from skill.respond import choices, dialog, goodbye, reply
 
 log = logging.getLogger(__name__)
@@ -18,11 +18,15 @@ def help_intent(hi):
 
 @on_intent("AMAZON.StopIntent", "AMAZON.CancelIntent", "AMAZON.NavigateHomeIntent")
 def stop(hi):
+    if safety_check.pending_category(hi) is not None:   # after a crisis answer: a kind close
+        return safety_check.close(hi)
     return goodbye(hi)
 
 
 @on_intent("AMAZON.FallbackIntent")
 def fallback(hi):
+    if safety_check.pending_category(hi) is not None:   # "I don't know": never a dead end
+        return safety_check.unsure(hi)
     if (state.session(hi).get("rating") or {}).get("stage") in ("before", "after"):
         return checkin.skip_rating(hi)
     return choices(hi, dialog(hi, "fallback"))
@@ -52,11 +56,8 @@ def run(hi, action: dict | None):
         return practice.start(hi, script.id, params)
     if do == "checkin_start":
         return checkin.begin_after_checkin(hi, action["id"], action.get("feeling"))
-    if do == "crisis":
-        from skill.handlers.crisis import crisis
-        return crisis(hi)
-    if do == "crisis_close":
-        return reply(hi, dialog(hi, "crisis_close"))
+    if do == safety_check.DO:
+        return safety_check.follow(hi, action)
     if do == "forget":
         from skill.handlers.listener import forget
         return forget(hi)

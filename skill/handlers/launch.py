@@ -2,7 +2,8 @@
 usual practice, or the practice they paused."""
 from __future__ import annotations
 
-from skill import catalogue, state
+from skill import catalogue, helplines, state
+from skill.handlers.safety_check import HELP_GIVEN
 from skill.handlers import on_request
 from skill.respond import dialog, reply
 
@@ -21,7 +22,9 @@ def launch(hi):
         return reply(hi, dialog(hi, "welcome_back", title=catalogue.get(usual).title),
                      reprompt=dialog(hi, "choices_reprompt"))
     state.set_pending(hi, yes={"do": "start", "id": "breathing", "params": {}}, no={"do": "choices"})
-    return reply(hi, dialog(hi, "welcome_first"), reprompt=dialog(hi, "choices_reprompt"))
+    hi.attributes_manager.request_attributes[HELP_GIVEN] = True   # the welcome says how to get urgent help
+    return reply(hi, dialog(hi, "welcome_first", help=helplines.for_locale(state.locale(hi))),
+                 reprompt=dialog(hi, "choices_reprompt"))
 
 
 HANDLERS = [launch]

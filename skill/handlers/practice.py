@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from skill import breathing, catalogue, render, ssml, state
-from skill.handlers import on_intent
+from skill.handlers import on_intent, safety_check
 from skill.handlers.slots import number, raw, resolved_id
 from skill.respond import choices, dialog, reply
 
@@ -88,6 +88,9 @@ def _params_from_slots(hi, script_id: str):
 
 @on_intent(*INTENT_SCRIPTS)
 def practice_intent(hi):
+    guarded = safety_check.guard_practice(hi)
+    if guarded is not None:
+        return guarded
     name = hi.request_envelope.request.intent.name
     script_id = INTENT_SCRIPTS[name]
     params, clarify = _params_from_slots(hi, script_id)
