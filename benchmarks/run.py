@@ -23,7 +23,7 @@ if __package__ in (None, ""):          # run as a script: python benchmarks/run.
 from benchmarks.common import Section  # noqa: E402
 #: name -> module with measure(quick) -> Section, in the order they run
 MEASUREMENTS = {"turns": "turn_cost", "http": "throughput", "cold": "cold_start",
-                "pacing": "pacing", "memory": "memory"}
+                "pacing": "pacing", "memory": "memory", "safety": "safety"}
 
 
 def _num(value, unit="") -> str:

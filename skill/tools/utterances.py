@@ -47,8 +47,6 @@ FILLER_STRIPPED_FACTOR = 0.98   # the text needed its politeness words removed f
 EXACT_ENOUGH = 0.9              # an exact reading at least this good skips the fuzzy pass
 RATIO_WEIGHT = 0.5              # fuzzy score = this * likeness + the rest * sample coverage
 FUZZY_MIN = 0.78                # difflib ratio needed for a fuzzy match
-CRISIS_FUZZY_MIN = 0.76         # crisis readings are taken at a lower similarity...
-CRISIS_MARGIN = 0.12            # ...and win when within this much of the best other reading
 TYPO_CUTOFF = 0.85              # difflib ratio to correct an unknown word to a known one
 TYPO_MIN_LEN = 4                # shorter words are left alone ('die' must never become 'dye')
 
@@ -208,6 +206,7 @@ class _Entry:
     slot_types: dict[str, str]
     template: tuple[str, ...]     # tokens; a slot is '\x00TYPE'
     types_used: frozenset[str]
+    crisis: bool = False          # one of the danger categories' intents
 
     @property
     def bare_slot(self) -> bool:
@@ -285,7 +284,7 @@ def _compile(locale: str) -> _Compiled:
             regex, names, template = _slot_re(sample)
             template = tuple("\x00" + declared[t[1:]] if t.startswith("\x00") else t for t in template)
             entries.append(_Entry(intent["name"], sample, regex, names, declared, template,
-                                  frozenset(declared[n] for n in names)))
+                                  frozenset(declared[n] for n in names), danger.by_intent(intent["name"]) is not None))
             vocab.update(t for t in template if not t.startswith("\x00"))
     all_lists = [data[k] for k in ("wakeWords", "invocationVerbs", "invocationConnectors", "leadingFillers",
                                    "trailingFillers", "intensifiers")]
@@ -324,6 +323,19 @@ def _correct_typos(toks: list[str], c: _Compiled) -> list[str]:
         close = difflib.get_close_matches(t, c.vocab, n=1, cutoff=TYPO_CUTOFF)
         out.append(close[0] if close else t)
     return out
+
+
+def _mend_danger_typos(text: str, c: _Compiled) -> str:
+    """Only unknown words that are near a danger word change ('suicde' -> 'suicide'): a
+    correction towards an ordinary word can't make or unmake a danger reading."""
+    out = []
+    for t in danger.normalize(text).split():
+        if t in c.vocab or len(t) < TYPO_MIN_LEN + 1:
+            out.append(t)
+            continue
+        close = difflib.get_close_matches(t, danger.words(), n=1, cutoff=TYPO_CUTOFF)
+        out.append(close[0] if close else t)
+    return " ".join(out)
 
 
 def _strip_invocation(toks: list[str], c: _Compiled) -> list[str]:
@@ -454,11 +466,14 @@ def _similarity(typed: tuple[str, ...], template: tuple[str, ...], c: _Compiled)
     return RATIO_WEIGHT * likeness + (1 - RATIO_WEIGHT) * covered
 
 
-def _fuzzy(toks: list[str], c: _Compiled) -> tuple[Match | None, Match | None]:
-    """Best reading overall and best CrisisIntent reading, by difflib ratio."""
+def _fuzzy(toks: list[str], c: _Compiled) -> Match | None:
+    """Best reading by weighted token likeness. Never a crisis intent: what counts as danger is
+    the danger vocabulary's call alone (its negations and look-alikes), checked before this."""
     typed_cache: dict[frozenset, tuple] = {}
-    best = best_crisis = None
+    best = None
     for e in c.entries:
+        if e.crisis:
+            continue
         if e.types_used not in typed_cache:
             typed_cache[e.types_used] = _typed_tokens(toks, e.types_used, c)
         typed, spans = typed_cache[e.types_used]
@@ -466,8 +481,7 @@ def _fuzzy(toks: list[str], c: _Compiled) -> tuple[Match | None, Match | None]:
         if (c.negations.isdisjoint(typed)) != (c.negations.isdisjoint(e.template)):
             continue
         ratio = _similarity(typed, e.template, c)
-        is_crisis = danger.by_intent(e.intent) is not None
-        if best is not None and ratio <= best.score and not is_crisis:
+        if best is not None and ratio <= best.score:
             continue
         slots = {}
         for name in e.slot_names:
@@ -476,24 +490,19 @@ def _fuzzy(toks: list[str], c: _Compiled) -> tuple[Match | None, Match | None]:
                 sv = _resolve(stype, spans[stype], c)
                 if sv is not None:
                     slots[name] = sv
-        m = Match(e.intent, slots, round(ratio, 4), e.sample)
-        if best is None or ratio > best.score:
-            best = m
-        if is_crisis and (best_crisis is None or ratio > best_crisis.score):
-            best_crisis = m
-    return best, best_crisis
+        best = Match(e.intent, slots, round(ratio, 4), e.sample)
+    return best
 
 
 def match(text: str, locale: str = "en-US") -> Match | None:
     """The intent and slots Alexa would most likely send for `text`; AMAZON.FallbackIntent when
     nothing is close; None when the text is empty or only opens the skill (a LaunchRequest)."""
     c = _compile(locale)
-    corrected = _correct_typos(_norm(text).split(), c)
-    toks = _strip_invocation(corrected, c)
+    toks = _strip_invocation(_correct_typos(_norm(text).split(), c), c)
     if not toks:
         return None
-    # Safety first: danger anywhere in the text, as typed or with its typos corrected.
-    found = danger.category_of(text) or danger.category_of(" ".join(corrected))
+    # Safety first: danger anywhere in the text, as typed or with misspelt danger words mended.
+    found = danger.category_of(text) or danger.category_of(_mend_danger_typos(text, c))
     if found is not None:
         return Match(found.intent, {}, SCORE_LITERAL, found.id)
     best = _exact(" ".join(toks), c)
@@ -507,14 +516,9 @@ def match(text: str, locale: str = "en-US") -> Match | None:
                     best = m
         if best is not None and best.score >= EXACT_ENOUGH:
             return best
-        fuzzy, crisis = _fuzzy(core, c)
-        if core != toks:   # fillers like 'i want to' matter to crisis statements: read both
-            fuzzy_full, crisis_full = _fuzzy(toks, c)
-            fuzzy = max((x for x in (fuzzy, fuzzy_full) if x), key=lambda x: x.score, default=None)
-            crisis = max((x for x in (crisis, crisis_full) if x), key=lambda x: x.score, default=None)
-        if crisis is not None and crisis.score >= CRISIS_FUZZY_MIN and (
-                fuzzy is None or crisis.score >= fuzzy.score - CRISIS_MARGIN):
-            return crisis
+        fuzzy = _fuzzy(core, c)
+        if core != toks:   # fillers may matter ('i want to ...'): read both
+            fuzzy = max((x for x in (fuzzy, _fuzzy(toks, c)) if x), key=lambda x: x.score, default=None)
         if fuzzy is not None and fuzzy.score >= FUZZY_MIN and (best is None or fuzzy.score > best.score):
             return fuzzy
     if best is not None:
