@@ -18,6 +18,9 @@ from pathlib import Path
 
 DATA_PATH = Path(__file__).resolve().parent / "data" / "danger.json"
 GAP_WORDS = 3               # '...' in a pattern: up to this many words
+LONG_GAP_WORDS = 8          # '~' in a pattern: up to this many words
+NUMBER_WORDS = ("one two three four five six seven eight nine ten eleven twelve fifteen twenty thirty forty "
+                "fifty sixty seventy eighty ninety hundred dozen dozens").split()
 NEGATION_LOOKBACK = 1       # words (past transparent ones) before a match that may negate it
 
 _APOSTROPHES = re.compile("[\u2018\u2019\u02bc`']")
@@ -56,7 +59,7 @@ class Hit:
 
 # ---------------------------------------------------------------- pattern compiler
 
-_TOKEN = re.compile(r"\(|\)|\||<[a-z_]+>|\.\.\.|\$|[a-z0-9*]+")
+_TOKEN = re.compile(r"\(|\)|\||<[a-z_]+>|\.\.\.|\$|\^|~|#|[a-z0-9*]+")
 
 
 def _compile_seq(tokens: list[str], pos: int, macros: dict[str, str], stop: set[str]) -> tuple[str, int]:
@@ -82,8 +85,14 @@ def _compile_seq(tokens: list[str], pos: int, macros: dict[str, str], stop: set[
             out.append(_compile_pattern(macros[name], macros))
         elif tok == "...":
             out.append(r"(?: [a-z0-9]+){0,%d}" % GAP_WORDS)
+        elif tok == "~":
+            out.append(r"(?: [a-z0-9]+){0,%d}" % LONG_GAP_WORDS)
         elif tok == "$":
             out.append(r"(?= $)")
+        elif tok == "^":
+            out.append(r"^")
+        elif tok == "#":
+            out.append(r" (?:[0-9]+|" + "|".join(NUMBER_WORDS) + ")")
         elif tok.endswith("*"):
             out.append(" " + re.escape(tok[:-1]) + "[a-z0-9]*")
         else:
@@ -124,12 +133,24 @@ class _Rule:
 
 
 @dataclass(frozen=True)
+class _ThirdParty:
+    """Danger spoken of someone else ("my husband says he'd be better off dead") is the
+    someone-else category: a subject before the match, and no first person in or just before it."""
+    subject: re.Pattern
+    upgrades: frozenset[str]
+    first_person: frozenset[str]
+    in_match: frozenset[str]
+    to: str
+
+
+@dataclass(frozen=True)
 class _Vocabulary:
     categories: tuple[Category, ...]     # in priority order
     rules: tuple[_Rule, ...]
     lookalikes: tuple[re.Pattern, ...]
     negations: frozenset[str]
     transparent: frozenset[str]
+    third_party: _ThirdParty
 
 
 @lru_cache(maxsize=1)
@@ -149,9 +170,12 @@ def _vocabulary() -> _Vocabulary:
     order = [by_id[i] for i in data["priority"]]
     rules = tuple(_Rule(cat, _regex(p, macros), _literal_words(p, macros))
                   for cat, phrases in order for p in phrases)
+    tp = data["third_party"]
+    third = _ThirdParty(_regex(tp["subject"], macros), frozenset(tp["upgrades"]), frozenset(tp["first_person"]),
+                        frozenset(tp["first_person_in_match"]), tp["to"])
     return _Vocabulary(tuple(cat for cat, _ in order), rules,
                        tuple(_regex(p, macros) for p in data["lookalikes"]),
-                       frozenset(data["negations"]), frozenset(data["transparent"]))
+                       frozenset(data["negations"]), frozenset(data["transparent"]), third)
 
 
 @lru_cache(maxsize=1)
@@ -163,6 +187,11 @@ def words() -> frozenset[str]:
         for p in c["phrases"]:
             out |= _literal_words(p, data["macros"])
     return frozenset(out)
+
+
+def mend_targets() -> frozenset[str]:
+    """The only words a misspelling may be mended to (danger.json `typo_targets`)."""
+    return frozenset(raw()["typo_targets"])
 
 
 def categories() -> tuple[Category, ...]:
@@ -214,7 +243,18 @@ def hits(text: str | None) -> list[Hit]:
             found.append(Hit(rule.category, s, e))
             seen.add(rule.category.id)
             break
+    if found and found[0].category.id in v.third_party.upgrades and _about_someone_else(norm, found[0], v):
+        other = next(c for c in v.categories if c.id == v.third_party.to)
+        found.insert(0, Hit(other, found[0].start, found[0].end))
     return found
+
+
+def _about_someone_else(text: str, hit: Hit, v: _Vocabulary) -> bool:
+    tp = v.third_party
+    span = text[hit.start:hit.end].split()
+    if any(w in tp.first_person for w in span + text[:hit.start].split()[-1:]) or tp.in_match & set(span):
+        return False
+    return any(m.end() <= hit.start + 1 for m in tp.subject.finditer(text))
 
 
 def category_of(text: str | None) -> Category | None:

@@ -333,7 +333,7 @@ def _mend_danger_typos(text: str, c: _Compiled) -> str:
         if t in c.vocab or len(t) < TYPO_MIN_LEN + 1:
             out.append(t)
             continue
-        close = difflib.get_close_matches(t, danger.words(), n=1, cutoff=TYPO_CUTOFF)
+        close = difflib.get_close_matches(t, danger.mend_targets(), n=1, cutoff=TYPO_CUTOFF)
         out.append(close[0] if close else t)
     return " ".join(out)
 
