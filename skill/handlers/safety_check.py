@@ -42,7 +42,10 @@ def _action(step: str, cat: danger.Category) -> dict:
 
 def _values(hi, cat: danger.Category) -> dict:
     loc = state.locale(hi)
-    return {"lines": helplines.lines_for(cat.lines, loc), "category": cat.id,
+    lines = helplines.lines_for(cat.lines, loc)
+    # "Not safe": the emergency number comes first, whatever the category's own order.
+    urgent_lines = [x for x in lines if x[0] == "emergency"] + [x for x in lines if x[0] != "emergency"]
+    return {"lines": lines, "urgent_lines": urgent_lines, "category": cat.id,
             "urgent": cat.id in URGENT_FIRST, "help": helplines.for_locale(loc)}
 
 

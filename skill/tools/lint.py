@@ -106,6 +106,7 @@ def sample_values(locale: str, text: str = HOSTILE_VALUE) -> dict:
     data = json.loads((SSML_DIR / "dialog" / "variables.json").read_text(encoding="utf-8"))
     values = {k: (text if v == "text" else v) for k, v in data.items() if not k.startswith("_")}
     return {**values, "help": helplines.for_locale(locale), "lines": helplines.lines_for(helplines.KINDS, locale),
+            "urgent_lines": helplines.lines_for(helplines.KINDS, locale),
             "category": "suicidal-thoughts", "urgent": False}
 
 
