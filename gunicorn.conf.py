@@ -7,8 +7,8 @@ and listens on loopback. Keep the proxy's request buffering on (nginx's default
 not a gunicorn thread.
 
 Request verification is always on here: start-up stops with one line when
-ALEXA_SKILL_ID is missing, when DEVELOPER_MODE is set, or when signature verification
-is switched off. Settings come from the environment (see skill/config.py); the server's
+ALEXA_SKILL_ID is missing, when DEVELOPER_MODE is set, or when a verification switch
+is off (create_app refuses that itself, whatever the launcher). Settings come from the environment (see skill/config.py); the server's
 own from SKILL_BIND, SKILL_WORKERS, SKILL_THREADS.
 """
 import os
@@ -74,8 +74,6 @@ def on_starting(server):
         config = load_config()
         if config["DEVELOPER_MODE"]:
             raise ConfigError("DEVELOPER_MODE is for python -m skill.tools.devserver, not gunicorn")
-        if not config["ASK_SDK_VERIFY_SIGNATURE"]:
-            raise ConfigError("ASK_SDK_VERIFY_SIGNATURE is off: production must verify requests")
         create_app()
     except ConfigError as e:
         print(f"gunicorn.conf.py: {e}", file=sys.stderr, flush=True)

@@ -93,7 +93,8 @@ def _fmt_length(seconds: float) -> str:
     return f"{minutes}:{rest:02d}"
 
 
-def practice_timeline(script_id: str, locale: str, rate: str, minutes=None, pattern=None) -> tuple[str, list]:
+def practice_timeline(script_id: str, locale: str, rate: str, minutes=None, pattern=None,
+                      first_time=False) -> tuple[str, list]:
     """The title and joined timeline of every turn of a practice or explanation."""
     from skill import catalogue, render, ssml
     catalogue.check_locale(locale)
@@ -104,6 +105,8 @@ def practice_timeline(script_id: str, locale: str, rate: str, minutes=None, patt
         params["minutes"] = minutes
     if pattern is not None:
         params["pattern"] = pattern
+    if first_time:
+        params["first_time"] = True
     turns = render.render(script.id, locale, rate, **params)
     steps = []
     for turn in turns:
@@ -285,7 +288,8 @@ def cmd_voices(args) -> int:
 def cmd_play(args) -> int:
     from skill import catalogue, render
     try:
-        title, steps = practice_timeline(args.practice, args.locale, args.rate, args.minutes, args.pattern)
+        title, steps = practice_timeline(args.practice, args.locale, args.rate, args.minutes, args.pattern,
+                                         args.first_time)
     except catalogue.ParamError as err:
         raise CliError(str(err)) from None
     except render.RenderError as err:
@@ -562,6 +566,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("practice", metavar="PRACTICE", help="an id from 'list'")
     p.add_argument("--minutes", metavar="M", help=helps["minutes"])
     p.add_argument("--pattern", metavar="P", help=helps["pattern"])
+    p.add_argument("--first-time", action="store_true",
+                   help="as a listener's first practice hears it, with the full cautions")
     p.add_argument("--locale", metavar="L", default=DEFAULT_LOCALE, help=helps["locale"])
     p.add_argument("--rate", metavar="RATE", default=DEFAULT_RATE, help=helps["rate"])
     _add_output(p)

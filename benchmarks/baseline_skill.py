@@ -1,8 +1,9 @@
 """The thinnest flask-ask-sdk skill: one LaunchRequest handler that says "hello".
 
 Every ratio in the benchmarks is against this, served the same way as our skill
-(in-process Flask test client, or gunicorn with the same config). No persistence,
-no verification (like our skill in developer mode).
+(in-process Flask test client, or gunicorn with the same config). No persistence, and
+no verification (like our skill in developer mode) unless ``verify``: then flask-ask-sdk's
+default verifiers are on (signature with certvalidator, timestamp), as its docs ship it.
 
     gunicorn -c benchmarks/gunicorn_bench.conf.py 'benchmarks.baseline_skill:create_app()'
 """
@@ -21,12 +22,14 @@ class HelloLaunch(AbstractRequestHandler):
         return handler_input.response_builder.speak("hello").response
 
 
-def create_app() -> Flask:
+def create_app(verify: bool = False) -> Flask:
     app = Flask(__name__)
-    app.config["ASK_SDK_VERIFY_SIGNATURE"] = False
-    app.config["ASK_SDK_VERIFY_TIMESTAMP"] = False
+    app.config["ASK_SDK_VERIFY_SIGNATURE"] = verify
+    app.config["ASK_SDK_VERIFY_TIMESTAMP"] = verify
     sb = SkillBuilder()
     sb.add_request_handler(HelloLaunch())
-    SkillAdapter(skill=sb.create(), skill_id="baseline", app=app).register(
-        app=app, route="/alexa", endpoint="alexa")
+    adapter = SkillAdapter(skill=sb.create(), skill_id="baseline", app=app)
+    adapter.register(app=app, route="/alexa", endpoint="alexa")
+    app.extensions["baseline_adapter"] = adapter
     return app
+

@@ -4,7 +4,8 @@ with the server), loopback only.
     python -m benchmarks.loadgen --port P --bodies FILE.json --concurrency C
                                  (--duration-s D | --requests N) [--warmup-s W] [--unique-users]
 
-FILE.json is a list of request bodies (JSON text) POSTed to /alexa in turn. With
+FILE.json is a list of request bodies (JSON text), or of {"body", "headers"} (a signed
+request: Signature-256 and SignatureCertChainUrl), POSTed to /alexa in turn. With
 --unique-users, user_id(0) in a body becomes a new listener each time the list starts
 over (same length, so Content-Length holds). C keep-alive
 connections each send one request, read the whole answer, and send the next. Prints one
@@ -25,12 +26,14 @@ CONNECT_TIMEOUT_S = 5.0
 RESPONSE_TIMEOUT_S = 10.0
 
 
-def _requests(bodies: list[str], port: int) -> list[bytes]:
+def _requests(bodies: list, port: int) -> list[bytes]:
     out = []
-    for body in bodies:
+    for entry in bodies:
+        body, headers = (entry, {}) if isinstance(entry, str) else (entry["body"], entry["headers"])
         raw = body.encode()
+        extra = b"".join(b"%s: %s\r\n" % (k.encode(), v.encode()) for k, v in headers.items())
         out.append(b"POST /alexa HTTP/1.1\r\nHost: %s:%d\r\nContent-Type: application/json\r\n"
-                   b"Content-Length: %d\r\n\r\n%s" % (LOOPBACK.encode(), port, len(raw), raw))
+                   b"%sContent-Length: %d\r\n\r\n%s" % (LOOPBACK.encode(), port, extra, len(raw), raw))
     return out
 
 

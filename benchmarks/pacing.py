@@ -42,26 +42,28 @@ def _cues() -> dict[str, list[str]]:
 
 
 def _turns(pattern: str, minutes: int):
-    """[(ssml document, timeline, cycles in this turn, which of them have a reminder)]."""
-    from skill import breathing, render, ssml
-    from skill.timeline import Speak
+    """[(ssml document, timeline, cycles in this turn, which of them have a reminder)].
+    As guidance fades some phases are silent, so a turn's cycles are read from its parts'
+    phases (one <break> each, skill.apl), not from the cues it says."""
+    from skill import apl, breathing, render, ssml
 
-    cues = _cues()
-    all_cues = {text for texts in cues.values() for text in texts}
+    reminders_said = set(_cues()["reminder"])
     cycles = breathing.cycles(pattern, minutes * 60)
+    bodies = render.parts("breathing", LOCALE, RATE, minutes=minutes, pattern=pattern)
+    turns = render.render("breathing", LOCALE, RATE, minutes=minutes, pattern=pattern)
     out, used = [], 0
-    for turn in render.render("breathing", LOCALE, RATE, minutes=minutes, pattern=pattern):
+    for index, turn in enumerate(turns):
         doc = render.speech(turn.body, rate=RATE)
-        steps = ssml.to_timeline(doc)
-        said = [s.text for s in steps if isinstance(s, Speak) and s.text in all_cues]
+        i, j = apl._turn_range(bodies, turns, index)
+        chunks = [c for body in bodies[i:j] for c in (apl._cue_chunks(body) or [])]
         mine, reminders = [], []
-        while said:
+        while chunks:
             n = len(cycles[used].phases)
-            assert len(said) >= n, "a turn split a breathing cycle"
+            assert len(chunks) >= n, "a turn split a breathing cycle"
             mine.append(cycles[used])
-            reminders.append(any(text in cues["reminder"] for text in said[:n]))
-            said, used = said[n:], used + 1
-        out.append((doc, steps, mine, reminders))
+            reminders.append(any(said in reminders_said for _, said, _ in chunks[:n]))
+            chunks, used = chunks[n:], used + 1
+        out.append((doc, ssml.to_timeline(doc), mine, reminders))
     assert used == len(cycles)
     return out
 
@@ -72,6 +74,9 @@ def match_cycles(onsets: list[float], cycles) -> list[tuple[int, float, float]]:
     if not cycles or not onsets:
         return []
     phase_s = [p.s for c in cycles for p in c.phases]
+    # a phase the guidance keeps quiet may still carry a reminder: its onset is welcome,
+    # its absence no miss
+    quiet = [not (c.spoken[k] if c.spoken else True) for c in cycles for k in range(len(c.phases))]
 
     def nearest(t):
         i = bisect.bisect_left(onsets, t)
@@ -80,13 +85,16 @@ def match_cycles(onsets: list[float], cycles) -> list[tuple[int, float, float]]:
 
     def follow(anchor):
         starts, cost, pos = [anchor], 0.0, anchor
-        for s in phase_s[:-1]:
+        for s, silent in zip(phase_s[:-1], quiet[1:]):
             want = pos + s
             got, tolerance = nearest(want), MATCH_TOLERANCE * s
             if abs(got - want) <= tolerance:
                 starts.append(got)
                 cost += abs(got - want)
                 pos = got
+            elif silent:                        # no cue due: keep time
+                starts.append(None)
+                pos = want
             else:                               # cue not found: keep time, count a miss
                 starts.append(None)
                 cost += tolerance
@@ -134,8 +142,21 @@ def as_espeak_hears(doc: str) -> str:
     <break time> into its own units at the speed in force when it reads the tag, and takes
     up a new <prosody rate> only when it next speaks, so the first break after a rate
     change is scaled for the old rate (3 s comes out about 3.6 s at 90 %, measured in
-    espeak_notes). A turn that starts with a breath cue would lose its first phase to it."""
+    espeak_notes). A turn that starts with a breath cue would lose its first phase to it.
+    Adjacent breaks are joined into one of their sum, as Alexa plays them: espeak-ng
+    collapses them (espeak_notes), which would shorten every phase the guidance keeps quiet
+    (a break straight after the previous phase's break). Volume-only <prosody> tags (the
+    quieter cues as guidance fades) are dropped: they change loudness, not timing, and
+    espeak-ng ends a clause at each one (about 0.7 s, measured when this was written),
+    which Alexa is not documented to do; Alexa's own timing there is not measured here."""
+    doc = _VOLUME_ONLY.sub(r"\1", doc)
+    doc = _BREAK_RUN.sub(lambda m: f'<break time="{sum(int(t) for t in _BREAK_MS.findall(m.group(0)))}ms"/>', doc)
     return re.sub(r"(<prosody\b[^>]*>)", r'\1<break time="0ms"/>', doc)
+
+
+_VOLUME_ONLY = re.compile(r'<prosody volume="[^"]*">((?:(?!<prosody\b).)*?)</prosody>', re.S)
+_BREAK_MS = re.compile(r'<break time="(\d+)ms"/>')
+_BREAK_RUN = re.compile(r'(?:<break time="\d+ms"/>){2,}')
 
 
 def spoken_s(text: str, rate_pct: float) -> float:

@@ -21,9 +21,10 @@ if __package__ in (None, ""):          # run as a script: python benchmarks/run.
     sys.path.insert(0, str(HERE.parent))
 
 from benchmarks.common import Section  # noqa: E402
-#: name -> module with measure(quick) -> Section, in the order they run
-MEASUREMENTS = {"turns": "turn_cost", "http": "throughput", "cold": "cold_start",
-                "pacing": "pacing", "memory": "memory", "safety": "safety"}
+#: name -> module (with measure(quick) -> Section) or "module:function", in the order they run
+MEASUREMENTS = {"turns": "turn_cost", "http": "throughput", "prod": "throughput:measure_production",
+                "cold": "cold_start", "lambda": "lambda_cold_start", "pacing": "pacing",
+                "memory": "memory", "safety": "safety"}
 
 
 def _num(value, unit="") -> str:
@@ -66,7 +67,9 @@ def main(argv=None) -> int:
     for name in args.only or MEASUREMENTS:
         t0 = time.perf_counter()
         print(f"[benchmarks] {name} ...", file=sys.stderr, flush=True)
-        section = importlib.import_module(f"benchmarks.{MEASUREMENTS[name]}").measure(args.quick)
+        module, _, function = MEASUREMENTS[name].partition(":")
+        measure = getattr(importlib.import_module(f"benchmarks.{module}"), function or "measure")
+        section = measure(args.quick)
         section.notes.append(f"measured in {time.perf_counter() - t0:.0f} s")
         sections.append(section)
     header = [f"## Benchmark results ({'quick' if args.quick else 'full'} run)", "",

@@ -19,14 +19,17 @@ CONF = Path(__file__).resolve().parent / "gunicorn_bench.conf.py"
 GUNICORN = Path(sys.executable).with_name("gunicorn")
 READY_TIMEOUT_S = 60.0
 STOP_TIMEOUT_S = 15.0
-TARGETS = {"ours": "benchmarks.wsgi:ours()", "baseline": "benchmarks.wsgi:baseline()"}
+TARGETS = {"ours": "benchmarks.wsgi:ours()", "baseline": "benchmarks.wsgi:baseline()",
+           "ours-verified": "benchmarks.wsgi:ours_verified()",
+           "baseline-verified": "benchmarks.wsgi:baseline_verified()"}
 
 
-def _answers(port: int) -> bool:
-    body = json.dumps(envelope("launch", user_id(0)))
+def _answers(port: int, probe: dict | None) -> bool:
+    probe = probe or {"body": json.dumps(envelope("launch", user_id(0))), "headers": {}}
     try:
         conn = http.client.HTTPConnection(LOOPBACK, port, timeout=2)
-        conn.request("POST", "/alexa", body, {"Content-Type": "application/json"})
+        conn.request("POST", "/alexa", probe["body"],
+                     {"Content-Type": "application/json", **probe["headers"]})
         ok = conn.getresponse().status == 200
         conn.close()
         return ok
@@ -48,12 +51,21 @@ def worker_pids(master_pid: int) -> list[int]:
 
 
 @contextlib.contextmanager
-def gunicorn(app: str, data_dir: str, workers: int | None = None):
-    """Yields (port, master Popen) for TARGETS[app], verification off (DEVELOPER_MODE)."""
+def gunicorn(app: str, data_dir: str, workers: int | None = None,
+             verified_env: dict[str, str] | None = None, probe: dict | None = None):
+    """Yields (port, master Popen) for TARGETS[app]. Verification is off (DEVELOPER_MODE)
+    unless `verified_env` is given: then production's settings plus those, and, for ours,
+    production's start-up check. `probe` is the request that shows it is up (a loadgen
+    entry, {"body", "headers"}; default an unsigned launch)."""
     port = free_port()
     env = dict(os.environ, BENCH_BIND=f"{LOOPBACK}:{port}", DEVELOPER_MODE="true",
                ALEXA_SKILL_ID=APP_ID, SKILL_DATA_DIR=data_dir, SKILL_DATABASE="",
                PYTHONPATH=str(REPO))
+    if verified_env is not None:
+        del env["DEVELOPER_MODE"]
+        env.update(verified_env)
+        if app == "ours-verified":
+            env["BENCH_START_CHECK"] = "production"
     if workers is not None:
         env["SKILL_WORKERS"] = str(workers)
     log = tempfile.TemporaryFile()   # gunicorn's error log; the access log goes nowhere
@@ -61,7 +73,7 @@ def gunicorn(app: str, data_dir: str, workers: int | None = None):
                             stdout=subprocess.DEVNULL, stderr=log)
     try:
         deadline = time.monotonic() + READY_TIMEOUT_S
-        while not _answers(port):
+        while not _answers(port, probe):
             if proc.poll() is not None or time.monotonic() > deadline:
                 log.seek(0)
                 raise RuntimeError(f"gunicorn ({app}) did not start: "

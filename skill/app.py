@@ -1,7 +1,11 @@
 """The HTTP edge: ``create_app(config) -> Flask`` serving the skill at ``POST /alexa``.
 
 * ``POST /alexa``: flask-ask-sdk's SkillAdapter with this project's verifiers
-  (skill.verify) in place of the SDK's defaults.
+  (skill.verify) in place of the SDK's defaults. The signature is checked here, before
+  the SDK sees the request: headers and certificate URL, the cached chain, then
+  Signature-256 over the raw bytes; only then is the body parsed, and the timestamp and
+  applicationId checked. So an unsigned request's cost does not grow with its body, and
+  metrics and access-log labels come from verified requests only.
 * ``GET /healthz``: 200 ``{"status": "ok"}`` while every registered health check
   passes, else 503 naming the failed ones. Checks live in
   ``app.extensions["compassion_coach"]["health_checks"]`` as ``(name, callable)``;
@@ -10,7 +14,8 @@
 
 Every error is a short JSON body ``{"error": ..., "message": ...}``: 400 for a body
 that is not an Alexa request envelope or fails verification (signature, certificate,
-timestamp, applicationId), 403 for a non-loopback client in DEVELOPER_MODE, 404, 405,
+timestamp, applicationId), 403 in DEVELOPER_MODE for a client that is not loopback, came
+through a proxy or names a non-loopback Host, 404, 405,
 413 over MAX_REQUEST_BYTES, 415 for a non-JSON content type, 500 (logged, without
 the body) if an exception escapes the skill.
 """
@@ -24,26 +29,29 @@ import traceback
 from typing import Any, Callable, Mapping, Optional
 
 from ask_sdk_model import RequestEnvelope
-from ask_sdk_webservice_support.verifier import VerificationException
-from ask_sdk_webservice_support.webservice_handler import WebserviceSkillHandler
 from flask import Flask, Response, current_app, g, jsonify, request
-from flask_ask_sdk.skill_adapter import SkillAdapter
 from werkzeug.exceptions import HTTPException
 
 from skill import observability
 from skill.builder import build_skill
 from skill.config import (
-    ConfigError, database_location, load_config, require_skill_id, verification_on)
-from skill.verify import build_verifiers
+    ConfigError, database_location, load_config, refuse_verification_off, require_skill_id,
+    verification_on)
+from skill.sdk_webservice import SkillAdapter, VerificationException, WebserviceSkillHandler
+from skill.verify import build_envelope_verifiers, build_signature_verifier
 
 log = logging.getLogger(__name__)
 
 EXTENSION_NAME = "compassion_coach"
 ALEXA_ROUTE = "/alexa"
 ALEXA_ENDPOINT = "alexa"
-#: Proxies add these; in DEVELOPER_MODE they mean the "loopback" peer is a tunnel or proxy.
 MAX_JSON_DEPTH = 64   # Alexa envelopes nest about 10 deep; APL context a little more
-FORWARDING_HEADERS = ("Forwarded", "X-Forwarded-For", "X-Real-IP")
+#: Proxies, tunnels and CDNs add these (lower case); in DEVELOPER_MODE any of them means
+#: the "loopback" peer is relaying someone else. So does any X-Forwarded-* header.
+PROXY_HEADERS = frozenset({"forwarded", "via", "x-real-ip", "x-client-ip", "true-client-ip",
+                           "cf-connecting-ip", "fastly-client-ip", "x-cluster-client-ip"})
+PROXY_HEADER_PREFIX = "x-forwarded-"
+LOOPBACK_HOST_NAME = "localhost"
 
 #: status -> (error code, default message) for the JSON error bodies.
 _ERRORS = {
@@ -58,16 +66,19 @@ _ERRORS = {
 
 
 class _OnceDeserializedHandler(WebserviceSkillHandler):
-    """The SDK's handler, reusing the envelope _check_alexa_request already deserialized
-    from the same bytes: deserializing twice was a third of a short turn's cost."""
+    """The SDK's handler, reusing the envelope _check_alexa_request deserialized from the
+    bytes whose signature it checked (deserializing twice was a third of a short turn's
+    cost), and running the envelope's verifiers (timestamp, applicationId) on it."""
 
     def verify_request_and_dispatch(self, http_request_headers, http_request_body):
         envelope = g.pop("request_envelope", None)
-        if envelope is None:
-            return super().verify_request_and_dispatch(http_request_headers, http_request_body)
+        if envelope is None:  # never here without _check_alexa_request: refuse, not trust
+            raise VerificationException("Request did not pass the edge checks")
         for verifier in self._verifiers:
             verifier.verify(headers=http_request_headers, serialized_request_env=http_request_body,
                             deserialized_request_env=envelope)
+        # Verified: now its request type and intent may label metrics and the access log.
+        observability.note_envelope(g.pop("request_body", None))
         response = self._skill.invoke(request_envelope=envelope, context=None)
         return self._skill.serializer.serialize(response)
 
@@ -131,6 +142,30 @@ def _is_loopback(address: Optional[str]) -> bool:
     return bool(ip.is_loopback or (mapped is not None and mapped.is_loopback))
 
 
+def _host_name(host: str) -> str:
+    """The name or address in a Host header value, without port or IPv6 brackets."""
+    if host.startswith("["):
+        return host[1:].split("]", 1)[0]
+    return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+
+
+def _developer_mode_refusal() -> Optional[str]:
+    """Why developer mode (no verification) must not answer this request, or None.
+
+    Loopback peers only, and only for themselves: not through a proxy or tunnel (any
+    proxy header), and not for a page whose own name resolves to 127.0.0.1 (DNS
+    rebinding: the browser sends that name as Host)."""
+    if not _is_loopback(request.remote_addr):
+        return "developer mode serves loopback clients only"
+    if any(name.lower() in PROXY_HEADERS or name.lower().startswith(PROXY_HEADER_PREFIX)
+           for name in request.headers.keys()):
+        return "developer mode serves loopback clients only, not through a proxy"
+    name = _host_name(request.host).lower()
+    if name != LOOPBACK_HOST_NAME and not _is_loopback(name):
+        return "developer mode serves a loopback Host only (localhost, 127.0.0.1, [::1])"
+    return None
+
+
 def _envelope_problem(body: Any) -> Optional[str]:
     """Why ``body`` is not an Alexa request envelope, or None. Unknown extra fields are fine."""
     if not isinstance(body, dict):
@@ -161,14 +196,27 @@ def _depth(value) -> int:
     return deepest
 
 
+def _refuse_unverified(e: VerificationException):
+    # The same one warning line flask-ask-sdk's refusals become (_RedactExceptionText).
+    current_app.logger.warning("Request verification failed: %s", e)
+    return _error(400, "Incoming request failed verification")
+
+
 def _check_alexa_request():
-    """Refuse what the SDK cannot deserialize, before it turns it into a 500.
+    """Check the signature over the raw bytes, then refuse what the SDK cannot
+    deserialize, before it turns it into a 500.
 
     The SDK's deserializer raises AskSdkException (500 in flask-ask-sdk) for bad JSON,
     and its message quotes the body, which must not reach the logs.
     """
     if request.mimetype != "application/json":
         return _error(415)
+    signatures = current_app.extensions[EXTENSION_NAME]["signature_verifier"]
+    if signatures is not None:
+        try:  # headers, URL rule, the cached chain: before the body is even read
+            cert = signatures.signing_certificate(request.headers)
+        except VerificationException as e:
+            return _refuse_unverified(e)
     try:
         raw = request.get_data(cache=True)  # 413 past MAX_CONTENT_LENGTH
     except HTTPException:
@@ -180,11 +228,15 @@ def _check_alexa_request():
         # A chunked body has no length up front; werkzeug stops reading at the limit
         # instead of refusing, so a body that reached it was too large.
         return _error(413)
+    if signatures is not None:
+        try:  # one SHA-256 of the raw bytes and one RSA check: nothing parsed yet
+            signatures.check_signature(cert, request.headers, raw)
+        except VerificationException as e:
+            return _refuse_unverified(e)
     try:
         body = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError):
         return _error(400, "request body is not valid UTF-8 JSON")
-    observability.note_envelope(body)
     # Nesting never exceeds the count of opening brackets, so most bodies need no walk.
     if raw.count(b"{") + raw.count(b"[") > MAX_JSON_DEPTH and _depth(body) > MAX_JSON_DEPTH:
         # The SDK deep-copies session attributes recursively; refuse before it overflows.
@@ -198,6 +250,7 @@ def _check_alexa_request():
     except Exception as e:
         log.info("Unreadable request envelope (%s)", type(e).__name__)
         return _error(400, "request envelope could not be read (unknown request type or bad field)")
+    g.request_body = body
     return None
 
 
@@ -205,11 +258,11 @@ def _before_request():
     observability.start()
     state = current_app.extensions[EXTENSION_NAME]
     if request.endpoint == ALEXA_ENDPOINT:
-        g.alexa = {"request_id": None, "request_type": "unreadable", "intent": "none"}
+        g.alexa = observability.unverified_labels()
     if state["config"]["DEVELOPER_MODE"]:
-        forwarded = any(name in request.headers for name in FORWARDING_HEADERS)
-        if forwarded or not _is_loopback(request.remote_addr):
-            return _error(403, "developer mode serves loopback clients only")
+        refusal = _developer_mode_refusal()
+        if refusal:
+            return _error(403, refusal)
     if request.endpoint == ALEXA_ENDPOINT and request.method == "POST":
         return _check_alexa_request()
     return None
@@ -251,16 +304,19 @@ def _healthz():
 def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
     """Build the Flask app; ``config`` overrides the environment (see skill.config).
 
-    Raises ConfigError (one line) when verification is on and ALEXA_SKILL_ID is unset,
-    or a value is invalid.
+    Raises ConfigError (one line) when a verification switch is off outside
+    DEVELOPER_MODE, when verification is on and ALEXA_SKILL_ID is unset, or when a value
+    is invalid.
     """
     cfg = load_config(config)
+    refuse_verification_off(cfg)
     if verification_on(cfg):
         require_skill_id(cfg)
     try:
-        verifiers = build_verifiers(cfg)
+        signature_verifier = build_signature_verifier(cfg)
     except (OSError, ValueError) as e:
         raise ConfigError(f"ALEXA_TRUST_ROOTS: cannot load ({type(e).__name__}: {e})") from None
+    verifiers = build_envelope_verifiers(cfg)
 
     app = Flask(__name__)
     if not any(isinstance(f, _RedactExceptionText) for f in app.logger.filters):
@@ -268,10 +324,6 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
     app.config.update(cfg)
     app.config["MAX_CONTENT_LENGTH"] = cfg["MAX_REQUEST_BYTES"]
     app.json.sort_keys = False
-    if not cfg["DEVELOPER_MODE"] and not cfg["ASK_SDK_VERIFY_SIGNATURE"]:
-        log.warning("Alexa request signature verification is OFF: anyone can call this skill")
-    if not cfg["DEVELOPER_MODE"] and not cfg["ASK_SDK_VERIFY_TIMESTAMP"]:
-        log.warning("Alexa request timestamp verification is OFF: old requests can be replayed")
 
     database_location(cfg)  # a bad SKILL_DATABASE is a one-line ConfigError
     skill = build_skill(dict(cfg))
@@ -281,7 +333,8 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
         from skill.persistence import health_check  # True/False, never raises
         health_checks.append(("persistence", functools.partial(health_check, persistence)))
     app.extensions[EXTENSION_NAME] = {
-        "config": cfg, "skill": skill, "verifiers": verifiers, "health_checks": health_checks}
+        "config": cfg, "skill": skill, "signature_verifier": signature_verifier,
+        "verifiers": verifiers, "health_checks": health_checks}
 
     adapter = _VerifyingSkillAdapter(
         skill=skill, skill_id=cfg["ALEXA_SKILL_ID"] or "compassion-coach",

@@ -17,20 +17,54 @@ class Phase:
 
 
 @dataclass(frozen=True)
+class Stage:
+    """How much the voice guides, from `from_s` into the paced breathing (the "fade" list
+    in ssml/breathing_patterns.json): guidance fades so the listener keeps their own rhythm."""
+    from_s: float
+    breaths: frozenset[str]     # the phases that get a spoken cue
+    every_cycles: int           # cue one cycle in this many
+    volume: str                 # SSML prosody volume of the cues
+    reminder_every_blocks: int  # a reminder line in one block (about a minute) in this many
+
+
+FULL_GUIDANCE = Stage(0.0, frozenset({"in", "top-up", "out", "hold", "hold-empty"}), 1, "medium", 1)
+
+
+@dataclass(frozen=True)
 class Cycle:
     index: int
     phases: tuple[Phase, ...]
     start_s: float   # from the start of the paced breathing
+    stage: Stage = FULL_GUIDANCE
+    stage_first: bool = False   # the first cycle of a stage that says less than the one before
+    spoken: tuple[bool, ...] = ()   # per phase: whether its cue is said
 
     @property
     def s(self) -> float:
         return sum(p.s for p in self.phases)
 
 
+def _file() -> dict:
+    return json.loads((SSML_DIR / "breathing_patterns.json").read_text(encoding="utf-8"))
+
+
 @lru_cache(maxsize=1)
 def patterns() -> dict[str, dict]:
-    data = json.loads((SSML_DIR / "breathing_patterns.json").read_text(encoding="utf-8"))
-    return {k: v for k, v in data.items() if not k.startswith("_")}
+    return {k: v for k, v in _file().items() if not k.startswith("_") and k != "fade"}
+
+
+@lru_cache(maxsize=1)
+def fade() -> tuple[Stage, ...]:
+    """The guidance stages of a pattern that fades, in order of `from_s`."""
+    rows = sorted(_file()["fade"], key=lambda r: r["from_s"])
+    return tuple(Stage(float(r["from_s"]), frozenset(r["breaths"]), int(r["every_cycles"]), r["volume"],
+                       int(r["reminder_every_blocks"])) for r in rows)
+
+
+def max_seconds(pattern: str) -> float | None:
+    """The longest a pattern runs whatever was asked (box: its holds), or None."""
+    minutes = patterns()[pattern].get("max_minutes")
+    return None if minutes is None else minutes * 60.0
 
 
 def holds_breath(pattern: str) -> bool:
@@ -49,8 +83,13 @@ def cycles(pattern: str, seconds: float) -> list[Cycle]:
     ramp = [_phases(r) for r in spec.get("ramp", [])]
     steady = _phases(spec["cycle"])
     limit = spec.get("max_cycles")
+    cap = max_seconds(pattern)
+    if cap is not None:
+        seconds = min(seconds, cap)
+    stages = fade() if spec.get("fades") else (FULL_GUIDANCE,)
     out: list[Cycle] = []
     t = 0.0
+    stage, since = stages[0], 0     # the stage in force and the index of its first cycle
     while True:
         phases = ramp[len(out)] if len(out) < len(ramp) else steady
         length = sum(p.s for p in phases)
@@ -58,6 +97,12 @@ def cycles(pattern: str, seconds: float) -> list[Cycle]:
             break
         if limit is not None and len(out) >= limit:
             break
-        out.append(Cycle(len(out), phases, t))
+        now = [st for st in stages if st.from_s <= t + 1e-9][-1]
+        first = now is not stage
+        if first:
+            stage, since = now, len(out)
+        said = (len(out) - since) % stage.every_cycles == 0
+        spoken = tuple(said and p.breath in stage.breaths for p in phases)
+        out.append(Cycle(len(out), phases, t, stage, first, spoken))
         t += length
     return out

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import logging
 
-from ask_sdk_core.dispatch_components import AbstractExceptionHandler, AbstractRequestInterceptor
+from ask_sdk_core.dispatch_components import (AbstractExceptionHandler, AbstractRequestInterceptor,
+                                              AbstractResponseInterceptor)
 from ask_sdk_core.skill_builder import CustomSkillBuilder
 
 from skill import catalogue, device_zone, observability, render, state
 from skill.handlers import all_handlers
-from skill.respond import dialog, reply
+from skill.respond import dialog, ensure_screen, reply
 from skill.serializer import FastSerializer
 
 log = logging.getLogger(__name__)
@@ -41,6 +42,13 @@ class CleanSession(AbstractRequestInterceptor):
         state.clean_session(handler_input)
 
 
+class ScreenOnEveryAnswer(AbstractResponseInterceptor):
+    """On a device with a screen, an answer that came without one gets the calm screen."""
+
+    def process(self, handler_input, response):
+        ensure_screen(handler_input, response)
+
+
 class KindApology(AbstractExceptionHandler):
     """Any unexpected error: a kind apology and a way on, never silence."""
 
@@ -68,6 +76,7 @@ def build_skill(config: dict, persistence_adapter=None):
         sb.add_request_handler(handler)
     sb.add_exception_handler(KindApology())
     sb.add_global_request_interceptor(CleanSession())
+    sb.add_global_response_interceptor(ScreenOnEveryAnswer())
     # Python-only: tests add a loopback origin; the environment can't point us elsewhere.
     sb.add_global_request_interceptor(ApiOrigins(config.get("ALEXA_API_ORIGINS", device_zone.AMAZON_API_ORIGINS)))
     sb.skill_id = config.get("ALEXA_SKILL_ID") or None

@@ -8,9 +8,9 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from functools import lru_cache
-from pathlib import Path
 
-SSML_DIR = Path(__file__).resolve().parent.parent / "ssml"
+from skill.locations import SSML_DIR
+
 LOCALES_FILE = SSML_DIR / "locales.json"
 
 
@@ -27,13 +27,17 @@ class Script:
     about_minutes: float
     minutes: dict | None = None           # {"default", "min", "max"} when length is a choice
     params: dict = field(default_factory=dict)
+    for_sleep: bool = False   # ends the session quietly: no rating, no question after it
 
     @property
     def template(self) -> str:
         return f"{self.id}.ssml.j2"
 
-    def resolve(self, minutes=None, pattern=None) -> dict:
-        """The full parameter set for a render, defaults filled in; ParamError if out of range."""
+    def resolve(self, minutes=None, pattern=None, first_time=False) -> dict:
+        """The full parameter set for a render, defaults filled in; ParamError if out of range.
+
+        `first_time` (the listener's first practice: the scripts add the cautions a
+        newcomer needs) is kept only when true, so every other render keeps its old key."""
         out: dict = {}
         if self.minutes:
             lo, hi = self.minutes["min"], self.minutes["max"]
@@ -55,6 +59,10 @@ class Script:
             out["pattern"] = value
         elif pattern is not None:
             raise ParamError(f"{self.id} has no breathing pattern")
+        if not isinstance(first_time, bool):
+            raise ParamError("first_time must be true or false")
+        if first_time:
+            out["first_time"] = True
         return out
 
     def extremes(self) -> list[dict]:
@@ -62,7 +70,7 @@ class Script:
         minutes = ([self.minutes["min"], self.minutes["default"], self.minutes["max"]]
                    if self.minutes else [None])
         patterns = self.params.get("pattern", {}).get("choices", [None])
-        return [self.resolve(m, p) for m in minutes for p in patterns]
+        return [self.resolve(m, p, first) for m in minutes for p in patterns for first in (False, True)]
 
 
 @lru_cache(maxsize=1)
@@ -72,7 +80,7 @@ def scripts() -> dict[str, Script]:
     for row in data["scripts"]:
         about = row.get("about_minutes", (row.get("minutes") or {}).get("default", 1))
         out[row["id"]] = Script(row["id"], row["kind"], row["title"], row["summary"], about,
-                                row.get("minutes"), row.get("params", {}))
+                                row.get("minutes"), row.get("params", {}), bool(row.get("for_sleep")))
     return out
 
 

@@ -12,8 +12,11 @@ ALEXA_SKILL_ID             (none)           -        The skill's ID (amzn1.ask.s
                                                      any other applicationId are refused (400).
                                                      Required whenever verification is on.
 ASK_SDK_VERIFY_SIGNATURE   True             bool     Check Signature-256 and the certificate chain.
+                                                     Off only in DEVELOPER_MODE: create_app refuses
+                                                     to start with it off otherwise.
 ASK_SDK_VERIFY_TIMESTAMP   True             bool     Refuse requests older than 150 s (1 h for
-                                                     AlexaSkillEvent.*).
+                                                     AlexaSkillEvent.*). Off only in DEVELOPER_MODE,
+                                                     as above.
 SKILL_DATA_DIR             "data"           path     Directory for local state (SQLite, secrets).
 SKILL_DATABASE             ""               URL      Database (skill.persistence): "" means the SQLite
                                                      file compassion-coach.sqlite3 in SKILL_DATA_DIR;
@@ -21,7 +24,8 @@ SKILL_DATABASE             ""               URL      Database (skill.persistence
                                                      dynamodb://TABLE?region=REGION.
 USER_KEY_SECRET            ""               secret   Key for hashing user IDs; "" means the
                                                      persistence module generates one into
-                                                     SKILL_DATA_DIR.
+                                                     SKILL_DATA_DIR, only while the database
+                                                     holds no records (skill.listener_key).
 MAX_REQUEST_BYTES          262144           bytes    Largest request body accepted (larger: 413).
 CERT_FETCH_TIMEOUT_S       2.0              seconds  Total time allowed to download the signing
                                                      certificate chain (Alexa's budget is 8 s).
@@ -31,9 +35,11 @@ CERT_CACHE_MAX_ENTRIES     16               entries  Bound on cached chains (lea
 ALEXA_TRUST_ROOTS          ""               path     Optional PEM file of extra trusted roots, added
                                                      to the system's trust store.
 DEVELOPER_MODE             False            bool     Signature and timestamp checks off; only
-                                                     loopback clients (127.0.0.0/8, ::1) without
-                                                     proxy headers (Forwarded, X-Forwarded-For,
-                                                     X-Real-IP) are served; everyone else gets 403.
+                                                     loopback clients (127.0.0.0/8, ::1) naming a
+                                                     loopback Host (localhost, 127.x, [::1]) and
+                                                     sending no proxy header (Forwarded, Via,
+                                                     X-Forwarded-*, X-Real-IP, ...) are served;
+                                                     everyone else gets 403.
 =========================  ===============  =======  ===============================================
 
 Booleans in the environment: 1/true/yes/on or 0/false/no/off (any case).
@@ -164,6 +170,22 @@ def load_config(overrides: Mapping[str, Any] | None = None,
 
 def verification_on(config: Mapping[str, Any]) -> bool:
     return bool(config["ASK_SDK_VERIFY_SIGNATURE"] or config["ASK_SDK_VERIFY_TIMESTAMP"])
+
+
+VERIFICATION_SWITCHES = ("ASK_SDK_VERIFY_SIGNATURE", "ASK_SDK_VERIFY_TIMESTAMP")
+
+
+def refuse_verification_off(config: Mapping[str, Any]) -> None:
+    """Outside developer mode every request check stays on, whichever launcher runs
+    create_app: an unsigned request answered, or a day-old one replayed, is never a
+    setting."""
+    if config["DEVELOPER_MODE"]:
+        return
+    off = [name for name in VERIFICATION_SWITCHES if not config[name]]
+    if off:
+        raise ConfigError(
+            f"{' and '.join(off)} off: request verification can be switched off only in "
+            "DEVELOPER_MODE (loopback clients only; python -m skill.tools.devserver)")
 
 
 def require_skill_id(config: Mapping[str, Any], why: str = "request verification is on") -> None:

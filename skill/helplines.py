@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 from functools import lru_cache
-from pathlib import Path
 
-DATA_DIR = Path(__file__).resolve().parent / "data"
+from skill.locations import DATA_DIR
+
 FALLBACK_LOCALE = "en-US"
 KINDS = ("emergency", "crisis", "text", "violence", "sexual_violence")
 

@@ -2,9 +2,11 @@
 
 Lambda needs no signature check (the Alexa trigger invokes the function directly), but
 the applicationId check stays on: ALEXA_SKILL_ID must be set in the function's
-environment, or the import fails with a one-line ConfigError. So must SKILL_DATABASE:
-Lambda's filesystem is read-only and short-lived, so the default SQLite file cannot work;
-use dynamodb://TABLE?region=...
+environment, or the import fails with a one-line ConfigError. So must SKILL_DATABASE and
+USER_KEY_SECRET: Lambda's filesystem is read-only and short-lived, so neither the default
+SQLite file nor a generated secret file can work (a secret made per container would make
+every listener a stranger to the next one); use dynamodb://TABLE?region=... and a secret
+of 32 or more random bytes. Build the zip with ``python -m skill.tools.lambda_package``.
 """
 from __future__ import annotations
 
@@ -23,6 +25,9 @@ require_skill_id(_config, why="the Lambda handler checks the applicationId")
 if not _config.get("SKILL_DATABASE"):
     raise ConfigError("SKILL_DATABASE is not set: on Lambda the filesystem is read-only, "
                       "so set it to dynamodb://TABLE?region=REGION")
+if not _config.get("USER_KEY_SECRET"):
+    raise ConfigError("USER_KEY_SECRET is not set: on Lambda a generated secret would not "
+                      "outlive the container; set it to 32 or more random bytes")
 _skill = build_skill(dict(_config))
 
 

@@ -7,7 +7,9 @@ The secret is USER_KEY_SECRET when set. Otherwise it is generated once (32 rando
 written as 64 hex characters) into "<SKILL_DATA_DIR>/user-key.secret", mode 0600. The HMAC
 key is the secret *text* (stripped, UTF-8), so copying that file's content into
 USER_KEY_SECRET on another host gives the same listener keys. Losing or changing the
-secret orphans every stored record: nothing can find them again.
+secret orphans every stored record: nothing can find them again. So a secret is minted
+only while the storage holds no records: a missing file beside a database that has them
+is an error (PersistenceException, /healthz 503), never a silent new secret.
 
 Nothing here logs user IDs; failures raise PersistenceException with a short message.
 """
@@ -18,6 +20,7 @@ import hmac
 import os
 import secrets
 import threading
+from typing import Callable, Optional
 
 from ask_sdk_core.exceptions import PersistenceException
 
@@ -55,8 +58,12 @@ def _read_secret_file(path: str) -> str:
     return text
 
 
-def load_or_create_secret_file(data_dir: str) -> str:
+def load_or_create_secret_file(data_dir: str,
+                               records_exist: Optional[Callable[[], bool]] = None) -> str:
     """The secret text in <data_dir>/user-key.secret, generating it on first use.
+
+    ``records_exist`` (storage's "has any listener record?") is asked before generating:
+    when it says yes the file was lost, and a PersistenceException says so.
 
     Race-safe across processes (several gunicorn workers starting at once): each writer
     fills a private temp file completely, then hard-links it into place. link() is atomic
@@ -68,6 +75,11 @@ def load_or_create_secret_file(data_dir: str) -> str:
         return _read_secret_file(path)
     except FileNotFoundError:
         pass
+    if records_exist is not None and records_exist():
+        raise PersistenceException(
+            f"The user key secret file {path} is missing but the database already holds "
+            "listeners' records: restore the file (or set USER_KEY_SECRET to its content); "
+            "a new secret would orphan every record.")
     os.makedirs(data_dir, mode=0o700, exist_ok=True)
     tmp = f"{path}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, USER_KEY_SECRET_FILE_MODE)
@@ -94,12 +106,17 @@ class ListenerKeys:
     def __init__(self, secret_text: str = "", data_dir: str = "data"):
         self._configured = (secret_text or "").strip()
         self.data_dir = data_dir
+        self._records_exist: Optional[Callable[[], bool]] = None
         self._secret: bytes | None = None
         self._lock = threading.Lock()
 
     @property
     def secret_is_generated(self) -> bool:
         return not self._configured
+
+    def guard_records(self, records_exist: Callable[[], bool]) -> None:
+        """The storage these keys address: asked before a secret is generated."""
+        self._records_exist = records_exist
 
     def secret(self) -> bytes:
         if self._secret is None:
@@ -109,7 +126,8 @@ class ListenerKeys:
                         text = self._configured
                     else:
                         try:
-                            text = load_or_create_secret_file(self.data_dir)
+                            text = load_or_create_secret_file(self.data_dir,
+                                                              self._records_exist)
                         except OSError as e:
                             raise PersistenceException(
                                 f"Cannot read or create the user key secret ({type(e).__name__})."

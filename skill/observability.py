@@ -14,14 +14,19 @@ import json
 import logging
 import threading
 import time
+from typing import TYPE_CHECKING
 
-from flask import Response, g, request
+if TYPE_CHECKING:
+    from flask import Response
 
 ACCESS_LOGGER = "skill.access"
 # Seconds: Alexa waits about 8 s for an answer, most turns take a few milliseconds.
 LATENCY_BUCKETS_S = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 8.0)
-MAX_LABEL_CHARS = 64        # request types and intent names from unverified requests are bounded
+MAX_LABEL_CHARS = 64        # request types and intent names are bounded in length
 MAX_LABEL_SERIES = 200      # ... and so is the number of distinct label sets
+#: What a request is labelled until it passes verification: unverified requests all
+#: count under this one label set, so their senders choose no label (skill.app).
+UNVERIFIED_REQUEST_TYPE = "unverified"
 
 _outcome: contextvars.ContextVar[str | None] = contextvars.ContextVar("skill_outcome", default=None)
 
@@ -104,8 +109,14 @@ def _esc(value: str) -> str:
     return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
 
 
+def unverified_labels() -> dict:
+    return {"request_id": None, "request_type": UNVERIFIED_REQUEST_TYPE, "intent": "none"}
+
+
 def note_envelope(body) -> None:
-    """Remember the few fields a log line may carry, from a parsed request body."""
+    """Remember the few fields a log line may carry, from a parsed and verified request
+    body (skill.app calls this only once every verifier has passed)."""
+    from flask import g   # here, not at import: the Lambda handler logs without Flask
     req = body.get("request") if isinstance(body, dict) else None
     req = req if isinstance(req, dict) else {}
     intent = req.get("intent") if isinstance(req.get("intent"), dict) else {}
@@ -114,11 +125,13 @@ def note_envelope(body) -> None:
 
 
 def start() -> None:
+    from flask import g
     g.started = time.perf_counter()
     _outcome.set(None)
 
 
 def finish(response: Response, metrics: Metrics) -> Response:
+    from flask import g, request
     alexa = getattr(g, "alexa", None)
     if alexa is None:           # not an Alexa request (health check, metrics, 404...)
         return response

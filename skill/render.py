@@ -115,7 +115,8 @@ def _helpers(pct: int) -> dict:
         return _breaks(float(seconds))
 
     def timed(seconds: float, text: str) -> Markup:
-        """Say `text` and then be quiet, `seconds` in all: the pacing of a breath phase."""
+        """Say `text` and then be quiet, `seconds` in all: the pacing of a breath phase. An
+        empty text is a phase of silence."""
         rest = float(seconds) - est(text)
         if rest < MIN_PHASE_SILENCE_S:
             raise RenderError(f"{text!r} takes about {est(text):.1f} s, too long for its "
@@ -133,24 +134,42 @@ def _breathing_context(params: dict, pct: int) -> dict:
     for c in cycles:
         if not blocks or c.start_s >= BREATH_BLOCK_S * len(blocks):
             blocks.append([])
+        elif c.stage != blocks[-1][0].stage:
+            raise RenderError(f"a guidance stage starts {c.start_s:g} s in, inside a block: "
+                              f"stages start on whole multiples of {BREATH_BLOCK_S:g} s")
         blocks[-1].append(c)
     reminders = list(cues["reminder"])
+    handed_over = []    # the handover is said once, where guidance first fades
+    block_of = {id(c): n for n, block in enumerate(blocks) for c in block}
+
+    def fits(text: str, phase) -> bool:
+        return ssml.estimate_speech_s(text, pct) + REMINDER_SPARE_S <= phase.s
 
     def cue(cycle, phase) -> str:
-        n = sum(1 for p in cycle.phases[: cycle.phases.index(phase)] if p.breath == phase.breath)
+        """What is said at the start of `phase` ("" for silence): its cue while the guidance
+        says so; on an out-breath, once, the handover where guidance first fades, and a
+        reminder at the start of a block, less often as guidance fades."""
+        k = cycle.phases.index(phase)
+        n = sum(1 for p in cycle.phases[:k] if p.breath == phase.breath)
         options = cues[phase.breath]
-        text = options[(cycle.index + n) % len(options)]
-        first_in_block = any(b[0] is cycle for b in blocks[1:])
-        if phase.breath == "out" and first_in_block:
+        text = options[(cycle.index + n) % len(options)] if cycle.spoken[k] else ""
+        if phase.breath != "out":
+            return text
+        if cycle.stage_first and not handed_over and fits(cues["handover"][0], phase):
+            handed_over.append(cycle.index)
+            return cues["handover"][0]
+        block = block_of[id(cycle)]
+        first_in_block = block > 0 and blocks[block][0] is cycle
+        if first_in_block and block % cycle.stage.reminder_every_blocks == 0:
             # the next reminder in turn that fits this out-breath; the rest wait their turn
-            for k, reminder in enumerate(reminders):
-                if ssml.estimate_speech_s(reminder, pct) + REMINDER_SPARE_S <= phase.s:
-                    reminders.append(reminders.pop(k))
+            for i, reminder in enumerate(reminders):
+                if fits(reminder, phase):
+                    reminders.append(reminders.pop(i))
                     return reminder
         return text
 
     return {"cycles": cycles, "blocks": blocks, "cue": cue, "pattern_spec": pattern,
-            "holds": bool(pattern.get("holds"))}
+            "holds": bool(pattern.get("holds")), "max_seconds": breathing.max_seconds(params["pattern"])}
 
 
 def _template_line(err: BaseException) -> str:
@@ -202,7 +221,7 @@ def parts(script_id: str, locale: str, rate: str = DEFAULT_RATE, **params) -> li
     """The bodies of a script's parts, in order."""
     script = catalogue.get(script_id)
     resolved = script.resolve(**params)
-    context = {"params": resolved, "title": script.title, **resolved}
+    context = {"params": resolved, "title": script.title, "first_time": False, **resolved}
     if script.id == "breathing":
         context.update(_breathing_context(resolved, rate_pct(rate)))
     source = render_source(script.template, locale, rate, **context)

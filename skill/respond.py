@@ -10,7 +10,7 @@ from functools import lru_cache
 
 from ask_sdk_model.ui import SimpleCard
 
-from skill import helplines, render, ssml, state
+from skill import apl, helplines, render, ssml, state
 
 CARD_TITLE = "Compassion Coach"
 CARD_MAX_CHARS = 900
@@ -70,8 +70,65 @@ def reply(hi, *bodies: str, reprompt: str | None = None, card_title: str = CARD_
     rb.set_card(SimpleCard(card_title, card_text if card_text is not None else _card_text(speech)))
     if reprompt_speech:
         state.session(hi)["last"] = {"speech": speech, "reprompt": reprompt_speech}
+    if apl.supported(hi):
+        _screen(hi, rb.response, bodies if not problems else (), card_title,
+                card_text if card_text is not None else _card_text(speech))
     state.save(hi)
     return rb.response
+
+
+SCREEN_REQUESTS = ("LaunchRequest", "IntentRequest")   # the requests a screen may answer
+
+
+def ensure_screen(hi, response) -> None:
+    """Any spoken answer on a screen that came without one (e.g. a repeat, which replays the
+    last speech) gets the calm screen, so a pacer is never left showing a turn that is over."""
+    if response is None or response.output_speech is None or not apl.supported(hi):
+        return
+    if getattr(hi.request_envelope.request, "object_type", None) not in SCREEN_REQUESTS:
+        return
+    if any(getattr(d, "object_type", "").startswith("Alexa.Presentation.APL.") for d in response.directives or []):
+        return
+    speech = getattr(response.output_speech, "ssml", None) or ""
+    response.directives = (response.directives or []) + apl.calm(CARD_TITLE, _card_text(speech))
+
+
+def playing(hi, script_id: str, params: dict, index: int) -> None:
+    """Note the practice turn this request speaks, for the screen (request-scoped)."""
+    hi.attributes_manager.request_attributes["playing"] = (script_id, params, index)
+
+
+def _screen(hi, response, bodies, title: str, text: str) -> None:
+    """Echo Show: every response carries a screen, so none is left showing a practice that
+    stopped. A breathing turn becomes the pacer, whose commands speak the turn in step with
+    the circle, so the speech leaves outputSpeech; anything else keeps its speech and shows
+    a calm screen. Devices without a screen never get here."""
+    script_id, params, index = hi.attributes_manager.request_attributes.get("playing") or (None, None, 0)
+    loc, rate = state.locale(hi), state.rate(hi)
+    turns = render.render(script_id, loc, rate, **params) if script_id else ()
+    body = turns[index].body if turns else None
+    if body is None or body not in bodies:
+        # kept: directives already given (AudioPlayer.Play for the tone track)
+        response.directives = (response.directives or []) + apl.calm(title, text)
+        return
+    try:
+        segments = apl.turn_segments(script_id, params, loc, rate, index)
+    except ValueError as err:   # the render and the pattern disagree: speak, show a calm screen
+        log.error("no pacer for this turn: %s", err)
+        response.directives = (response.directives or []) + apl.calm(title, text)
+        return
+    if not segments:
+        response.directives = (response.directives or []) + apl.practice_screen(script_id, index, len(turns))
+        return
+    voiced = []
+    for b in bodies:
+        if b is body or b == body:
+            voiced.extend(segments)
+        elif b and b.strip():
+            voiced.append(apl.Voice(b.strip()))
+    response.directives = (response.directives or []) + apl.pacer(
+        voiced, apl.breathing_title(params), rate, apl.paced_total_s(params))
+    response.output_speech = None
 
 
 def dialog(hi, name: str, **values) -> str:

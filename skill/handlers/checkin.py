@@ -30,7 +30,7 @@ def check_in(hi):
 
 def begin_after_checkin(hi, script_id: str, feeling: str | None):
     """Yes to a suggested practice: ask the rating first if the listener likes that."""
-    if state.wants_rating(hi):
+    if state.wants_rating(hi) and not catalogue.get(script_id).for_sleep:
         state.session(hi)["rating"] = {"stage": "before", "id": script_id, "feeling": feeling}
         return reply(hi, dialog(hi, "rating_before"), reprompt=dialog(hi, "rating_reprompt"))
     return practice.start(hi, script_id, _params(script_id))

@@ -7,14 +7,18 @@ import datetime as dt
 from skill import breathing, catalogue, render, ssml, state
 from skill.handlers import on_intent, safety_check
 from skill.handlers.slots import number, raw, resolved_id
-from skill.respond import choices, dialog, reply
+from skill.respond import choices, dialog, playing, reply
 
 INTENT_SCRIPTS = {
     "BreathingIntent": "breathing", "BodyScanIntent": "body-scan", "SafePlaceIntent": "safe-place",
     "KindMemoryIntent": "kind-memory", "KindFriendIntent": "kind-friend",
     "KindActionIntent": "kind-action", "GroundingIntent": "grounding",
-    "LovingKindnessIntent": "loving-kindness", "WhySelfCompassionIntent": "why-self-compassion",
-    "CompassionAttributesIntent": "six-attributes", "SkillsOverviewIntent": "skills-overview",
+    "LovingKindnessIntent": "loving-kindness", "SleepBodyScanIntent": "body-scan-sleep",
+    "CompassionateSelfIntent": "compassionate-self", "CompassionateImageIntent": "compassionate-other",
+    "CompassionateColourIntent": "compassionate-colour", "SoothingSensesIntent": "soothing-senses",
+    "KindLetterIntent": "kind-letter", "ReceivingKindnessIntent": "receiving-kindness",
+    "WhySelfCompassionIntent": "why-self-compassion", "CompassionAttributesIntent": "six-attributes",
+    "SkillsOverviewIntent": "skills-overview", "FearsOfCompassionIntent": "fears-of-compassion",
 }
 
 
@@ -31,6 +35,7 @@ def play_turn(hi, script_id: str, params: dict, index: int, *before: str):
     turn = turns[index]
     s = state.session(hi)
     s["practice"] = {"id": script_id, "params": params, "turn": index, "count": len(turns)}
+    playing(hi, script_id, params, index)
     title, summary = _card(script_id)
     kind = catalogue.get(script_id).kind
     if not turn.last:
@@ -44,6 +49,11 @@ def play_turn(hi, script_id: str, params: dict, index: int, *before: str):
         return reply(hi, *before, turn.body, dialog(hi, "explanation_end"),
                      reprompt=dialog(hi, "choices_reprompt"), card_title=title, card_text=summary)
     rating = s.get("rating") or {}
+    if catalogue.get(script_id).for_sleep:
+        # for falling asleep: no rating and no question, the session just ends
+        s.pop("rating", None)
+        state.record_practice(hi, script_id, params, rating.get("before"))
+        return reply(hi, *before, turn.body, card_title=title, card_text=summary)
     entry = state.record_practice(hi, script_id, params, rating.get("before"))
     if rating.get("before") is not None:
         s["rating"] = {"stage": "after", "before": rating["before"], "entry": entry}

@@ -69,6 +69,7 @@ class DynamoDbPersistenceAdapter(AbstractPersistenceAdapter):
         self.region = region
         self.endpoint_url = endpoint_url
         self.keys = keys
+        keys.guard_records(self._has_records)
         self.history_max_records = history_max_records
         self.bases = LoadedBases(base_memory_max_requests)
         self._local = threading.local()
@@ -86,10 +87,15 @@ class DynamoDbPersistenceAdapter(AbstractPersistenceAdapter):
         # fails without a region; give it ours if none is set.
         os.environ.setdefault("AWS_DEFAULT_REGION", self.region)
         import boto3
+        session = boto3.session.Session()
+        if boto3.DEFAULT_SESSION is None:
+            # That default resource is never used; built in this thread's session, it
+            # shares the parsed service model, which a cold start (Lambda) then reads once.
+            boto3.DEFAULT_SESSION = session
         from ask_sdk_dynamodb.adapter import DynamoDbAdapter
         from botocore.config import Config
 
-        resource = boto3.session.Session().resource(
+        resource = session.resource(
             "dynamodb", region_name=self.region, endpoint_url=self.endpoint_url or None,
             config=Config(connect_timeout=DYNAMODB_CONNECT_TIMEOUT_S,
                           read_timeout=DYNAMODB_READ_TIMEOUT_S,
@@ -131,6 +137,11 @@ class DynamoDbPersistenceAdapter(AbstractPersistenceAdapter):
             code = response.get("Error", {}).get("Code", "") if isinstance(response, dict) else ""
             log.error("persistence: DynamoDB %s failed: %s %s", operation, type(e).__name__, code)
             raise PersistenceException(f"Could not {operation} listener data.") from e
+
+    def _has_records(self) -> bool:
+        items = self._table().scan(Limit=1, ProjectionExpression="#k", ExpressionAttributeNames={
+            "#k": DYNAMODB_PARTITION_KEY_NAME}).get("Items")
+        return bool(items)
 
     # -- AbstractPersistenceAdapter ------------------------------------------------------
 

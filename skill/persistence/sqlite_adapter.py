@@ -33,6 +33,11 @@ TABLE = "listener_attributes"
 WAL_SWITCH_RETRY_MAX_S = 0.01
 DATA_DIR_MODE = 0o700
 DATABASE_FILE_MODE = 0o600
+# The WAL keeps every earlier version of a page until a checkpoint resets it. Bounded so
+# old versions of listeners' records do not pile up there: checkpoint every ~1000 pages
+# (SQLite's default, said explicitly), and truncate the file back to 1 MiB after one.
+WAL_AUTOCHECKPOINT_PAGES = 1000
+WAL_SIZE_LIMIT_BYTES = 1024 * 1024
 
 # SCHEMA_VERSION is kept in PRAGMA user_version. MIGRATIONS[v] takes a file from v-1 to v;
 # a later version appends a step here, never edits an old one.
@@ -82,6 +87,20 @@ def _enable_wal(conn: sqlite3.Connection) -> str:
             time.sleep(random.uniform(0.001, WAL_SWITCH_RETRY_MAX_S))
 
 
+def _scrub_wal(conn: sqlite3.Connection) -> None:
+    """After a record is deleted: copy the WAL into the main file (where secure_delete
+    has zeroed the row) and truncate the WAL to nothing, so no earlier version of the
+    record stays readable in it while connections stay open.
+
+    TRUNCATE waits (busy handler) for other connections' reads to finish. If one still
+    holds an old snapshot the WAL cannot be reset now; it is at the next checkpoint,
+    and the delete has committed either way."""
+    busy, _, _ = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+    if busy:
+        log.warning("persistence: SQLite WAL still in use by a reader; a deleted record "
+                    "stays in it until the next checkpoint")
+
+
 def migrate(conn: sqlite3.Connection) -> int:
     """Bring the file to SCHEMA_VERSION; returns the version found. Safe when several
     processes open a fresh file at once: the version is re-read under the write lock."""
@@ -115,6 +134,7 @@ class SqlitePersistenceAdapter(AbstractPersistenceAdapter):
                  base_memory_max_requests: int = BASE_MEMORY_MAX_REQUESTS):
         self.path = os.path.abspath(path)
         self.keys = keys
+        keys.guard_records(self._has_records)
         self.history_max_records = history_max_records
         self.bases = LoadedBases(base_memory_max_requests)
         self._local = threading.local()
@@ -141,6 +161,8 @@ class SqlitePersistenceAdapter(AbstractPersistenceAdapter):
             conn.execute("PRAGMA synchronous=NORMAL")
             # "Forget me": overwrite deleted content instead of leaving it in free pages.
             conn.execute("PRAGMA secure_delete=ON")
+            conn.execute(f"PRAGMA wal_autocheckpoint={WAL_AUTOCHECKPOINT_PAGES:d}")
+            conn.execute(f"PRAGMA journal_size_limit={WAL_SIZE_LIMIT_BYTES:d}")
             migrate(conn)
         except BaseException:
             conn.close()
@@ -190,6 +212,10 @@ class SqlitePersistenceAdapter(AbstractPersistenceAdapter):
             self._drop_connection()
             log.error("persistence: SQLite %s failed: %s: %s", operation, type(e).__name__, e)
             raise PersistenceException(f"Could not {operation} listener data.") from e
+
+    def _has_records(self) -> bool:
+        conn = self._connection()
+        return conn.execute(f"SELECT 1 FROM {TABLE} LIMIT 1").fetchone() is not None
 
     # -- AbstractPersistenceAdapter ------------------------------------------------------
 
@@ -267,12 +293,17 @@ class SqlitePersistenceAdapter(AbstractPersistenceAdapter):
         except BaseException:
             _rollback_quietly(conn)
             raise
+        if row and not merged:
+            _scrub_wal(conn)
         return merged_text
 
     def delete_attributes(self, request_envelope) -> None:
         def work(conn):
             key = self.keys.key_for(request_envelope)
-            conn.execute(f"DELETE FROM {TABLE} WHERE listener_key = ?", (key,))
+            deleted = conn.execute(f"DELETE FROM {TABLE} WHERE listener_key = ?",
+                                   (key,)).rowcount
+            if deleted:
+                _scrub_wal(conn)
             # Other requests' remembered bases stay: a racing save needs them to tell what it
             # merely carried over (stays deleted) from what it changed.
             self.bases.remember(request_id_of(request_envelope), key, "{}")

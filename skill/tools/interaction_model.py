@@ -19,12 +19,17 @@ import sys
 from functools import lru_cache
 from pathlib import Path
 
-PROJECT_DIR = Path(__file__).resolve().parents[2] / "interaction_model"
+from skill.locations import INTERACTION_MODEL_DIR as PROJECT_DIR
 SOURCE_PATH = PROJECT_DIR / "source" / "model.json"
 PACKAGE_DIR = PROJECT_DIR / "skill-package"
 MODELS_DIR = PACKAGE_DIR / "interactionModels" / "custom"
 
 ASK_RESOURCES_VERSION = "2020-03-31"
+# The Lambda function ask deploy --profile lambda makes (see _ask_resources).
+LAMBDA_RUNTIME = "python3.11"
+LAMBDA_HANDLER = "skill.lambda_function.handler"
+LAMBDA_MEMORY_MB = 512        # Lambda's CPU share grows with memory: a faster cold start
+LAMBDA_TIMEOUT_S = 8          # Alexa gives up on an answer after 8 s
 MANIFEST_VERSION = "1.0"
 JSON_INDENT = 2
 
@@ -187,9 +192,24 @@ def build_manifest(source: dict) -> dict:
 
 
 def _ask_resources() -> dict:
-    # Self-hosted endpoint: no `code`/`skillInfrastructure`, so `ask deploy` uploads only the package.
+    """Two ASK CLI profiles. "default": the HTTPS endpoint, self-hosted, so no `code` and no
+    `skillInfrastructure`: `ask deploy` uploads only the skill package. "lambda": the same
+    package plus the function, which ASK CLI's lambda-deployer creates or updates from the
+    zip that hooks/build.sh builds (python -m skill.tools.lambda_package); it then points the
+    manifest's endpoint at the function. `src` is only what ASK CLI copies and hashes before
+    the hook runs: the zip holds the whole runtime."""
+    package = {"src": "./skill-package"}
     return {"askcliResourcesVersion": ASK_RESOURCES_VERSION,
-            "profiles": {"default": {"skillMetadata": {"src": "./skill-package"}}}}
+            "profiles": {
+                "default": {"skillMetadata": package},
+                "lambda": {
+                    "skillMetadata": dict(package),
+                    "code": {"default": {"src": "../skill"}},
+                    "skillInfrastructure": {
+                        "type": "@ask-cli/lambda-deployer",
+                        "userConfig": {"runtime": LAMBDA_RUNTIME, "handler": LAMBDA_HANDLER,
+                                       "lambda": {"memorySize": LAMBDA_MEMORY_MB,
+                                                  "timeout": LAMBDA_TIMEOUT_S}}}}}}
 
 
 def _dump(obj: dict) -> str:
@@ -494,6 +514,9 @@ def validate_manifest(manifest: dict, source: dict) -> list[str]:
         problems.append("skill.json: endpoint must be https")
     if "CAN_FULFILL_INTENT_REQUEST" not in {i["type"] for i in custom.get("interfaces", [])}:
         problems.append("skill.json: CAN_FULFILL_INTENT_REQUEST interface missing")
+    apl = [i for i in custom.get("interfaces", []) if i["type"] == "ALEXA_PRESENTATION_APL"]
+    if not apl or not apl[0].get("supportedViewports"):
+        problems.append("skill.json: ALEXA_PRESENTATION_APL interface with its viewports missing (skill.apl)")
     return problems
 
 

@@ -1,6 +1,7 @@
 """`python -m skill.tools.lint`: every script and dialog, in every locale, at the extremes of every
 parameter, checked against Alexa's SSML rules. Prints `file:line: rule: message [where]`
-for each failure and exits 1 if there is any.
+for each failure and exits 1 if there is any. Warnings (the helpline table's review date)
+print the same way, `[warning]`, and leave the exit status alone.
 
 A turn is checked as Alexa will get it: with the longest closing prompt the conversation
 may add, at the slowest speaking rate.
@@ -8,6 +9,7 @@ may add, at the slowest speaking rate.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import re
 import sys
@@ -20,6 +22,9 @@ from skill.catalogue import SSML_DIR
 CLOSING_PROMPTS = ("continue_prompt", "practice_end")
 # Slot-like values the dialogs are rendered with: markup characters must come out escaped.
 HOSTILE_VALUE = "<b>Tom & \"Jerry\"</b>"
+# The helpline table's review date warns this long before it, and on every run after it.
+HELPLINE_REVIEW_AHEAD_DAYS = 30
+HELPLINES_FILE = "skill/data/helplines.json"
 
 
 @dataclass(frozen=True)
@@ -137,14 +142,29 @@ def run() -> list[Failure]:
     return lint_data() + lint_dialogs() + lint_scripts()
 
 
+def warnings(today: dt.date | None = None) -> list[Failure]:
+    """What needs a person soon but must not fail a build on a calendar day: the helpline
+    numbers' review date (skill/data/helplines.json)."""
+    today = today or dt.date.today()
+    due = helplines.review_by()
+    days = (due - today).days
+    if days > HELPLINE_REVIEW_AHEAD_DAYS:
+        return []
+    text = (f"review date {due} has passed" if days < 0 else f"review due by {due} (in {days} days)")
+    line = next((i for i, l in enumerate((helplines.DATA_DIR / "helplines.json").read_text(
+        encoding="utf-8").splitlines(), 1) if '"review_by"' in l), 1)
+    return [Failure(HELPLINES_FILE, line, "review-date", f"{text}: check every number with its "
+                    "source, then set reviewed and review_by", "warning")]
+
+
 def main(argv=None) -> int:
     argparse.ArgumentParser(prog="python -m skill.tools.lint", description=__doc__.splitlines()[0]).parse_args(argv)
-    failures = run()
-    for f in failures:
+    failures, notes = run(), warnings()
+    for f in failures + notes:
         print(f)
     n_scripts = len(catalogue.scripts())
-    print(f"lint: {len(failures)} problem(s) in {n_scripts} scripts and {len(render.dialog_names())} dialogs "
-          f"x {len(catalogue.locales())} locales", file=sys.stderr)
+    print(f"lint: {len(failures)} problem(s), {len(notes)} warning(s) in {n_scripts} scripts and "
+          f"{len(render.dialog_names())} dialogs x {len(catalogue.locales())} locales", file=sys.stderr)
     return 1 if failures else 0
 
 

@@ -21,7 +21,7 @@ def _serve_good(cert_server, pki, name):
 
 
 def _cache_of(app):
-    return app.extensions["compassion_coach"]["verifiers"][0].cache
+    return app.extensions["compassion_coach"]["signature_verifier"].cache
 
 
 def test_second_request_with_the_same_url_does_not_download_again(
@@ -30,6 +30,22 @@ def test_second_request_with_the_same_url_does_not_download_again(
     for _ in range(3):
         assert post_signed(client, envelope(), cert_url=url).status_code == 200
     assert cert_server.hits_for(path) == 1
+
+
+def test_cache_key_and_download_are_the_normalised_url(app, post_signed, cert_server, pki):
+    # Fragments, queries, encodings, case and the default port name one object: one
+    # download, one cache entry. Variants no longer evict the real entry, and cost none.
+    path, url = _serve_good(cert_server, pki, "cache-normalised")
+    variants = ([f"{url}#{i}" for i in range(20)] + [f"{url}?v={i}" for i in range(20)]
+                + [url.replace("cache-normalised", "%63ache-normalised"),
+                   url.replace("https://s3.amazonaws.com", "HTTPS://S3.amazonaws.COM:443"),
+                   url.replace("/echo.api/", "/echo.api/./x/../")])
+    client = app.test_client()
+    for variant in variants:
+        assert post_signed(client, envelope(), cert_url=variant).status_code == 200, variant
+    assert cert_server.hits_for(path) == 1
+    cache = _cache_of(app)
+    assert len(cache) == 1 and url in cache
 
 
 def test_expired_entry_is_downloaded_again(make_app, post_signed, cert_server, pki):

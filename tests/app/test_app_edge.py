@@ -114,6 +114,23 @@ def test_healthz_fails_when_the_real_database_cannot_be_opened(make_app, tmp_pat
     assert response.get_json() == {"status": "unavailable", "failed": ["persistence"]}
 
 
+def test_healthz_is_503_when_the_secret_file_is_lost_but_records_exist(
+        make_app, post_signed, tmp_path):
+    from ask_sdk_model import RequestEnvelope
+    app = make_app()
+    skill = app.extensions["compassion_coach"]["skill"]
+    listener = skill.serializer.deserialize(raw(envelope()).decode(), RequestEnvelope)
+    skill.persistence_adapter.save_attributes(listener, {"pace": "slow"})
+    secret_file = tmp_path / "data" / "user-key.secret"
+    secret_file.unlink()
+    restarted = make_app().test_client()
+    response = restarted.get("/healthz")
+    assert response.status_code == 503
+    assert response.get_json() == {"status": "unavailable", "failed": ["persistence"]}
+    post_signed(restarted, envelope())        # the skill apologises; no stranger is made
+    assert not secret_file.exists()
+
+
 def test_healthz_reports_a_failing_registered_check(app):
     checks = app.extensions["compassion_coach"]["health_checks"]
     checks.append(("database", lambda: False))
@@ -201,6 +218,26 @@ def test_either_verification_alone_still_needs_the_skill_id(flags):
         create_app(flags)
 
 
+@pytest.mark.parametrize("flags", [
+    {"ASK_SDK_VERIFY_SIGNATURE": False}, {"ASK_SDK_VERIFY_TIMESTAMP": False},
+    {"ASK_SDK_VERIFY_SIGNATURE": False, "ASK_SDK_VERIFY_TIMESTAMP": False}])
+@pytest.mark.parametrize("given_as", ["config", "environment"])
+def test_verification_cannot_be_switched_off_outside_developer_mode(
+        monkeypatch, trust_roots_file, flags, given_as):
+    # Whatever launches create_app (gunicorn with another config, waitress, a WSGI
+    # wrapper), unverified requests or replays are served only in developer mode.
+    config = {"ALEXA_SKILL_ID": SKILL_ID, "ALEXA_TRUST_ROOTS": trust_roots_file}
+    if given_as == "config":
+        config.update(flags)
+    else:
+        for name, value in flags.items():
+            monkeypatch.setenv(name, "1" if value else "0")
+    with pytest.raises(ConfigError) as info:
+        create_app(config)
+    message = str(info.value)
+    assert next(iter(flags)) in message and "DEVELOPER_MODE" in message and "\n" not in message
+
+
 def test_skill_id_from_the_environment(monkeypatch, trust_roots_file, post_signed, cert_server):
     monkeypatch.setenv("ALEXA_SKILL_ID", SKILL_ID)
     monkeypatch.setenv("ALEXA_TRUST_ROOTS", trust_roots_file)
@@ -218,13 +255,16 @@ def test_bad_trust_roots_file_is_a_one_line_start_up_error(tmp_path):
 
 
 def test_sdk_default_verifiers_are_replaced_not_added(app):
-    # flask-ask-sdk would add its own RequestVerifier (no timeout) next to ours.
+    # flask-ask-sdk would add its own RequestVerifier (no timeout) next to ours. The
+    # signature is checked at the edge, on the raw bytes; the SDK's handler then runs
+    # the envelope's checks.
     from ask_sdk_webservice_support.verifier import RequestVerifier, TimestampVerifier
     from skill.verify import ApplicationIdVerifier, RequestTimestampVerifier, SignatureVerifier
     adapter = app.extensions["ASK_SDK_SKILL_ADAPTER"][SKILL_ID]
     kinds = [type(v) for v in adapter._webservice_handler._verifiers]
-    assert kinds == [SignatureVerifier, RequestTimestampVerifier, ApplicationIdVerifier]
+    assert kinds == [RequestTimestampVerifier, ApplicationIdVerifier]
     assert RequestVerifier not in kinds and TimestampVerifier not in kinds
+    assert type(app.extensions["compassion_coach"]["signature_verifier"]) is SignatureVerifier
 
 
 # --------------------------------------------------------------------------- developer mode
@@ -255,7 +295,9 @@ def test_developer_mode_refuses_everyone_else(dev_client, address):
         assert_json_error(response, 403)
 
 
-@pytest.mark.parametrize("header", ["X-Forwarded-For", "Forwarded", "X-Real-IP"])
+@pytest.mark.parametrize("header", [
+    "X-Forwarded-For", "Forwarded", "X-Real-IP", "Via", "X-Forwarded-Proto",
+    "X-Forwarded-Host", "X-Forwarded-Port"])
 def test_developer_mode_refuses_proxied_requests(dev_client, header):
     # A tunnel or reverse proxy on this machine makes internet clients look like loopback.
     response = dev_client.post("/alexa", data=raw(envelope()), content_type="application/json",
@@ -264,9 +306,33 @@ def test_developer_mode_refuses_proxied_requests(dev_client, header):
     assert_json_error(response, 403)
 
 
+@pytest.mark.parametrize("host", [
+    "evil.example", "evil.example:5000", "127.0.0.1.nip.io", "localhost.evil.example",
+    "skill.example.org", "10.0.0.2:5000", "[2001:db8::1]:5000", "0.0.0.0:5000"])
+def test_developer_mode_refuses_a_foreign_host_header(dev_client, host):
+    # DNS rebinding: a web page's own name resolving to 127.0.0.1 reaches a loopback
+    # server from the browser, with its name in Host; so does a proxy passing Host on.
+    for response in (
+            dev_client.post("/alexa", data=raw(envelope()), content_type="application/json",
+                            headers={"Host": host}, environ_base={"REMOTE_ADDR": "127.0.0.1"}),
+            dev_client.get("/healthz", headers={"Host": host},
+                           environ_base={"REMOTE_ADDR": "127.0.0.1"})):
+        assert_json_error(response, 403)
+
+
+@pytest.mark.parametrize("host", [
+    "localhost", "localhost:5000", "127.0.0.1", "127.0.0.1:5000", "127.3.4.5:80", "[::1]:5000",
+    "LOCALHOST:5000"])
+def test_developer_mode_serves_loopback_host_names(dev_client, host):
+    response = dev_client.post("/alexa", data=raw(envelope()), content_type="application/json",
+                               headers={"Host": host}, environ_base={"REMOTE_ADDR": "127.0.0.1"})
+    assert response.status_code == 200
+
+
 def test_developer_mode_overrides_verification_flags():
     app = create_app({"DEVELOPER_MODE": True, "ASK_SDK_VERIFY_SIGNATURE": True})
     assert app.config["ASK_SDK_VERIFY_SIGNATURE"] is False
+    assert app.extensions["compassion_coach"]["signature_verifier"] is None
     assert app.extensions["compassion_coach"]["verifiers"] == []
 
 

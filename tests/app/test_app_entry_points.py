@@ -151,6 +151,7 @@ def test_gunicorn_refuses_an_unsafe_configuration(env, expected, tmp_path):
 @pytest.fixture
 def import_lambda(monkeypatch, tmp_path):
     monkeypatch.setenv("SKILL_DATABASE", f"sqlite:///{tmp_path}/lambda.sqlite3")
+    monkeypatch.setenv("USER_KEY_SECRET", "lambda entry point test secret")
 
     def load():
         monkeypatch.delitem(sys.modules, "skill.lambda_function", raising=False)
@@ -184,4 +185,11 @@ def test_lambda_refuses_to_load_without_a_database(monkeypatch, import_lambda):
     monkeypatch.setenv("ALEXA_SKILL_ID", SKILL_ID)
     monkeypatch.delenv("SKILL_DATABASE")
     with pytest.raises(ConfigError, match="dynamodb://"):
+        import_lambda()
+
+
+def test_lambda_refuses_to_load_without_a_user_key_secret(monkeypatch, import_lambda):
+    monkeypatch.setenv("ALEXA_SKILL_ID", SKILL_ID)
+    monkeypatch.delenv("USER_KEY_SECRET")
+    with pytest.raises(ConfigError, match="USER_KEY_SECRET"):
         import_lambda()

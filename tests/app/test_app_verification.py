@@ -61,12 +61,23 @@ def test_legacy_sha1_signature_header_alone_is_not_enough(client, pki, good_cert
     "https://s3.amazonaws.com:80/echo.api/good.pem",
     "https://s3.amazonaws.com:notaport/echo.api/good.pem",
     "not a url",
+    # dot segments hidden by percent-encoding, decoded before the path rule
+    "https://s3.amazonaws.com/echo.api/%2e%2e/good.pem",
+    "https://s3.amazonaws.com/echo.api/%2E%2E/invalid/echo.api/good.pem",
+    "https://s3.amazonaws.com/echo.api/..%2Fgood.pem",
+    # userinfo, whatever the host after it
+    "https://user@s3.amazonaws.com/echo.api/good.pem",
+    "https://user:secret@s3.amazonaws.com/echo.api/good.pem",
+    "https://s3.amazonaws.com@s3.amazonaws.com/echo.api/good.pem",
+    "https://s3.amazonaws.com/echo.api/good.pem\x00",
+    "https://s3.amazonaws.com/echo.api/ good.pem",
 ])
 def test_bad_certificate_url_is_refused_before_any_download(
         make_app, post_signed, cert_server, pki, cert_url):
     # Whatever host, scheme or port, the fetcher would get a good chain from the local
     # server (also at the paths outside /echo.api/): only the URL rule can refuse these.
-    for path in ("/good.pem", "/invalid/echo.api/good.pem", "/EcHo.aPi/good.pem"):
+    for path in ("/good.pem", "/invalid/echo.api/good.pem", "/EcHo.aPi/good.pem",
+                 "/echo.api/%2e%2e/good.pem", "/echo.api/..%2Fgood.pem"):
         cert_server.route(path, Route("pem", pki.chains["good"]))
     client = make_app(CERT_FETCHER=cert_server.fetcher(any_host=True)).test_client()
     hits_before = sum(cert_server.hits.values())
@@ -148,6 +159,98 @@ def test_signed_request_without_context_is_400_not_500(client, post_signed):
     body = envelope()
     del body["context"]
     assert_json_error(post_signed(client, body), 400)
+
+
+# --------------------------------------------------------------------------- cost of a forgery
+
+FORGED_BODY_BYTES = 250 * 1024   # just under MAX_REQUEST_BYTES
+
+
+class _Counter:
+    """Counts the app's JSON parses, depth walks and SDK deserializations of big bodies."""
+
+    def __init__(self, monkeypatch, app):
+        import skill.app as app_module
+        self.calls = {"json.loads": 0, "depth walk": 0, "deserialize": 0}
+        real_loads, real_depth = app_module.json.loads, app_module._depth
+        serializer = app.extensions["compassion_coach"]["skill"].serializer
+        real_from_json, real_deserialize = serializer.from_json, serializer.deserialize
+
+        def count(name, real, big=lambda *a, **k: True):
+            def counted(*args, **kwargs):
+                if big(*args, **kwargs):
+                    self.calls[name] += 1
+                return real(*args, **kwargs)
+            return counted
+        is_big = lambda text, *a, **k: len(text) > FORGED_BODY_BYTES // 2  # noqa: E731
+        monkeypatch.setattr(app_module, "json", type("CountingJson", (), {
+            "loads": staticmethod(count("json.loads", real_loads, is_big)),
+            "dumps": staticmethod(app_module.json.dumps)}))
+        monkeypatch.setattr(app_module, "_depth", count("depth walk", real_depth))
+        monkeypatch.setattr(serializer, "from_json", count("deserialize", real_from_json))
+        monkeypatch.setattr(serializer, "deserialize", count("deserialize", real_deserialize))
+
+    @property
+    def total(self) -> int:
+        return sum(self.calls.values())
+
+
+def _big_body() -> bytes:
+    body = envelope()
+    body["session"]["attributes"] = {"padding": [[i, {"k": [i]}] for i in range(9000)]}
+    data = raw(body)
+    data += b" " * (FORGED_BODY_BYTES - len(data))
+    assert len(data) == FORGED_BODY_BYTES and data.count(b"[") > 64   # the depth walk applies
+    return data
+
+
+@pytest.mark.parametrize("forgery", ["another key", "tampered", "no signature"])
+def test_a_forged_big_body_is_never_parsed(app, post_signed, pki, monkeypatch, forgery):
+    # Unsigned work must not grow with the body: no JSON parse, no depth walk, no
+    # deserialization before the signature over the raw bytes has been checked.
+    client = app.test_client()
+    assert post_signed(client, envelope()).status_code == 200    # the chain is cached now
+    counter = _Counter(monkeypatch, app)
+    data = _big_body()
+    if forgery == "another key":
+        response = post_signed(client, data, key=pki.other_key)
+    elif forgery == "tampered":
+        response = post_signed(client, data, send=data.replace(b'"en-US"', b'"en-GB"'))
+    else:
+        response = client.post("/alexa", data=data, content_type="application/json")
+    assert_json_error(response, 400)
+    assert counter.calls == {"json.loads": 0, "depth walk": 0, "deserialize": 0}
+    # Control: the same body, signed, is parsed (so the counters do count).
+    assert post_signed(client, data).status_code == 200
+    assert counter.calls["json.loads"] >= 1 and counter.calls["deserialize"] >= 1
+
+
+# --------------------------------------------------------------------------- labels
+
+def test_metrics_and_access_log_labels_come_only_from_verified_requests(
+        app, post_signed, pki, caplog):
+    client = app.test_client()
+    chosen = envelope()
+    chosen["request"]["type"] = "Attacker.ChosenType"
+    chosen["request"]["intent"] = {"name": "AttackerChosenIntent"}
+    chosen["request"]["requestId"] = "attacker-chosen-id"
+    caplog.set_level(logging.INFO, "skill.access")
+    for case in ({}, {"key": pki.other_key}):
+        assert post_signed(client, chosen, **case).status_code == 400
+    # Signed, but for another skill (anyone can get Amazon to sign their own skill's
+    # requests): labels chosen by that skill's author are not ours to keep either.
+    other_skill = envelope(application_id=OTHER_SKILL_ID)
+    other_skill["request"]["type"] = "IntentRequest"
+    other_skill["request"]["intent"] = {"name": "OtherSkillsIntent"}
+    assert post_signed(client, other_skill).status_code == 400
+    client.post("/alexa", data=raw(chosen), content_type="application/json")  # unsigned
+    metrics = client.get("/metrics").get_data(as_text=True)
+    for label in ("Attacker", "OtherSkillsIntent", "attacker-chosen-id"):
+        assert label not in metrics and label not in caplog.text
+    assert 'request_type="unverified",intent="none",outcome="rejected"} 4' in metrics
+    # Control: a verified request's labels are recorded.
+    assert post_signed(client, envelope()).status_code == 200
+    assert 'request_type="LaunchRequest"' in client.get("/metrics").get_data(as_text=True)
 
 
 # --------------------------------------------------------------------------- download faults
@@ -232,13 +335,13 @@ def test_no_failure_path_leaks_the_body_into_logs(client, post_signed, pki, capl
 
 @pytest.mark.parametrize("chain", ["expired", "not-yet-valid"])
 def test_signing_certificate_validity_is_rechecked_on_every_request(pki, chain):
-    # certvalidator rejects these when a chain is first downloaded; the per-request check
-    # covers a cached certificate whose window has closed since.
+    # Path validation rejects these when a chain is first downloaded; the per-request
+    # check covers a cached certificate whose window has closed since.
     from cryptography import x509
-    from ask_sdk_webservice_support.verifier import VerificationException
-    from skill.verify import SignatureVerifier
+    from skill.verify import SignatureVerifier, VerificationException
+    verifier = SignatureVerifier(trust_roots=[pki.root])
     leaf = x509.load_pem_x509_certificates(pki.chains[chain])[0]
     with pytest.raises(VerificationException, match="validity"):
-        SignatureVerifier()._validate_end_certificate(leaf)
+        verifier._validate_end_certificate(leaf)
     good = x509.load_pem_x509_certificates(pki.chains["good"])[0]
-    SignatureVerifier()._validate_end_certificate(good)
+    verifier._validate_end_certificate(good)

@@ -2,18 +2,21 @@
 timestamp rule's boundaries with a fixed clock, and the applicationId verifier."""
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import socket
 import urllib.error
+from pathlib import Path
 
 import pytest
 from ask_sdk_model import RequestEnvelope
-from ask_sdk_webservice_support.verifier import VerificationException
+from cryptography import x509
 
 from skill.builder import build_skill
 from skill.verify import (
-    CERT_CHAIN_MAX_BYTES, ApplicationIdVerifier, RequestTimestampVerifier,
-    fetch_certificate_chain)
+    CERT_CHAIN_MAX_BYTES, ApplicationIdVerifier, RequestTimestampVerifier, SignatureVerifier,
+    VerificationException, fetch_certificate_chain, system_trust_roots)
+from support.pki import pem_of
 from support.cert_server import Route, Stopwatch, closed_port
 from support.envelopes import SKILL_ID, envelope, raw
 
@@ -85,6 +88,62 @@ def test_fetch_https_handshake_that_never_completes_stops_at_the_deadline():
             fetch_certificate_chain(f"https://127.0.0.1:{port}/echo.api/x.pem",
                                     TIMEOUT_S, CERT_CHAIN_MAX_BYTES)
     assert TIMEOUT_S * 0.8 <= watch.elapsed_s < TIMEOUT_S + 0.5
+
+
+# --------------------------------------------------------------------------- Amazon's own chain
+
+REAL_CHAIN_FILE = Path(__file__).resolve().parents[1] / "fixtures" / "certs" / "echo-api-cert-12.pem"
+REAL_CHAIN_URL = "https://s3.amazonaws.com/echo.api/echo-api-cert-12.pem"
+WHILE_VALID = dt.datetime(2023, 6, 1, tzinfo=dt.timezone.utc)
+AFTER_EXPIRY = dt.datetime(2024, 6, 1, tzinfo=dt.timezone.utc)
+
+
+def _real_chain_verifier(moment, chain=None, trust_roots=None):
+    chain = REAL_CHAIN_FILE.read_bytes() if chain is None else chain
+    roots = system_trust_roots() if trust_roots is None else trust_roots
+    if not any(c.subject.rfc4514_string() == "CN=Amazon Root CA 1,O=Amazon,C=US" for c in roots):
+        pytest.skip("this machine's trust store has no Amazon Root CA 1")
+    return SignatureVerifier(fetcher=lambda url, timeout_s, max_bytes: chain,
+                             trust_roots=roots, now=lambda: moment)
+
+
+def _real_headers():
+    return {"SignatureCertChainUrl": REAL_CHAIN_URL, "Signature-256": "AAAA"}
+
+
+def test_amazons_published_chain_is_trusted_while_it_was_valid():
+    cert = _real_chain_verifier(WHILE_VALID).signing_certificate(_real_headers())
+    san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    assert "echo-api.amazon.com" in san.get_values_for_type(x509.DNSName)
+
+
+def test_amazons_published_chain_is_refused_after_it_expired():
+    with pytest.raises(VerificationException):
+        _real_chain_verifier(AFTER_EXPIRY).signing_certificate(_real_headers())
+
+
+def test_amazons_signing_certificate_without_its_intermediate_is_refused():
+    leaf_only = x509.load_pem_x509_certificates(REAL_CHAIN_FILE.read_bytes())[0]
+    with pytest.raises(VerificationException):
+        _real_chain_verifier(WHILE_VALID, chain=pem_of(leaf_only)).signing_certificate(
+            _real_headers())
+
+
+def test_amazons_chain_needs_amazons_root_in_the_trust_store(pki):
+    # Only the tests' own root trusted: Amazon's chain leads nowhere.
+    verifier = SignatureVerifier(fetcher=lambda *a: REAL_CHAIN_FILE.read_bytes(),
+                                 trust_roots=[pki.root], now=lambda: WHILE_VALID)
+    with pytest.raises(VerificationException):
+        verifier.signing_certificate(_real_headers())
+
+
+def test_a_real_amazon_chain_cannot_vouch_for_a_body_it_did_not_sign():
+    # The chain is good; a signature Amazon never made is still refused.
+    verifier = _real_chain_verifier(WHILE_VALID)
+    cert = verifier.signing_certificate(_real_headers())
+    with pytest.raises(VerificationException):
+        verifier.check_signature(cert, {"Signature-256": base64.b64encode(b"x" * 256).decode()},
+                                 raw(envelope()))
 
 
 # --------------------------------------------------------------------------- timestamp

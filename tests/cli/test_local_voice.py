@@ -295,9 +295,12 @@ def test_live_play_shows_progress_and_finishes(run_cli, cli_env, tmp_path):
     assert " left" in res.stderr and res.stderr.endswith("\n")
 
 
+PLAYER_SOUNDS_S = 30
+
+
 def test_ctrl_c_stops_at_once_and_exits_130(cli_env, tmp_path):
     pid_file = tmp_path / "player.pid"
-    players = fake_player_dir(tmp_path / "bin", PROBE_OK + f'echo $$ > "{pid_file}"; exec sleep 30')
+    players = fake_player_dir(tmp_path / "bin", PROBE_OK + f'echo $$ > "{pid_file}"; exec sleep {PLAYER_SOUNDS_S}')
     env = {**cli_env, "PATH": f"{players}{os.pathsep}{cli_env['PATH']}"}
     proc = start_cli("play", SHORT_SCRIPT, env=env, cwd=tmp_path)
     try:
@@ -313,7 +316,9 @@ def test_ctrl_c_stops_at_once_and_exits_130(cli_env, tmp_path):
         if proc.poll() is None:
             proc.kill()
             proc.wait()
-    assert time.monotonic() - stopped_at < 3, "stops at once"
+    # "At once": a small fraction of the sound still to play (a ratio: a busy machine does
+    # not fail it, waiting the player out always would).
+    assert time.monotonic() - stopped_at < PLAYER_SOUNDS_S / 10, "stops at once"
     assert proc.returncode == 130, err
     assert "Traceback" not in err
     assert "step 1/" in err and err.rstrip().endswith("stopped")

@@ -26,20 +26,54 @@ def phase_starts(steps):
 @pytest.mark.parametrize("rate", list(render.RATES_PCT))
 @pytest.mark.parametrize("pattern", PATTERNS)
 def test_breathing_timeline_matches_the_pattern(pattern, rate):
-    minutes = 3
+    """Every cue is said at the start of its phase, and every phase the guidance speaks has
+    its cue: silent phases (guidance fading) keep the rhythm with breaks alone."""
+    minutes = 5
     turns = render.render("breathing", "en-GB", rate, minutes=minutes, pattern=pattern)
     steps = [s for t in turns for s in ssml.to_timeline(render.speech(t.body, rate=rate))]
     starts, _ = phase_starts(steps)
-    expected = [p.s for c in breathing.cycles(pattern, minutes * 60) for p in c.phases]
-    assert len(starts) == len(expected)
-    # every phase, cue speech included, lasts its length; the last one has no successor
-    for start, nxt, want in zip(starts, starts[1:], expected):
-        assert nxt - start == pytest.approx(want, rel=TOLERANCE)
-    cycle_len = [sum(p.s for p in c.phases) for c in breathing.cycles(pattern, minutes * 60)]
-    per_cycle = len(expected) // len(cycle_len)
-    for i in range(len(cycle_len) - 1):
-        got = starts[(i + 1) * per_cycle] - starts[i * per_cycle]
-        assert got == pytest.approx(cycle_len[i], rel=TOLERANCE)
+    cycles = breathing.cycles(pattern, minutes * 60)
+    phase_at = [(c.start_s + sum(p.s for p in c.phases[:k]), c.spoken[k] or p.breath == "out")
+                for c in cycles for k, p in enumerate(c.phases)]
+    said = [at - starts[0] for at in starts]
+    for at in said:
+        nearest = min(phase_at, key=lambda x: abs(x[0] - at))
+        assert nearest[0] == pytest.approx(at, abs=0.05), f"a cue {at:.2f} s in, not at a phase start"
+        assert nearest[1], f"a cue {at:.2f} s in, on a phase the guidance keeps quiet"
+    spoken = [at for c in cycles for k, p in enumerate(c.phases) if c.spoken[k]
+              for at in [c.start_s + sum(q.s for q in c.phases[:k])]]
+    for at in spoken:
+        assert any(abs(at - s) < 0.05 for s in said), f"no cue for the phase {at:.2f} s in"
+    total = sum(c.s for c in cycles)
+    breathing_steps_s = sum(s.est_s if isinstance(s, Speak) else s.seconds for s in steps)
+    assert breathing_steps_s > total, "the phases' silence is in the turns"
+
+
+def test_guidance_fades_fewer_and_quieter_cues_as_the_practice_goes_on():
+    cycles = breathing.cycles("soothing", 10 * 60)
+    per_minute = [sum(sum(c.spoken) for c in cycles if m * 60 <= c.start_s < (m + 1) * 60) for m in range(10)]
+    assert per_minute[0] > per_minute[3] > per_minute[9] > 0, per_minute
+    assert cycles[0].stage.volume == "medium" and cycles[-1].stage.volume in ("soft", "x-soft")
+    body = " ".join(t.body for t in render.render("breathing", "en-GB", minutes=10))
+    assert body.count("<prosody volume=\"x-soft\">") == 2, "one per faded block (minutes 8 and 9)"
+    assert not any(c.stage.every_cycles > 1 for c in breathing.cycles("box", 300)), "holds are always cued"
+
+
+def test_soothing_reaches_its_slowest_rhythm_gradually_over_minutes():
+    cycles = breathing.cycles("soothing", 300)
+    slowest = next(c for c in cycles if c.s == cycles[-1].s)
+    assert slowest.start_s >= 90, f"six a minute after only {slowest.start_s:.0f} s"
+    lengths = [c.s for c in cycles]
+    assert lengths == sorted(lengths), "the rhythm only ever slows"
+    assert 60 / cycles[0].s > 8, "it starts near a natural resting rhythm"
+
+
+def test_box_is_capped_at_five_minutes_and_says_so():
+    assert sum(c.s for c in breathing.cycles("box", 20 * 60)) <= 5 * 60
+    text = ssml.plain_text(render.speech(render.parts("breathing", "en-GB", minutes=20, pattern="box")[0]))
+    assert "at most, so we'll stop at 5" in text
+    short = ssml.plain_text(render.speech(render.parts("breathing", "en-GB", minutes=3, pattern="box")[0]))
+    assert "we'll stop at" not in short
 
 
 def test_soothing_slows_to_about_six_breaths_a_minute_without_holds():

@@ -30,16 +30,20 @@ def _spoken_s(text: str, rate_pct: int) -> float:
 
 
 def _cycles_with_cues(pattern: str, rate: str):
-    """(cycle, [cue texts]) for every cycle of a rendered practice."""
-    said = [s.text for turn in render.render("breathing", "en-US", rate, minutes=MINUTES, pattern=pattern)
-            for s in ssml.to_timeline(render.speech(turn.body, rate=rate))
-            if isinstance(s, Speak) and s.text in CUES]
-    out = []
-    for cycle in breathing.cycles(pattern, MINUTES * 60):
-        n = len(cycle.phases)
-        out.append((cycle, said[:n]))
-        said = said[n:]
-    assert not said
+    """(cycle, [cue texts]) for every cycle of a rendered practice. As guidance fades some
+    phases are silent, so each cue is placed in a cycle by when it is said: from the first
+    cue (cycle 0 is always fully cued), within the cycle's start and end."""
+    t, onsets = 0.0, []
+    for turn in render.render("breathing", "en-US", rate, minutes=MINUTES, pattern=pattern):
+        for step in ssml.to_timeline(render.speech(turn.body, rate=rate)):
+            if isinstance(step, Speak) and step.text in CUES:
+                onsets.append((t, step.text))
+            t += step.est_s if isinstance(step, Speak) else step.seconds
+    t0 = onsets[0][0]
+    cycles = breathing.cycles(pattern, MINUTES * 60)
+    out = [(c, [text for at, text in onsets if c.start_s - 0.01 <= at - t0 < c.start_s + c.s - 0.01])
+           for c in cycles]
+    assert sum(len(texts) for _, texts in out) == len(onsets), "a cue outside every cycle"
     return out
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, precondition, rule, \
@@ -21,6 +22,8 @@ import fuzz_strategies as fs
 from ask_sdk_model import RequestEnvelope
 
 from fuzz_harness import STATS, assert_ok, next_id, post_json
+
+pytestmark = pytest.mark.fuzz
 
 SAYABLE = [n for n in fs.FIXTURE_NAMES]
 REALISTIC_SLOTS = {

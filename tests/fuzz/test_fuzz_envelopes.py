@@ -15,11 +15,14 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import fuzz_strategies as fs
 from fuzz_harness import assert_ok, post, post_json
+
+pytestmark = pytest.mark.fuzz
 
 FUZZ = settings(derandomize=True, database=None, deadline=None, print_blob=False,
                 suppress_health_check=list(HealthCheck))

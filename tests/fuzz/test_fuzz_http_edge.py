@@ -18,6 +18,8 @@ import fuzz_strategies as fs
 from fuzz_harness import assert_ok, post, post_json
 from fuzz_rawhttp import CHUNKED_HEAD, chunked, raw_request
 
+pytestmark = pytest.mark.fuzz
+
 MAX = 262144   # skill.config default MAX_REQUEST_BYTES
 
 

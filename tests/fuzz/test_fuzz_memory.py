@@ -10,12 +10,15 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
+import pytest
 from ask_sdk_core.exceptions import PersistenceException
 from hypothesis import HealthCheck, given, reject, settings
 from hypothesis import strategies as st
 
 import fuzz_strategies as fs
 from fuzz_harness import assert_ok, next_id, post_json
+
+pytestmark = pytest.mark.fuzz
 
 WORDS = ["launch", "yes", "no", "resume", "continue", "progress", "breathing_no_slots",
          "breathing_three_minutes", "checkin_anxious", "rating_seven", "pause", "speak_slower",

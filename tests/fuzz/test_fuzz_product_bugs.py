@@ -18,6 +18,8 @@ from fuzz_harness import assert_ok, post, post_json
 from fuzz_rawhttp import CHUNKED_HEAD, chunked, raw_request
 from skill import ssml
 
+pytestmark = pytest.mark.fuzz
+
 
 def product_bug(n: int, what: str):
     return pytest.mark.xfail(strict=True, raises=AssertionError, reason=f"PRODUCT BUG-{n}: {what}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from ask_sdk_core.exceptions import SerializationException
 from ask_sdk_core.serialize import DefaultSerializer
 from ask_sdk_model import RequestEnvelope
@@ -13,6 +14,8 @@ from hypothesis import strategies as st
 
 import fuzz_strategies as fs
 from skill.serializer import FastSerializer
+
+pytestmark = pytest.mark.fuzz
 
 FUZZ = settings(derandomize=True, database=None, deadline=None, print_blob=False,
                 suppress_health_check=list(HealthCheck), max_examples=1500)

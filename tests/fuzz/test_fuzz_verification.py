@@ -24,6 +24,8 @@ from skill.app import create_app
 from support.cert_server import CertServer, Route
 from support.pki import build_test_pki, sign_body
 
+pytestmark = pytest.mark.fuzz
+
 SKILL_ID = fs.APP_ID
 GOOD_URL = "https://s3.amazonaws.com/echo.api/good.pem"
 BAD_URLS = [

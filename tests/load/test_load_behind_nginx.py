@@ -4,6 +4,8 @@ gunicorn threads when they reach it directly (test_load_slow_clients.py) now wai
 nginx, and everyone else is answered promptly."""
 from __future__ import annotations
 
+import http.client
+import json
 import os
 import shutil
 import signal
@@ -14,7 +16,10 @@ from pathlib import Path
 
 import pytest
 
+from load_support import envelope
 from test_load_slow_clients import PROMPT_S, Dribbler, _describe, _run
+
+pytestmark = pytest.mark.load
 
 REPO = Path(__file__).resolve().parents[2]
 PROXY_SNIPPET = REPO / "deploy" / "nginx" / "compassion-coach-proxy.conf"
@@ -28,14 +33,44 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+#: The upstream here runs in developer mode (unsigned requests), which refuses anything
+#: that came through a proxy, and the snippet says so (X-Forwarded-For). The slow-client
+#: test is about nginx's buffering and timeouts, so its location passes no proxy headers
+#: (a location's own proxy_set_header replaces every inherited one; Host becomes the
+#: upstream's loopback address).
+WITHOUT_PROXY_HEADERS = 'proxy_set_header X-Forwarded-For "";'
+
+
 @pytest.fixture
-def nginx_in_front(tmp_path, gunicorn_server):
+def nginx_in_front(start_nginx, gunicorn_server):
+    return start_nginx(gunicorn_server(workers=2, threads=4), WITHOUT_PROXY_HEADERS)
+
+
+@pytest.fixture
+def start_nginx(tmp_path):
     if not os.path.exists(NGINX):
         if os.environ.get("CI"):
             pytest.fail("nginx is missing: scripts/setup installs it for the tests (apt-get install nginx-light)")
         pytest.skip("nginx is not installed (apt-get install nginx-light)")
-    upstream = gunicorn_server(workers=2, threads=4)
-    prefix, port = tmp_path / "nginx", _free_port()
+    procs = []
+
+    def start(upstream, location_lines: str = "") -> int:
+        port, proc = _start_nginx(tmp_path / f"nginx{len(procs)}", upstream, location_lines)
+        procs.append(proc)
+        return port
+
+    yield start
+    for proc in procs:
+        proc.send_signal(signal.SIGQUIT)
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def _start_nginx(prefix, upstream, location_lines):
+    port = _free_port()
     prefix.mkdir()
     temp = "\n".join(f"  {kind}_temp_path {prefix / kind};" for kind in ("client_body", "proxy", "fastcgi",
                                                                         "uwsgi", "scgi"))
@@ -52,6 +87,7 @@ http {{
     listen 127.0.0.1:{port};
     include {PROXY_SNIPPET};
     location = /alexa {{
+      {location_lines}
       proxy_pass http://127.0.0.1:{upstream.port};
     }}
   }}
@@ -69,13 +105,21 @@ http {{
                 proc.kill()
                 raise RuntimeError("nginx did not start: " + proc.stderr.read().decode(errors="replace"))
             time.sleep(0.1)
-    yield port
-    proc.send_signal(signal.SIGQUIT)
-    try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
+    return port, proc
+
+
+def test_developer_mode_behind_the_snippet_serves_nobody(start_nginx, gunicorn_server):
+    # The snippet marks proxied requests (X-Forwarded-For), so an unverified developer
+    # server put behind it by mistake refuses the world, even one that names localhost.
+    port = start_nginx(gunicorn_server(workers=1, threads=2))
+    for host in ("localhost", "127.0.0.1", "skill.example.org"):
+        body = json.dumps(envelope("help", "amzn1.ask.account.NGINXTEST", "s-nginx", {}, True)).encode()
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        conn.request("POST", "/alexa", body=body,
+                     headers={"Host": host, "Content-Type": "application/json"})
+        response = conn.getresponse()
+        assert response.status == 403, (host, response.status, response.read()[:200])
+        conn.close()
 
 
 def test_many_slow_clients_wait_in_nginx_not_in_gunicorn(nginx_in_front):

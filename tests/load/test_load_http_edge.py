@@ -17,6 +17,8 @@ import pytest
 from load_support import GunicornServer, envelope
 from support.raw_http import dechunk
 
+pytestmark = pytest.mark.load
+
 MAX = 262144
 HEAD = (b"POST /alexa HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
         b"Connection: close\r\n")

@@ -19,6 +19,8 @@ from load_support import (
     check_database_matches, database_file, integrity_check, stored_attributes,
     total_history_records)
 
+pytestmark = pytest.mark.load
+
 SHARED_USER = "amzn1.ask.account.LOADSHAREDLISTENER0000000000000000000000"
 
 

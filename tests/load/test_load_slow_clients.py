@@ -23,6 +23,8 @@ import pytest
 
 from load_support import envelope, request
 
+pytestmark = pytest.mark.load
+
 DRIBBLE_FOR_S = 6.0
 DRIBBLE_INTERVAL_S = 0.3
 PROMPT_S = 2.0          # "promptly": well inside Alexa's 8 s, generous for a shared machine

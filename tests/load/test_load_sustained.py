@@ -14,6 +14,8 @@ from load_client import run_clients
 from skill.persistence import HISTORY_MAX_RECORDS
 from load_support import check_database_matches, integrity_check, total_history_records
 
+pytestmark = pytest.mark.load
+
 DURATION_S = float(os.environ.get("LOAD_DURATION_S", "62"))
 CLIENT_PROCESSES = 2
 THREADS_PER_PROCESS = 3

@@ -11,8 +11,11 @@ import os
 import signal
 import time
 
+import pytest
 from load_client import run_clients
 from load_support import check_database_matches, integrity_check, request
+
+pytestmark = pytest.mark.load
 
 KILLS_AT_S = (5.0, 9.0, 13.0)
 DURATION_S = 17.0

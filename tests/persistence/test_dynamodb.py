@@ -14,6 +14,8 @@ from persistence_helpers import OTHER_USER_ID, USER_ID, append_from_threads, env
 from skill.persistence import health_check, make_persistence_adapter
 from skill.persistence.dynamodb_adapter import DynamoDbPersistenceAdapter
 
+pytestmark = pytest.mark.moto
+
 moto_server = pytest.importorskip(
     "moto.server", reason="moto[server] is not installed: DynamoDB adapter untested")
 boto3 = pytest.importorskip("boto3")
@@ -208,3 +210,15 @@ def test_generated_secret_with_dynamodb_warns(endpoint_url, aws_env, tmp_path, c
     with caplog.at_level(logging.WARNING, "skill.persistence"):
         make_persistence_adapter(config)
     assert "USER_KEY_SECRET" in caplog.text
+
+
+def test_lost_secret_file_with_records_in_the_table_is_refused(dynamo_config, tmp_path):
+    config = {**dynamo_config, "USER_KEY_SECRET": ""}   # the generated-secret set-up
+    make_persistence_adapter(config).save_attributes(envelope(), {"pace": "slow"})
+    secret_file = tmp_path / "data" / "user-key.secret"
+    secret_file.unlink()
+    adapter = make_persistence_adapter(config)
+    with pytest.raises(PersistenceException, match="secret"):
+        adapter.get_attributes(envelope())
+    assert not secret_file.exists()
+    assert health_check(adapter) is False

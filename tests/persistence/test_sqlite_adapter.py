@@ -64,6 +64,41 @@ def test_delete_forgets_everything(config, db_path):
         assert conn.execute("SELECT count(*) FROM listener_attributes").fetchone()[0] == 1
 
 
+FORGOTTEN_MARKER = "FORGOTTEN-PRACTICE-NOTE-7f3a"
+
+
+@pytest.mark.parametrize("how", ["delete", "save_empty"])
+def test_forgotten_record_is_gone_from_the_wal_while_the_connection_stays_open(
+        config, db_path, how):
+    # gunicorn threads keep their connections for the life of the process; SQLite's
+    # secure_delete scrubs the main file, not the WAL, which holds every earlier version.
+    adapter = make_persistence_adapter(config)
+    adapter.save_attributes(envelope(OTHER_USER_ID), {"pace": "kept"})
+    env = envelope()
+    adapter.get_attributes(env)
+    adapter.save_attributes(env, {"note": FORGOTTEN_MARKER, "history": [{"id": 1, "ts": 1}]})
+    assert FORGOTTEN_MARKER.encode() in stored_bytes(db_path)   # the check can fail
+    env = envelope()
+    adapter.get_attributes(env)
+    if how == "delete":
+        adapter.delete_attributes(env)
+    else:   # a save that empties the record deletes the row too
+        adapter.save_attributes(env, {})
+    assert adapter._local.conn is not None   # still open: nothing closed the connection
+    assert FORGOTTEN_MARKER.encode() not in stored_bytes(db_path)
+    assert adapter.get_attributes(envelope(OTHER_USER_ID)) == {"pace": "kept"}
+
+
+def test_wal_is_bounded(config):
+    adapter = make_persistence_adapter(config)
+    adapter.get_attributes(envelope())
+    conn = adapter._connection()
+    assert conn.execute("PRAGMA journal_size_limit").fetchone()[0] \
+        == sqlite_adapter.WAL_SIZE_LIMIT_BYTES
+    assert conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0] \
+        == sqlite_adapter.WAL_AUTOCHECKPOINT_PAGES
+
+
 def test_overlapping_requests_both_survive(config):
     """A loads, B loads, A saves, B saves: naive last-write-wins would lose A's work."""
     a_adapter, b_adapter = make_persistence_adapter(config), make_persistence_adapter(config)
@@ -361,3 +396,33 @@ def test_making_the_adapter_never_touches_storage(tmp_path):
     assert adapter is not None   # the failure waits for the first request
     with pytest.raises(PersistenceException):
         adapter.get_attributes(envelope())
+
+
+# -- the listener-key secret -----------------------------------------------------------
+
+def test_lost_secret_file_with_records_is_refused_not_regenerated(config, db_path, caplog):
+    # A new secret would make every stored listener a stranger, and "forget me" would
+    # then report success while their old row stayed, unreachable.
+    make_persistence_adapter(config).save_attributes(envelope(), {"pace": "slow"})
+    secret_file = db_path.parent / "user-key.secret"
+    secret_file.unlink()
+    adapter = make_persistence_adapter(config)           # a restarted process
+    with pytest.raises(PersistenceException, match="secret"):
+        adapter.get_attributes(envelope())
+    assert not secret_file.exists()
+    assert health_check(adapter) is False
+    assert "user-key.secret" in caplog.text and "USER_KEY_SECRET" in caplog.text
+    with sqlite3.connect(db_path) as conn:             # the records are untouched
+        assert conn.execute("SELECT count(*) FROM listener_attributes").fetchone()[0] == 1
+
+
+def test_secret_is_generated_for_an_empty_database(config, db_path):
+    # Control: a first start (or a database emptied by "forget me") mints one.
+    adapter = make_persistence_adapter(config)
+    adapter.save_attributes(envelope(), {"pace": "slow"})
+    adapter.delete_attributes(envelope())
+    (db_path.parent / "user-key.secret").unlink()
+    fresh = make_persistence_adapter(config)
+    assert fresh.get_attributes(envelope()) == {}
+    assert (db_path.parent / "user-key.secret").exists()
+    assert health_check(fresh) is True

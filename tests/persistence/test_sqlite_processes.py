@@ -9,8 +9,11 @@ import signal
 import sqlite3
 import time
 
+import pytest
 from persistence_helpers import envelope
 from skill.persistence import make_persistence_adapter
+
+pytestmark = pytest.mark.processes
 
 # fork: like gunicorn workers, and fast (no re-import per child).
 CTX = multiprocessing.get_context("fork")

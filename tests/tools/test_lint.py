@@ -1,9 +1,10 @@
 """The lint names the file, the line and the rule of each failure, in a copy of ssml/."""
+import datetime as dt
 import shutil
 
 import pytest
 
-from skill import catalogue, render
+from skill import catalogue, helplines, render
 
 from skill.tools import lint
 from skill.catalogue import SSML_DIR
@@ -64,6 +65,27 @@ def test_a_cue_too_long_for_its_phase_is_named(ssml_copy):
 
 
 def test_the_command_exits_non_zero_on_failure(ssml_copy, capsys):
-    break_line(ssml_copy / "grounding.ssml.j2", 6, "<p>Tea & toast</p>")
+    grounding = ssml_copy / "grounding.ssml.j2"
+    line = next(i for i, l in enumerate(grounding.read_text().splitlines(), 1) if "<part>" in l) + 1
+    break_line(grounding, line, "<p>Tea & toast</p>")
     assert lint.main([]) == 1
     assert "grounding.ssml.j2:" in capsys.readouterr().out
+
+
+def test_the_helpline_review_date_warns_and_names_the_file(capsys):
+    due = helplines.review_by()
+    assert lint.warnings(today=due - dt.timedelta(days=lint.HELPLINE_REVIEW_AHEAD_DAYS + 1)) == []
+    for today, words in ((due - dt.timedelta(days=3), "in 3 days"),
+                         (due + dt.timedelta(days=1), "has passed")):
+        [warning] = lint.warnings(today=today)
+        assert warning.file == "skill/data/helplines.json" and warning.rule == "review-date"
+        assert words in warning.message and warning.where == "warning"
+        lines = (helplines.DATA_DIR / "helplines.json").read_text().splitlines()
+        assert '"review_by"' in lines[warning.line - 1]
+
+
+def test_a_past_review_date_is_printed_but_does_not_fail_the_lint(monkeypatch, capsys):
+    monkeypatch.setattr(lint.helplines, "review_by", lambda: dt.date(2000, 1, 1))
+    assert lint.main([]) == 0
+    out = capsys.readouterr().out
+    assert "skill/data/helplines.json:" in out and "review date 2000-01-01 has passed" in out

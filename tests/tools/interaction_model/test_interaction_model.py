@@ -18,7 +18,9 @@ CUSTOM_INTENTS = {
     "CompassionAttributesIntent", "SkillsOverviewIntent", "TellMeMoreIntent", "CheckInIntent",
     "RatingIntent", "CrisisIntent", "CrisisPlanIntent", "CrisisHarmDoneIntent", "CrisisSelfHarmIntent",
     "CrisisAbuseIntent", "CrisisSomeoneElseIntent", "CrisisMedicalIntent", "CrisisPanicIntent", "ContinueIntent", "SetSpeakingRateIntent", "ProgressIntent",
-    "ForgetMeIntent", "CheckInPreferenceIntent",
+    "ForgetMeIntent", "CheckInPreferenceIntent", "SleepBodyScanIntent", "CompassionateSelfIntent",
+    "CompassionateImageIntent", "CompassionateColourIntent", "SoothingSensesIntent", "KindLetterIntent",
+    "ReceivingKindnessIntent", "FearsOfCompassionIntent",
 }
 BUILTIN_INTENTS = {
     "AMAZON.NextIntent", "AMAZON.RepeatIntent", "AMAZON.StartOverIntent", "AMAZON.PauseIntent",
@@ -48,6 +50,20 @@ def test_every_generated_file_exists_where_ask_cli_expects_it():
     assert resources["askcliResourcesVersion"] == "2020-03-31"
     assert resources["profiles"]["default"]["skillMetadata"]["src"] == "./skill-package"
     assert "code" not in resources["profiles"]["default"]   # self-hosted endpoint, no Lambda
+
+
+def test_the_lambda_profile_builds_the_zip_and_names_the_real_handler():
+    resources = json.loads((im.PROJECT_DIR / "ask-resources.json").read_text())
+    profile = resources["profiles"]["lambda"]
+    infra = profile["skillInfrastructure"]
+    assert infra["type"] == "@ask-cli/lambda-deployer"
+    assert infra["userConfig"]["runtime"] == "python3.11"
+    module, _, function = infra["userConfig"]["handler"].rpartition(".")
+    source = (im.PROJECT_DIR / profile["code"]["default"]["src"]).resolve()
+    assert source == im.PROJECT_DIR.parent.resolve() / "skill"
+    assert f"\ndef {function}(" in (source.parent / (module.replace(".", "/") + ".py")).read_text()
+    hook = im.PROJECT_DIR / "hooks" / "build.sh"     # ASK CLI's custom build flow
+    assert hook.stat().st_mode & 0o111 and "skill.tools.lambda_package --out" in hook.read_text()
 
 
 @pytest.fixture
@@ -319,8 +335,8 @@ def test_loader_api():
 
 def test_unknown_wording_marker_is_refused():
     source = im.load_source()
-    source["intents"][1]["samples"].append("[colour] breathing")
-    with pytest.raises(im.ModelError, match=r"\[colour\]"):
+    source["intents"][1]["samples"].append("[flavour] breathing")
+    with pytest.raises(im.ModelError, match=r"\[flavour\]"):
         im.build_locale_model(source, "en-GB")
 
 

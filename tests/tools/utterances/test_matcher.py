@@ -1,8 +1,6 @@
 """skill.tools.utterances.match: typed text -> intent + slots, as Alexa would resolve it."""
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from skill import danger
@@ -28,7 +26,7 @@ TABLE = [
     ("breathng exercize", "BreathingIntent", {}),
     ("could you do a body scan for me", "BodyScanIntent", {}),
     ("take me to my safe place", "SafePlaceIntent", {}),
-    ("remember a time when someone was kind to me", "KindMemoryIntent", {}),
+    ("remember a time when someone was kind to me", "ReceivingKindnessIntent", {}),
     ("imagine a compassionate friend please", "KindFriendIntent", {}),
     ("I'd like to do something kind for myself", "KindActionIntent", {}),
     ("5 4 3 2 1", "GroundingIntent", {}),
@@ -299,11 +297,31 @@ def test_resolve_slot():
     assert resolve_slot("Feeling", "zzz").resolved_id is None
 
 
-def test_matching_is_fast_after_the_first_call():
+def test_each_locale_is_compiled_once_however_many_matches(monkeypatch):
+    # What keeps a match cheap (about 1 ms) is that a locale's samples are compiled into
+    # patterns once; count the compilations rather than time the matches.
+    from skill.tools import utterances
+    compiled = []
+    real_slot_re = utterances._slot_re
+    monkeypatch.setattr(utterances, "_slot_re", lambda s: compiled.append(s) or real_slot_re(s))
+    utterances._compile.cache_clear()
     match("warm up", "en-AU")
-    texts = [t for t, _, _ in TABLE] + CRISIS_PHRASES
-    start = time.perf_counter()
-    for text in texts:
+    first = len(compiled)
+    for text in [t for t, _, _ in TABLE] + CRISIS_PHRASES:
         match(text, "en-AU")
-    per_match_ms = (time.perf_counter() - start) / len(texts) * 1000
-    assert per_match_ms < 25, per_match_ms   # typically ~1 ms; generous for a slow CI machine
+    assert first > 100 and len(compiled) == first
+    assert utterances._compile.cache_info().misses == 1
+
+
+def test_the_handlers_crisis_terms_are_crisis_here_too():
+    # skill/data/crisis_terms.json (the handlers' list for slot values) and this matcher's
+    # lists are kept apart; this keeps the matcher at least as safe as the handlers.
+    import json
+    from pathlib import Path
+    path = Path(im.PROJECT_DIR).parent / "skill" / "data" / "crisis_terms.json"
+    if not path.exists():
+        pytest.skip("no handler crisis list in this tree")
+    for term in json.loads(path.read_text(encoding="utf-8"))["terms"]:
+        for locale in LOCALES:
+            assert match(term, locale).intent == "CrisisIntent", (term, locale)
+            assert match(f"to be honest {term} right now", locale).intent == "CrisisIntent", (term, locale)

@@ -1,6 +1,7 @@
 """The pyttsx3 engine with the real espeak-ng voice: repeatable, bounded, correct settings."""
 from __future__ import annotations
 
+import os
 import stat
 import sys
 import time
@@ -13,19 +14,31 @@ from skill.tools.voice.audio import trim_silence
 from skill.tools.voice.engine import (BASE_RATE_WPM, MAX_RATE_WPM, MIN_RATE_WPM, pyttsx3_volume, rate_wpm,
                                 select_voice)
 
-# Generous per-call bound: a healthy call takes ~0.05 s; a hang would take the full timeout.
-CALL_BOUND_S = 5.0
+HANG_S = 60          # how long the stand-in for a hung worker would sleep
 
 
-def test_ten_syntheses_in_a_row_in_one_process(real_engine):
+def worker_runs(monkeypatch) -> list[int]:
+    """Counts the engine's worker processes: one per synthesis unless one hung or stalled
+    (a retry), which is what a timed bound per call would catch, without the clock."""
+    runs = []
+    real_run = engine_mod.subprocess.run
+
+    def run(*args, **kwargs):
+        runs.append(1)
+        return real_run(*args, **kwargs)
+    monkeypatch.setattr(engine_mod.subprocess, "run", run)
+    return runs
+
+
+def test_ten_syntheses_in_a_row_in_one_process(real_engine, monkeypatch):
     texts = ["Breathe in", "and out", "Gently in", "and slowly out", "Let your face soften."]
     lengths = {}
     first = None
+    runs = worker_runs(monkeypatch)
     for i in range(10):
         text = texts[i % len(texts)]
-        start = time.monotonic()
         audio = real_engine.synthesize(text, rate_pct=100)
-        assert time.monotonic() - start < CALL_BOUND_S
+        assert len(runs) == i + 1, "a synthesis needed a retry"
         assert audio.sample_rate > 0 and audio.n_frames > audio.sample_rate // 4, text
         lengths.setdefault(text, set()).add(audio.frames)
         if i == 0:
@@ -119,15 +132,21 @@ def test_engine_with_a_chosen_voice_speaks_it(real_engine):
 
 def test_hung_worker_is_killed_after_the_timeout(tmp_path, monkeypatch):
     # A "python" that never answers stands in for a runAndWait that never returns.
-    hang = tmp_path / "hang"
-    hang.write_text("#!/bin/sh\nexec sleep 60\n")
+    hang, pids = tmp_path / "hang", tmp_path / "pids"
+    hang.write_text(f"#!/bin/sh\necho $$ >> '{pids}'\nexec sleep {HANG_S}\n")
     hang.chmod(hang.stat().st_mode | stat.S_IEXEC)
     monkeypatch.setattr(engine_mod, "SYNTH_TIMEOUT_BASE_S", 0.3)
     monkeypatch.setattr(engine_mod, "SYNTH_TIMEOUT_PER_CHAR_S", 0.0)
     start = time.monotonic()
     with pytest.raises(SynthesisError, match="did not finish"):
         Pyttsx3Engine(python=str(hang)).synthesize("Breathe in")
-    assert time.monotonic() - start < 0.3 * engine_mod.SYNTH_ATTEMPTS + 1.5
+    # Each attempt was started and killed, not waited out.
+    started = [int(p) for p in pids.read_text().split()]
+    assert len(started) == engine_mod.SYNTH_ATTEMPTS
+    for pid in started:
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)
+    assert time.monotonic() - start < HANG_S / 4          # a fraction of one hang
 
 
 def test_stalled_worker_is_retried_once(tmp_path):

@@ -13,6 +13,8 @@ from skill.tools.voice import render_wav
 
 from voice_helpers import read_mono16, speech_onsets
 
+pytestmark = pytest.mark.espeak
+
 PATTERNS = catalogue.get("breathing").params["pattern"]["choices"]
 IN_CUES = set(json.loads((SSML_DIR / "breathing_cues.json").read_text())["in"])
 TOLERANCE = 0.01

@@ -1,0 +1,48 @@
+"""The screen preview (skill/tools/apl_preview.py): it draws every document for every
+viewport from the documents' own layout, plays the pacer's commands to a moment, and
+(where Chromium is installed) renders PNGs of the device's size."""
+import struct
+
+import pytest
+
+from skill import apl
+from skill.tools import apl_preview
+
+
+def test_the_commands_played_to_a_moment_grow_the_circle_over_the_in_breath():
+    shots = apl_preview.screens("soothing")
+    rest, mid, full = (shots[k][1] for k in ("pacer-rest", "pacer-mid-breath", "pacer-full"))
+    scale = [s["circle"]["transform"][0]["scale"] for s in (rest, mid, full)]
+    assert scale[0] == pytest.approx(apl.REST_SCALE)
+    assert scale[0] < scale[1] < scale[2] == pytest.approx(apl.FULL_SCALE, abs=0.01)
+    assert mid["cue"]["text"] == full["cue"]["text"] == apl.words()["cue"]["in"]
+    assert 0 < mid["progress"]["transform"][0]["scaleX"] < 0.1
+
+
+def test_every_screen_is_drawn_for_every_viewport_from_its_own_layout():
+    for name, (render_doc, state) in apl_preview.screens("4-7-8").items():
+        for vp_name, vp in apl_preview.viewports().items():
+            page = apl_preview.page(render_doc, vp_name, state)
+            assert f"width:{vp['width']}px;height:{vp['height']}px" in page
+            assert ("border-radius:50%" in page.split("<div", 2)[1]) == (vp["shape"] == "round")
+    calm = apl_preview.page(apl_preview.screens("even")["calm-practice"][0], "tvLandscapeXLarge")
+    assert "Compassionate body scan" in calm and apl.words()["hint"].split(",")[0] in calm
+
+
+def test_what_the_preview_cannot_draw_stops_it_by_name():
+    render_doc = apl_preview.screens("even")["calm-practice"][0]
+    render_doc["document"]["mainTemplate"]["item"]["type"] = "Video"
+    with pytest.raises(apl_preview.Unsupported, match="Video"):
+        apl_preview.page(render_doc, "hubLandscapeSmall")
+
+
+@pytest.mark.skipif(not apl_preview.chromium(), reason="Chromium is not installed (scripts/apl-preview installs it)")
+def test_chromium_renders_a_png_of_the_devices_pixel_size(tmp_path):
+    render_doc, state = apl_preview.screens("sigh")["pacer-mid-breath"]
+    html = tmp_path / "mid.html"
+    html.write_text(apl_preview.page(render_doc, "hubLandscapeMedium", state), encoding="utf-8")
+    apl_preview.shoot(apl_preview.chromium(), html, tmp_path / "mid.png",
+                      apl_preview.viewports()["hubLandscapeMedium"])
+    png = (tmp_path / "mid.png").read_bytes()
+    width, height = struct.unpack(">II", png[16:24])
+    assert (width, height) == (1280, 800)          # Echo Show 8: 960 x 600 dp at 4/3
