@@ -158,14 +158,18 @@ def test_slot_values_and_synonyms(locale):
 
 @pytest.mark.parametrize("locale", LOCALES)
 def test_crisis_intent_has_many_direct_and_indirect_phrasings(locale):
+    # The samples come from skill/data/danger.json; phrasings the held-out evaluation set also
+    # holds are kept out of them (tests/safety/test_overlap.py), so these are checked as caught
+    # by the vocabulary the samples are built from, and every category has its own intent.
+    from skill import danger
     samples = im.sample_utterances(locale)
     assert len(samples["CrisisIntent"]) >= 60
-    crisis = {im.normalize_sample(s) for name in CUSTOM_INTENTS if name.startswith("Crisis") for s in samples[name]}
+    assert all(len(samples[c.intent]) >= 20 for c in danger.categories())
     for phrase in ["I want to die", "I want to kill myself", "I don't want to be here anymore",
                    "I'm thinking of ending it all", "I've been hurting myself", "I cut myself", "I'm not safe",
                    "someone is hurting me", "there's no point in living",
                    "everyone would be better off without me"]:
-        assert im.normalize_sample(phrase) in crisis, phrase
+        assert danger.category_of(phrase) is not None, phrase
 
 
 @pytest.mark.parametrize("locale", LOCALES)
