@@ -501,6 +501,7 @@ def cmd_chat(args) -> int:
     if interactive:
         print("(say what you would say to Alexa; 'stop' or Ctrl-D ends)", file=sys.stderr)
     turn = 0
+    last_reprompt: list[str | None] = [None]
 
     def exchange(envelope: dict, label: str) -> bool:
         """Send, print and speak; False when the skill ended the session."""
@@ -508,6 +509,7 @@ def cmd_chat(args) -> int:
         body = skill.send(envelope, label)
         session.attributes = body.get("sessionAttributes") or {}
         response = body.get("response") or {}
+        last_reprompt[0] = _speech_ssml(response, "reprompt")
         text = _speech_ssml(response)
         if text:
             print(f"coach: {ssml.plain_text(text)}")
@@ -540,7 +542,10 @@ def cmd_chat(args) -> int:
                        "end of input")
             return EXIT_OK
         line = line.strip()
-        if not line:
+        if not line:   # silence: Alexa speaks the reprompt (the session stays as it was)
+            if last_reprompt[0] and not interactive:
+                print("you: (silence)")
+                print(f"coach: {ssml.plain_text(last_reprompt[0])}")
             continue
         if not interactive:
             print(f"you: {line}")

@@ -1,14 +1,15 @@
-"""Crisis lines by locale (skill/data/helplines.json), one maintained table with a review date."""
+"""Help lines by locale (skill/data/helplines.json), one maintained table with sources and a
+review date; which of them a danger category gives, in its order (skill/data/danger.json)."""
 from __future__ import annotations
 
 import datetime as dt
 import json
-import re
 from functools import lru_cache
 
 from skill.locations import DATA_DIR
 
 FALLBACK_LOCALE = "en-US"
+KINDS = ("emergency", "crisis", "text", "violence", "sexual_violence")
 
 
 @lru_cache(maxsize=1)
@@ -25,22 +26,35 @@ def review_by() -> dt.date:
     return dt.date.fromisoformat(table()["review_by"])
 
 
-def card_text(locale: str) -> str:
-    """The numbers as plain text for the Alexa app card."""
-    line = for_locale(locale)
-    number = " ".join(line["number"])
-    emergency = " ".join(line["emergency"])
-    alt = " or " + " ".join(line["emergency_alt"]) if line.get("emergency_alt") else ""
-    return (f"{line['line']}: {line['call']} {number} (any time).\n"
-            f"In danger right now: call {emergency}{alt}.")
+def lines_for(kinds, locale: str) -> list[tuple[str, dict]]:
+    """[(kind, entry)] for `kinds` in their order, skipping what the locale lacks."""
+    entries = for_locale(locale)
+    return [(k, entries[k]) for k in kinds if k in entries]
 
 
-@lru_cache(maxsize=1)
-def _crisis_pattern() -> re.Pattern:
-    terms = json.loads((DATA_DIR / "crisis_terms.json").read_text(encoding="utf-8"))["terms"]
-    return re.compile(r"\b(" + "|".join(re.escape(t) for t in terms) + r")\b", re.IGNORECASE)
+def _digits(groups) -> str:
+    return " ".join(groups)
 
 
-def sounds_like_crisis(text: str | None) -> bool:
-    """True when words in `text` (a slot value, typed text) speak of danger or self-harm."""
-    return bool(text) and _crisis_pattern().search(text.replace("’", "'")) is not None
+def card_text(kinds, locale: str) -> str:
+    """The same lines as plain text for the Alexa app card, in the same order."""
+    out = []
+    for kind, e in lines_for(kinds, locale):
+        if kind == "emergency":
+            alt = f" or {_digits(e['alt'])}" if e.get("alt") else ""
+            amb = f" ({_digits(e['ambulance'])} for an ambulance)" if e.get("ambulance") else ""
+            out.append(f"In danger or hurt, right now: call {_digits(e['number'])}{alt}{amb}.")
+        elif kind == "crisis":
+            out.append(f"{e['name'][0].upper()}{e['name'][1:]}: {e['how']} {_digits(e['number'])}, any time.")
+        elif kind == "text":
+            word = f"{e['text_word']} to " if e.get("text_word") else ""
+            out.append(f"{e['name']}: text {word}{_digits(e['number'])}.")
+        elif e.get("how") == "website":
+            out.append(f"Find {e['name']}: sheltersafe.ca (24-hour lines).")
+        else:
+            text = ""
+            if e.get("text_number"):
+                word = f"{e['text_word']} to " if e.get("text_word") else ""
+                text = f", or text {word}{_digits(e['text_number'])}"
+            out.append(f"{e['name'][0].upper()}{e['name'][1:]}: call {_digits(e['number'])}{text}.")
+    return "\n".join(out)

@@ -110,10 +110,6 @@ QUESTIONS: dict[str, Question] = {
     # "forget me": only a clear yes deletes
     "forget": Question("q_forget", "q_forget_reprompt", {
         YES: "forget", NO: "keep", SKIP: "keep", NUMBER: "clarify", PATTERN: "clarify"}),
-    # after the crisis numbers: say them again?
-    "crisis_repeat": Question("q_crisis_repeat", "q_crisis_repeat_reprompt", {
-        YES: "crisis", REPEAT: "crisis", HELP: "crisis", NO: "crisis_close", SKIP: "crisis_close",
-        STOP: "crisis_close", CANCEL: "crisis_close", NUMBER: "clarify", PATTERN: "clarify"}),
     # voice-guided or tone-guided, before breathing longer than one turn (devices with AudioPlayer)
     "guide": Question("guide_choice", "guide_choice_reprompt", {
         YES: "tones", NO: "voice", SKIP: "voice", NUMBER: "clarify", PATTERN: "clarify"}),

@@ -13,12 +13,24 @@ from functools import lru_cache
 from ask_sdk_model.interfaces.alexa.presentation.apla import RenderDocumentDirective
 from ask_sdk_model.ui import SimpleCard
 
-from skill import apl, apla, catalogue, questions, render, ssml, state
+from skill import apl, apla, catalogue, helplines, questions, render, ssml, state
 
 CARD_TITLE = "Compassion Coach"
 CARD_MAX_CHARS = 900
 CHECK_CACHE_ENTRIES = 1024
 log = logging.getLogger(__name__)
+URGENT_HELP_GIVEN = "urgent_help_given"   # request attribute set by answers that give the lines
+
+
+def _first_words_note(hi) -> str | None:
+    """A first-time listener's first words, whatever they are (a one-shot request too), are
+    answered with how to get urgent help first; the welcome and crisis answers say it already."""
+    env = hi.request_envelope
+    if env.session is None or not env.session.new or getattr(env.request, "object_type", None) != "IntentRequest":
+        return None
+    if hi.attributes_manager.request_attributes.get(URGENT_HELP_GIVEN) or state.history(hi):
+        return None
+    return dialog(hi, "urgent_help", help=helplines.for_locale(state.locale(hi)))
 
 
 @lru_cache(maxsize=CHECK_CACHE_ENTRIES)
@@ -44,9 +56,16 @@ def reply(hi, *bodies: str | render.Turn, reprompt: str | None = None, card_titl
     loc, rate = state.locale(hi), state.rate(hi)
     if hi.request_envelope.session is not None:
         state.set_asked(hi, *(_question or (None,)))
+        if _question:
+            state.session(hi).pop("pending", None)    # a crisis step (safety_check) is over
     if disclaimer and hi.request_envelope.session is not None and state.needs_disclaimer(hi):
-        bodies = (render.dialog("first_time", loc, rate),) + bodies
+        # the disclaimer, with how to get urgent help: the first thing a new listener hears
+        bodies = (render.dialog("first_time", loc, rate, help=helplines.for_locale(loc)),) + bodies
         state.mark_told(hi)
+        hi.attributes_manager.request_attributes[URGENT_HELP_GIVEN] = True
+    note = _first_words_note(hi)
+    if note:
+        bodies = (note, *bodies)
     texts = tuple(b.body if isinstance(b, render.Turn) else b for b in bodies)
     speech = render.speech(*texts, rate=rate)
     problems = _problems(speech, loc)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from ask_sdk_core.utils import is_request_type
 
 from skill import catalogue, questions, state
-from skill.handlers import Handler, audio_player, checkin, practice
+from skill.handlers import Handler, audio_player, checkin, practice, safety_check
 from skill.handlers.slots import number, raw, resolved_id
 from skill.respond import ask, choices, dialog, goodbye, reply
 
@@ -36,9 +36,28 @@ def classify(hi) -> tuple[str | None, object, bool]:
     return cls, None, cls not in questions.ANSWER_ONLY
 
 
+# After a crisis answer (skill/handlers/safety_check.py keeps its own steps): an answer that
+# is not a yes or no, and stop, are never a dead end or an abrupt goodbye.
+CRISIS_UNSURE = frozenset({questions.UNCLEAR, questions.SKIP, questions.NUMBER, questions.PATTERN,
+                           questions.HELP, questions.REPEAT})
+
+
+def _crisis_step(hi, cls, value, asked):
+    if cls in (questions.YES, questions.NO):
+        return safety_check.follow(hi, state.pop_pending(hi).get(cls) or {})
+    if cls in (questions.STOP, questions.CANCEL):
+        return safety_check.close(hi)
+    return safety_check.unsure(hi)
+
+
 def _route(hi):
     asked = state.asked(hi)
     if not asked:
+        if safety_check.pending_category(hi) is None:
+            return None
+        cls, value, _ = classify(hi)
+        if cls in (questions.YES, questions.NO, questions.STOP, questions.CANCEL) or cls in CRISIS_UNSURE:
+            return "crisis_step", cls, None
         return None
     cls, value, _ = classify(hi)
     if cls is None:
@@ -53,6 +72,8 @@ def _can_handle(hi) -> bool:
 
 def answer(hi):
     act, value, asked = _route(hi)
+    if act == "crisis_step":
+        return _crisis_step(hi, value, None, None)
     return ACTIONS[act](hi, value, asked)
 
 
@@ -133,14 +154,6 @@ def checkin_start(hi, value, asked):
     return checkin.begin_after_checkin(hi, asked.get("id") or "breathing", asked.get("feeling"))
 
 
-def crisis_again(hi, value, asked):
-    from skill.handlers.crisis import crisis
-    return crisis(hi)
-
-
-def crisis_close(hi, value, asked):
-    return reply(hi, dialog(hi, "crisis_close"), disclaimer=False)
-
 
 def forget(hi, value, asked):
     from skill.handlers.listener import forget as forget_all
@@ -175,8 +188,6 @@ ACTIONS = {
     "skip_rating": skip_rating,
     "forget": forget,
     "keep": keep,
-    "crisis": crisis_again,
-    "crisis_close": crisis_close,
     "tones": lambda hi, v, a: audio_player.start_tones(hi, a),
     "voice": lambda hi, v, a: audio_player.start_voice(hi, a),
 }

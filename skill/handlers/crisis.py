@@ -1,34 +1,42 @@
-"""Crisis: someone says they are in danger or thinking of ending their life.
+"""Crisis: someone says they, or someone near them, are in danger.
 
-Checked before every other handler, also on words inside any slot value. Stops any
-practice, answers briefly and warmly with the locale's line and emergency number, slowly
-and twice, and offers to say them again. No rating, no practice suggestion."""
+Checked before every other handler, on the crisis intents (one per danger category) and on
+the words inside any slot value (skill/danger.py). Stops any practice at once and gives that
+category's answer: its help lines in its order (emergency first where it must be), slowly,
+digit by digit, with no rating and no practice on offer; then asks gently whether they are
+safe right now (skill/handlers/safety_check.py carries on from there)."""
 from __future__ import annotations
 
 from ask_sdk_core.utils import is_intent_name, is_request_type
 
-from skill import helplines, state
-from skill.handlers import Handler
+from skill import danger, state
+from skill.handlers import Handler, safety_check
 from skill.handlers.slots import all_raw
-from skill.respond import ask, dialog
+
+CRISIS_INTENTS = tuple(c.intent for c in danger.categories())
 
 
-def _is_crisis(hi) -> bool:
-    if is_intent_name("CrisisIntent")(hi):
-        return True
-    return is_request_type("IntentRequest")(hi) and any(helplines.sounds_like_crisis(v) for v in all_raw(hi))
+def category(hi) -> danger.Category | None:
+    """The danger this request speaks of: its crisis intent, else words in a slot value."""
+    if not is_request_type("IntentRequest")(hi):
+        return None
+    found = danger.by_intent(hi.request_envelope.request.intent.name)
+    if found is not None:
+        return found
+    for value in all_raw(hi):
+        found = danger.category_of(value)
+        if found is not None:
+            return found
+    return None
 
 
 def crisis(hi):
     s = state.session(hi)
     for key in ("practice", "rating", "asked", "pending"):
         s.pop(key, None)
-    loc = state.locale(hi)
-    # Help for the danger comes first: no disclaimer before it (the dialog says it itself).
-    return ask(hi, "crisis_repeat", dialog(hi, "crisis", line=helplines.for_locale(loc)),
-               card_title="Support, any time", card_text=helplines.card_text(loc), disclaimer=False)
+    return safety_check.answer(hi, category(hi) or danger.by_intent("CrisisIntent"))
 
 
-crisis.handler = Handler(_is_crisis, crisis, "CrisisIntent")
-crisis.intents = ("CrisisIntent",)
+crisis.handler = Handler(lambda hi: category(hi) is not None, crisis, "Crisis*Intent")
+crisis.intents = CRISIS_INTENTS
 HANDLERS = [crisis]

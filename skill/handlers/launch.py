@@ -2,7 +2,8 @@
 the practice they paused (and how long ago), or their usual practice, or asked how they are."""
 from __future__ import annotations
 
-from skill import catalogue, state
+from skill import catalogue, helplines, state
+from skill.handlers.safety_check import HELP_GIVEN
 from skill.handlers import on_request
 from skill.respond import ask, dialog
 
@@ -12,7 +13,8 @@ def launch(hi):
     mem = state.memory(hi) or {}   # storage down: a first-time welcome is the kind default
     if state.needs_disclaimer(hi):
         state.mark_told(hi)
-        return ask(hi, "menu", dialog(hi, "welcome_first"))
+        hi.attributes_manager.request_attributes[HELP_GIVEN] = True   # the welcome says how to get urgent help
+        return ask(hi, "menu", dialog(hi, "welcome_first", help=helplines.for_locale(state.locale(hi))))
     paused = mem.get("paused")
     if isinstance(paused, dict) and catalogue.known(paused.get("id")):
         ago = state.paused_minutes_ago(paused)

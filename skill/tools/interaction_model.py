@@ -36,7 +36,9 @@ JSON_INDENT = 2
 # Platform limits and rules (alexa_platform.md 5.2, 5.3; Amazon's invocation-name rules).
 MAX_EXAMPLE_PHRASES = 3
 MAX_SAMPLE_CHARS = 200
-MIN_CRISIS_SAMPLES = 60
+MIN_CRISIS_SAMPLES = 60          # CrisisIntent (suicidal thoughts), the broadest category
+MIN_CATEGORY_SAMPLES = 20        # every other danger category's intent
+DANGER_MARKER = "_DANGER_"       # where in source["intents"] the danger intents go
 REQUIRED_BUILTINS = frozenset({
     "AMAZON.StopIntent", "AMAZON.CancelIntent", "AMAZON.HelpIntent",
     "AMAZON.FallbackIntent", "AMAZON.NavigateHomeIntent",
@@ -97,13 +99,28 @@ def _strip_comments(obj):
     return obj
 
 
+def danger_intents() -> list[dict]:
+    """One intent per danger category, its samples from skill/data/danger.json (the one
+    vocabulary the webhook and the offline matcher also use)."""
+    from skill import danger
+    return [{"name": c.intent, "samples": list(c.samples)} for c in danger.categories()]
+
+
+def _source_intents(source: dict) -> list[dict]:
+    out = []
+    for intent in source["intents"]:
+        out.extend(danger_intents() if intent["name"] == DANGER_MARKER else [intent])
+    return out
+
+
 def build_locale_model(source: dict, locale: str) -> dict:
     """The interaction model JSON for one locale (the file Alexa is given)."""
     words = _wording(source, locale)
     extra_samples = source.get("localeSamples", {}).get(locale, {})
     extra_synonyms = source.get("localeSynonyms", {}).get(locale, {})
     intents = []
-    for intent in source["intents"]:
+    source_intents = _source_intents(source)
+    for intent in source_intents:
         name = intent["name"]
         samples = [_apply_wording(s, words, f"{locale} {name}") for s in intent.get("samples", [])]
         samples += [_apply_wording(s, words, f"{locale} {name}") for s in extra_samples.get(name, [])]
@@ -117,7 +134,7 @@ def build_locale_model(source: dict, locale: str) -> dict:
         if not out["slots"]:
             del out["slots"]
         intents.append(out)
-    unknown = set(extra_samples) - {i["name"] for i in source["intents"]} - {"_comment"}
+    unknown = set(extra_samples) - {i["name"] for i in source_intents} - {"_comment"}
     if unknown:
         raise ModelError(f"{locale}: localeSamples for unknown intents {sorted(unknown)}")
     known = {t["name"]: {v["id"] for v in t["values"]} for t in source["types"]}
@@ -494,9 +511,11 @@ def validate_model(model: dict, locale: str, builtin: dict[str, list[str]] | Non
                 if other_intent != builtin_name:
                     problems.append(f"{locale}: built-in {builtin_name} phrase {phrase!r} clashes with "
                                     f"{other_intent}: {other!r}")
-    crisis = next((i for i in lm["intents"] if i["name"] == "CrisisIntent"), None)
-    if crisis is None or len(crisis.get("samples", [])) < MIN_CRISIS_SAMPLES:
-        problems.append(f"{locale}: CrisisIntent needs at least {MIN_CRISIS_SAMPLES} samples")
+    by_name = {i["name"]: i for i in lm["intents"]}
+    for d in danger_intents():
+        least = MIN_CRISIS_SAMPLES if d["name"] == "CrisisIntent" else MIN_CATEGORY_SAMPLES
+        if len(by_name.get(d["name"], {}).get("samples", [])) < least:
+            problems.append(f"{locale}: {d['name']} needs at least {least} samples")
     return problems
 
 

@@ -120,7 +120,9 @@ def sample_values(locale: str, text: str = HOSTILE_VALUE) -> dict:
     `text` wherever a listener's words go."""
     data = json.loads((SSML_DIR / "dialog" / "variables.json").read_text(encoding="utf-8"))
     values = {k: (text if v == "text" else v) for k, v in data.items() if not k.startswith("_")}
-    return {**values, "line": helplines.for_locale(locale)}
+    return {**values, "help": helplines.for_locale(locale), "lines": helplines.lines_for(helplines.KINDS, locale),
+            "urgent_lines": helplines.lines_for(helplines.KINDS, locale),
+            "category": "suicidal-thoughts", "urgent": False}
 
 
 def lint_data() -> list[Failure]:

@@ -4,14 +4,16 @@
     -> Match(intent='BreathingIntent', slots={'minutes': SlotValue(value='3', ...)}, score=0.99)
 
 Resolution order (each step only when the previous found nothing good enough):
-  1. safety first: a CrisisIntent sample or a matcher.json crisis phrase anywhere in the text;
+  1. safety first: danger anywhere in the text (skill/danger.py, the one danger vocabulary)
+     gives that category's crisis intent;
   2. the text (then the text without politeness fillers) says a sample utterance exactly,
      with slot values that resolve (numbers in words or digits; custom values via synonyms);
   3. token similarity (difflib) against every sample, slot values replaced by their type;
   4. AMAZON.FallbackIntent.
 Text that is empty or only the invocation ("open compassion coach") gives None: a launch.
 
-Everything comes from the committed interaction model plus interaction_model/source/matcher.json;
+Everything comes from the committed interaction model, skill/data/danger.json and
+interaction_model/source/matcher.json;
 each locale is compiled once (about a millisecond per match afterwards).
 """
 from __future__ import annotations
@@ -23,12 +25,13 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from skill import danger
 from skill.tools import interaction_model as im
 
 MATCHER_DATA_PATH = im.PROJECT_DIR / "source" / "matcher.json"
 NUMBER_TYPE = "AMAZON.NUMBER"
 FALLBACK_INTENT = "AMAZON.FallbackIntent"
-CRISIS_INTENT = "CrisisIntent"
+CRISIS_INTENT = "CrisisIntent"     # the broadest danger category's intent (suicidal thoughts)
 ER_MATCH = "ER_SUCCESS_MATCH"
 ER_NO_MATCH = "ER_SUCCESS_NO_MATCH"
 
@@ -44,8 +47,6 @@ FILLER_STRIPPED_FACTOR = 0.98   # the text needed its politeness words removed f
 EXACT_ENOUGH = 0.9              # an exact reading at least this good skips the fuzzy pass
 RATIO_WEIGHT = 0.5              # fuzzy score = this * likeness + the rest * sample coverage
 FUZZY_MIN = 0.78                # difflib ratio needed for a fuzzy match
-CRISIS_FUZZY_MIN = 0.76         # crisis readings are taken at a lower similarity...
-CRISIS_MARGIN = 0.12            # ...and win when within this much of the best other reading
 TYPO_CUTOFF = 0.85              # difflib ratio to correct an unknown word to a known one
 TYPO_MIN_LEN = 4                # shorter words are left alone ('die' must never become 'dye')
 
@@ -180,11 +181,6 @@ def _rewrites() -> list[tuple[str, str]]:
     return [(normalize(k), normalize(v)) for k, v in pairs.items() if not k.startswith("_")]
 
 
-def _contains(haystack: tuple[str, ...], needle: tuple[str, ...]) -> bool:
-    n = len(needle)
-    return n > 0 and any(haystack[i:i + n] == needle for i in range(len(haystack) - n + 1))
-
-
 def _strip_phrases(toks: list[str], phrases: list[tuple[str, ...]], leading: bool) -> list[str]:
     changed = True
     while changed and toks:
@@ -210,6 +206,7 @@ class _Entry:
     slot_types: dict[str, str]
     template: tuple[str, ...]     # tokens; a slot is '\x00TYPE'
     types_used: frozenset[str]
+    crisis: bool = False          # one of the danger categories' intents
 
     @property
     def bare_slot(self) -> bool:
@@ -223,7 +220,6 @@ class _Compiled:
     entries: list[_Entry]
     # type -> {normalized spoken form: (id, canonical value)}
     spoken: dict[str, dict[str, tuple[str, str]]]
-    crisis: list[tuple[str, ...]]
     vocab: set[str]
     invocation: tuple[str, ...]
     wake: list[tuple[str, ...]]
@@ -288,16 +284,16 @@ def _compile(locale: str) -> _Compiled:
             regex, names, template = _slot_re(sample)
             template = tuple("\x00" + declared[t[1:]] if t.startswith("\x00") else t for t in template)
             entries.append(_Entry(intent["name"], sample, regex, names, declared, template,
-                                  frozenset(declared[n] for n in names)))
+                                  frozenset(declared[n] for n in names), danger.by_intent(intent["name"]) is not None))
             vocab.update(t for t in template if not t.startswith("\x00"))
-    crisis = _phrases(samples.get(CRISIS_INTENT, []) + data["crisisPhrases"])
     all_lists = [data[k] for k in ("wakeWords", "invocationVerbs", "invocationConnectors", "leadingFillers",
-                                   "trailingFillers", "intensifiers", "crisisPhrases")]
+                                   "trailingFillers", "intensifiers")]
     for lst in all_lists:
         for p in lst:
             vocab.update(_norm(p).split())
     invocation = tuple(normalize(lm["invocationName"]).split())
     vocab.update(invocation)
+    vocab.update(danger.words())
     vocab.update(NUMBER_WORDS)
     # Inverse document frequency over the samples: 'hurting' says more than 'my' or 'to'.
     doc_freq: dict[str, int] = {}
@@ -308,7 +304,7 @@ def _compile(locale: str) -> _Compiled:
     return _Compiled(
         negations=frozenset(_norm(w) for w in data["negations"]),
         weights=weights, unknown_weight=max(weights.values()),
-        locale=locale, entries=entries, spoken=spoken, crisis=crisis, vocab=vocab, invocation=invocation,
+        locale=locale, entries=entries, spoken=spoken, vocab=vocab, invocation=invocation,
         wake=_phrases(data["wakeWords"]), verbs={normalize(v) for v in data["invocationVerbs"]},
         connectors={normalize(c) for c in data["invocationConnectors"]},
         leading=_phrases(data["leadingFillers"]), trailing=_phrases(data["trailingFillers"]),
@@ -327,6 +323,19 @@ def _correct_typos(toks: list[str], c: _Compiled) -> list[str]:
         close = difflib.get_close_matches(t, c.vocab, n=1, cutoff=TYPO_CUTOFF)
         out.append(close[0] if close else t)
     return out
+
+
+def _mend_danger_typos(text: str, c: _Compiled) -> str:
+    """Only unknown words that are near a danger word change ('suicde' -> 'suicide'): a
+    correction towards an ordinary word can't make or unmake a danger reading."""
+    out = []
+    for t in danger.normalize(text).split():
+        if t in c.vocab or len(t) < TYPO_MIN_LEN + 1:
+            out.append(t)
+            continue
+        close = difflib.get_close_matches(t, danger.mend_targets(), n=1, cutoff=TYPO_CUTOFF)
+        out.append(close[0] if close else t)
+    return " ".join(out)
 
 
 def _strip_invocation(toks: list[str], c: _Compiled) -> list[str]:
@@ -457,11 +466,14 @@ def _similarity(typed: tuple[str, ...], template: tuple[str, ...], c: _Compiled)
     return RATIO_WEIGHT * likeness + (1 - RATIO_WEIGHT) * covered
 
 
-def _fuzzy(toks: list[str], c: _Compiled) -> tuple[Match | None, Match | None]:
-    """Best reading overall and best CrisisIntent reading, by difflib ratio."""
+def _fuzzy(toks: list[str], c: _Compiled) -> Match | None:
+    """Best reading by weighted token likeness. Never a crisis intent: what counts as danger is
+    the danger vocabulary's call alone (its negations and look-alikes), checked before this."""
     typed_cache: dict[frozenset, tuple] = {}
-    best = best_crisis = None
+    best = None
     for e in c.entries:
+        if e.crisis:
+            continue
         if e.types_used not in typed_cache:
             typed_cache[e.types_used] = _typed_tokens(toks, e.types_used, c)
         typed, spans = typed_cache[e.types_used]
@@ -469,7 +481,7 @@ def _fuzzy(toks: list[str], c: _Compiled) -> tuple[Match | None, Match | None]:
         if (c.negations.isdisjoint(typed)) != (c.negations.isdisjoint(e.template)):
             continue
         ratio = _similarity(typed, e.template, c)
-        if best is not None and ratio <= best.score and e.intent != CRISIS_INTENT:
+        if best is not None and ratio <= best.score:
             continue
         slots = {}
         for name in e.slot_names:
@@ -478,12 +490,8 @@ def _fuzzy(toks: list[str], c: _Compiled) -> tuple[Match | None, Match | None]:
                 sv = _resolve(stype, spans[stype], c)
                 if sv is not None:
                     slots[name] = sv
-        m = Match(e.intent, slots, round(ratio, 4), e.sample)
-        if best is None or ratio > best.score:
-            best = m
-        if e.intent == CRISIS_INTENT and (best_crisis is None or ratio > best_crisis.score):
-            best_crisis = m
-    return best, best_crisis
+        best = Match(e.intent, slots, round(ratio, 4), e.sample)
+    return best
 
 
 def match(text: str, locale: str = "en-US") -> Match | None:
@@ -493,10 +501,10 @@ def match(text: str, locale: str = "en-US") -> Match | None:
     toks = _strip_invocation(_correct_typos(_norm(text).split(), c), c)
     if not toks:
         return None
-    full = tuple(toks)
-    for phrase in c.crisis:    # safety first: a crisis statement anywhere in the text
-        if _contains(full, phrase):
-            return Match(CRISIS_INTENT, {}, SCORE_LITERAL, " ".join(phrase))
+    # Safety first: danger anywhere in the text, as typed or with misspelt danger words mended.
+    found = danger.category_of(text) or danger.category_of(_mend_danger_typos(text, c))
+    if found is not None:
+        return Match(found.intent, {}, SCORE_LITERAL, found.id)
     best = _exact(" ".join(toks), c)
     if best is None or best.score < EXACT_ENOUGH:
         core = _strip_phrases(_strip_phrases(list(toks), c.leading, True), c.trailing, False)
@@ -508,14 +516,9 @@ def match(text: str, locale: str = "en-US") -> Match | None:
                     best = m
         if best is not None and best.score >= EXACT_ENOUGH:
             return best
-        fuzzy, crisis = _fuzzy(core, c)
-        if core != toks:   # fillers like 'i want to' matter to crisis statements: read both
-            fuzzy_full, crisis_full = _fuzzy(toks, c)
-            fuzzy = max((x for x in (fuzzy, fuzzy_full) if x), key=lambda x: x.score, default=None)
-            crisis = max((x for x in (crisis, crisis_full) if x), key=lambda x: x.score, default=None)
-        if crisis is not None and crisis.score >= CRISIS_FUZZY_MIN and (
-                fuzzy is None or crisis.score >= fuzzy.score - CRISIS_MARGIN):
-            return crisis
+        fuzzy = _fuzzy(core, c)
+        if core != toks:   # fillers may matter ('i want to ...'): read both
+            fuzzy = max((x for x in (fuzzy, _fuzzy(toks, c)) if x), key=lambda x: x.score, default=None)
         if fuzzy is not None and fuzzy.score >= FUZZY_MIN and (best is None or fuzzy.score > best.score):
             return fuzzy
     if best is not None:
@@ -534,3 +537,29 @@ def is_launch(text: str, locale: str = "en-US") -> bool:
     c = _compile(locale)
     toks = _norm(text).split()
     return bool(toks) and not _strip_invocation(_correct_typos(toks, c), c)
+
+
+def exact(text: str, locale: str = "en-US") -> Match | None:
+    """Only the readings Alexa is sure of: the text (invocation and politeness words aside)
+    says one sample utterance word for word, with slot values that fill their types. No
+    danger step and no fuzzy guess (skill.tools.nlu_standin builds on this without a model)."""
+    c = _compile(locale)
+    toks = _strip_invocation(_norm(text).split(), c)
+    if not toks:
+        return None
+    best = _exact(" ".join(toks), c)
+    core = _strip_phrases(_strip_phrases(list(toks), c.leading, True), c.trailing, False)
+    if (best is None or best.score < EXACT_ENOUGH) and core != toks:
+        m = _exact(" ".join(core), c)
+        if m is not None and (best is None or m.score * FILLER_STRIPPED_FACTOR > best.score):
+            best = Match(m.intent, m.slots, round(m.score * FILLER_STRIPPED_FACTOR, 4), m.sample)
+    return best
+
+
+def spans_of(slot_type: str, text: str, locale: str = "en-US") -> SlotValue | None:
+    """The first value of `slot_type` said anywhere in `text` (longest span first), or None."""
+    c = _compile(locale)
+    toks = _norm(text).split()
+    typed, spans = _typed_tokens(toks, frozenset({slot_type}), c)
+    said = spans.get(slot_type)
+    return None if said is None else _resolve(slot_type, said, c)

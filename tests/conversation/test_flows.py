@@ -43,19 +43,19 @@ def test_crisis_stops_the_practice_and_gives_the_locale_numbers(app, locale):
     doc = speech(body)
     for number in CRISIS_NUMBERS[locale]:
         assert f'<say-as interpret-as="digits">{number}</say-as>' in doc
-    line = helplines.for_locale(locale)
+    line = helplines.for_locale(locale)["crisis"]
     assert doc.count(line["number"][0]) >= 2              # said twice
     assert 'rate="slow"' in doc
     assert "practice" not in person.attributes and "rating" not in person.attributes
     card = body["response"]["card"]["content"]
-    assert all(n in card for n in line["number"] + line["emergency"])
-    again = person.say("yes")
-    assert line["number"][0] in speech(again)
+    assert all(n in card for n in line["number"] + helplines.for_locale(locale)["emergency"]["number"])
+    again = person.say("no")                              # "are you safe right now?" - no
+    assert line["number"][0] in speech(again) and is_open(again)
 
 
 def test_crisis_words_inside_a_slot_get_the_crisis_answer(listener):
     body = listener.say("checkin_crisis_words")
-    assert "988" in speech(body) and "not able to help in an emergency" in text(body)
+    assert "988" in speech(body) and "can't help in an emergency" in text(body)
 
 
 def test_helpline_table_covers_every_locale():

@@ -49,7 +49,6 @@ REACH = {
     "then": ["open compassion coach", "i feel lonely", "yes", "nine"] + ["continue"] * 3 + ["skip"],
     "practice_end": ["open compassion coach", "a kind action"] + ["continue"] * 2,
     "forget": ["open compassion coach", "forget me"],
-    "crisis_repeat": ["open compassion coach", "i want to die"],
 }
 # One way a listener says each class of answer (routing decides the intent, as on Alexa).
 SAID = {

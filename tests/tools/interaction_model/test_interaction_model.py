@@ -16,7 +16,8 @@ CUSTOM_INTENTS = {
     "BreathingIntent", "BodyScanIntent", "SafePlaceIntent", "KindMemoryIntent", "KindFriendIntent",
     "KindActionIntent", "GroundingIntent", "LovingKindnessIntent", "WhySelfCompassionIntent",
     "CompassionAttributesIntent", "SkillsOverviewIntent", "TellMeMoreIntent", "CheckInIntent",
-    "RatingIntent", "CrisisIntent", "ContinueIntent", "SetSpeakingRateIntent", "ProgressIntent",
+    "RatingIntent", "CrisisIntent", "CrisisPlanIntent", "CrisisHarmDoneIntent", "CrisisSelfHarmIntent",
+    "CrisisAbuseIntent", "CrisisSomeoneElseIntent", "CrisisMedicalIntent", "CrisisPanicIntent", "ContinueIntent", "SetSpeakingRateIntent", "ProgressIntent",
     "ForgetMeIntent", "CheckInPreferenceIntent", "RememberRatingsIntent", "ForgetRatingsIntent", "SleepBodyScanIntent", "CompassionateSelfIntent",
     "CompassionateImageIntent", "CompassionateColourIntent", "SoothingSensesIntent", "KindLetterIntent",
     "ReceivingKindnessIntent", "FearsOfCompassionIntent",
@@ -159,13 +160,18 @@ def test_slot_values_and_synonyms(locale):
 
 @pytest.mark.parametrize("locale", LOCALES)
 def test_crisis_intent_has_many_direct_and_indirect_phrasings(locale):
-    crisis = {im.normalize_sample(s) for s in im.sample_utterances(locale)["CrisisIntent"]}
-    assert len(crisis) >= 60
+    # The samples come from skill/data/danger.json; phrasings the held-out evaluation set also
+    # holds are kept out of them (tests/safety/test_overlap.py), so these are checked as caught
+    # by the vocabulary the samples are built from, and every category has its own intent.
+    from skill import danger
+    samples = im.sample_utterances(locale)
+    assert len(samples["CrisisIntent"]) >= 60
+    assert all(len(samples[c.intent]) >= 20 for c in danger.categories())
     for phrase in ["I want to die", "I want to kill myself", "I don't want to be here anymore",
                    "I'm thinking of ending it all", "I've been hurting myself", "I cut myself", "I'm not safe",
                    "someone is hurting me", "there's no point in living",
                    "everyone would be better off without me"]:
-        assert im.normalize_sample(phrase) in crisis, phrase
+        assert danger.category_of(phrase) is not None, phrase
 
 
 @pytest.mark.parametrize("locale", LOCALES)
@@ -209,7 +215,6 @@ def test_locale_wording_differs_where_it_should():
     us, gb = im.sample_utterances("en-US"), im.sample_utterances("en-GB")
     assert "practice breathing" in us["BreathingIntent"] and "practise breathing" not in us["BreathingIntent"]
     assert "practise breathing" in gb["BreathingIntent"] and "practice breathing" not in gb["BreathingIntent"]
-    assert "i want to top myself" in gb["CrisisIntent"] and "i want to top myself" not in us["CrisisIntent"]
     for locale in LOCALES:
         assert not any("[" in s for ss in im.sample_utterances(locale).values() for s in ss)
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import pytest
 
+from skill import danger
 from skill.tools import interaction_model as im
 from skill.tools.utterances import (FALLBACK_INTENT, SlotValue, is_launch, match, normalize, number_to_words,
                               parse_number, resolve_slot)
@@ -99,6 +100,8 @@ LOCALE_TABLE = [
     ("en-US", "a safe place visualization", "SafePlaceIntent", {}),
 ]
 
+CRISIS_INTENTS = {c.intent for c in danger.categories()}
+
 # Crisis statements, most of them NOT written like any sample (reworded, embedded, misspelt).
 CRISIS_PHRASES = [
     "I want to die",
@@ -163,12 +166,12 @@ def test_regional_synonyms_stay_in_their_locale():
 @pytest.mark.parametrize("locale", LOCALES)
 @pytest.mark.parametrize("text", CRISIS_PHRASES)
 def test_crisis_phrasings_map_to_crisis(text, locale):
-    assert match(text, locale).intent == "CrisisIntent"
+    assert match(text, locale).intent in CRISIS_INTENTS
 
 
 @pytest.mark.parametrize("text", NOT_CRISIS)
 def test_near_misses_are_not_crisis(text):
-    assert match(text, "en-US").intent != "CrisisIntent"
+    assert match(text, "en-US").intent not in CRISIS_INTENTS
 
 
 def test_a_negation_keeps_a_phrase_away_from_its_positive_sample():
@@ -179,7 +182,7 @@ def test_a_negation_keeps_a_phrase_away_from_its_positive_sample():
 
 @pytest.mark.parametrize("locale", ["en-GB", "en-AU"])
 def test_regional_crisis_phrasing(locale):
-    assert match("I'm going to top myself tonight", locale).intent == "CrisisIntent"
+    assert match("I'm going to top myself tonight", locale).intent == "CrisisPlanIntent"
 
 
 def _fill(sample: str, slots: dict[str, str], locale: str, value_index=0):
@@ -308,17 +311,3 @@ def test_each_locale_is_compiled_once_however_many_matches(monkeypatch):
         match(text, "en-AU")
     assert first > 100 and len(compiled) == first
     assert utterances._compile.cache_info().misses == 1
-
-
-def test_the_handlers_crisis_terms_are_crisis_here_too():
-    # skill/data/crisis_terms.json (the handlers' list for slot values) and this matcher's
-    # lists are kept apart; this keeps the matcher at least as safe as the handlers.
-    import json
-    from pathlib import Path
-    path = Path(im.PROJECT_DIR).parent / "skill" / "data" / "crisis_terms.json"
-    if not path.exists():
-        pytest.skip("no handler crisis list in this tree")
-    for term in json.loads(path.read_text(encoding="utf-8"))["terms"]:
-        for locale in LOCALES:
-            assert match(term, locale).intent == "CrisisIntent", (term, locale)
-            assert match(f"to be honest {term} right now", locale).intent == "CrisisIntent", (term, locale)

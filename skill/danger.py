@@ -1,0 +1,263 @@
+"""What counts as danger, by category: skill/data/danger.json read once, as patterns.
+
+    category_of("i've got the pills ready")      -> Category('plan-or-means', ...)
+    category_of("this breathing is killing me")  -> None
+
+The webhook checks every slot value with it (handlers/crisis.py); the offline matcher
+(skill/tools/utterances.py) checks typed text with it first; the interaction-model builder
+gives Alexa each category's samples as that category's intent. One vocabulary, three uses.
+Nothing here logs or keeps the text it is given.
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+DATA_PATH = Path(__file__).resolve().parent / "data" / "danger.json"
+GAP_WORDS = 3               # '...' in a pattern: up to this many words
+LONG_GAP_WORDS = 8          # '~' in a pattern: up to this many words
+NUMBER_WORDS = ("one two three four five six seven eight nine ten eleven twelve fifteen twenty thirty forty "
+                "fifty sixty seventy eighty ninety hundred dozen dozens").split()
+NEGATION_LOOKBACK = 1       # words (past transparent ones) before a match that may negate it
+
+_APOSTROPHES = re.compile("[\u2018\u2019\u02bc`']")
+_REWRITES = (("my self", "myself"), ("gonna", "going to"), ("wanna", "want to"), ("any more", "anymore"),
+             ("can not", "cant"), ("cannot", "cant"), ("i am", "im"), ("do not", "dont"), ("does not", "doesnt"),
+             ("did not", "didnt"), ("will not", "wont"), ("would not", "wouldnt"), ("is not", "isnt"),
+             ("are not", "arent"), ("have not", "havent"), ("has not", "hasnt"), ("was not", "wasnt"))
+
+
+def normalize(text: str) -> str:
+    """Lower case words and single spaces; apostrophes dropped (i'm -> im), other punctuation
+    a space, a few spoken contractions joined ("i am" -> "im", "do not" -> "dont")."""
+    text = _APOSTROPHES.sub("", (text or "").lower())
+    text = " " + " ".join(re.sub(r"[^a-z0-9]+", " ", text).split()) + " "
+    for old, new in _REWRITES:
+        text = text.replace(f" {old} ", f" {new} ")
+    return " ".join(text.split())
+
+
+@dataclass(frozen=True)
+class Category:
+    id: str
+    intent: str          # the interaction model's intent for this category
+    answer: str          # its dialog template (ssml/dialog/<answer>.ssml.j2)
+    lines: tuple         # which helplines.json entries it gives, in order
+    samples: tuple       # sentences Alexa is given for the intent
+    negatable: bool
+
+
+@dataclass(frozen=True)
+class Hit:
+    category: Category
+    start: int           # character span in normalize(text)
+    end: int
+
+
+# ---------------------------------------------------------------- pattern compiler
+
+_TOKEN = re.compile(r"\(|\)|\||<[a-z_]+>|\.\.\.|\$|\^|~|#|[a-z0-9*]+")
+
+
+def _compile_seq(tokens: list[str], pos: int, macros: dict[str, str], stop: set[str]) -> tuple[str, int]:
+    """Regex for a sequence of pattern tokens, each element matching ' word' (leading space)."""
+    out = []
+    while pos < len(tokens) and tokens[pos] not in stop:
+        tok = tokens[pos]
+        if tok == "(":
+            alts, pos = [], pos + 1
+            while True:
+                part, pos = _compile_seq(tokens, pos, macros, {"|", ")"})
+                alts.append(part)
+                if tokens[pos] == ")":
+                    pos += 1
+                    break
+                pos += 1   # '|'
+            out.append("(?:" + "|".join(alts) + ")")
+            continue
+        if tok.startswith("<"):
+            name = tok[1:-1]
+            if name not in macros:
+                raise ValueError(f"danger.json: unknown macro <{name}>")
+            out.append(_compile_pattern(macros[name], macros))
+        elif tok == "...":
+            out.append(r"(?: [a-z0-9]+){0,%d}" % GAP_WORDS)
+        elif tok == "~":
+            out.append(r"(?: [a-z0-9]+){0,%d}" % LONG_GAP_WORDS)
+        elif tok == "$":
+            out.append(r"(?= $)")
+        elif tok == "^":
+            out.append(r"^")
+        elif tok == "#":
+            out.append(r" (?:[0-9]+|" + "|".join(NUMBER_WORDS) + ")")
+        elif tok.endswith("*"):
+            out.append(" " + re.escape(tok[:-1]) + "[a-z0-9]*")
+        else:
+            out.append(" " + re.escape(tok))
+        pos += 1
+    return "".join(out), pos
+
+
+def _compile_pattern(pattern: str, macros: dict[str, str]) -> str:
+    tokens = _TOKEN.findall(pattern)
+    regex, pos = _compile_seq(tokens, 0, macros, set())
+    if pos != len(tokens):
+        raise ValueError(f"danger.json: unbalanced pattern {pattern!r}")
+    return regex
+
+
+def _regex(pattern: str, macros: dict[str, str]) -> re.Pattern:
+    # The text is searched as ' w1 w2 ... wn ': every element starts with a space and the
+    # match must end at a word boundary.
+    return re.compile(_compile_pattern(pattern, macros) + r"(?= )")
+
+
+def _literal_words(pattern: str, macros: dict[str, str]) -> frozenset[str]:
+    words = set()
+    for tok in _TOKEN.findall(pattern):
+        if tok.startswith("<"):
+            words |= _literal_words(macros[tok[1:-1]], macros)
+        elif re.fullmatch(r"[a-z0-9]+", tok):
+            words.add(tok)
+    return frozenset(words)
+
+
+@dataclass(frozen=True)
+class _Rule:
+    category: Category
+    regex: re.Pattern
+    own_words: frozenset[str]   # a negation among these is part of the phrase ("dont want to live")
+
+
+@dataclass(frozen=True)
+class _ThirdParty:
+    """Danger spoken of someone else ("my husband says he'd be better off dead") is the
+    someone-else category: a subject before the match, and no first person in or just before it."""
+    subject: re.Pattern
+    upgrades: frozenset[str]
+    first_person: frozenset[str]
+    in_match: frozenset[str]
+    to: str
+
+
+@dataclass(frozen=True)
+class _Vocabulary:
+    categories: tuple[Category, ...]     # in priority order
+    rules: tuple[_Rule, ...]
+    lookalikes: tuple[re.Pattern, ...]
+    negations: frozenset[str]
+    transparent: frozenset[str]
+    third_party: _ThirdParty
+
+
+@lru_cache(maxsize=1)
+def raw() -> dict:
+    """danger.json as written (the model builder and tests read samples from it)."""
+    return json.loads(DATA_PATH.read_text(encoding="utf-8"))
+
+
+@lru_cache(maxsize=1)
+def _vocabulary() -> _Vocabulary:
+    data = raw()
+    macros = {k: v for k, v in data["macros"].items()}
+    by_id = {}
+    for c in data["categories"]:
+        by_id[c["id"]] = (Category(c["id"], c["intent"], c["answer"], tuple(c["lines"]), tuple(c["samples"]),
+                                   bool(c["negatable"])), c["phrases"])
+    order = [by_id[i] for i in data["priority"]]
+    rules = tuple(_Rule(cat, _regex(p, macros), _literal_words(p, macros))
+                  for cat, phrases in order for p in phrases)
+    tp = data["third_party"]
+    third = _ThirdParty(_regex(tp["subject"], macros), frozenset(tp["upgrades"]), frozenset(tp["first_person"]),
+                        frozenset(tp["first_person_in_match"]), tp["to"])
+    return _Vocabulary(tuple(cat for cat, _ in order), rules,
+                       tuple(_regex(p, macros) for p in data["lookalikes"]),
+                       frozenset(data["negations"]), frozenset(data["transparent"]), third)
+
+
+@lru_cache(maxsize=1)
+def words() -> frozenset[str]:
+    """Every whole word the patterns spell out (for a typo corrector's vocabulary)."""
+    data = raw()
+    out: set[str] = set()
+    for c in data["categories"]:
+        for p in c["phrases"]:
+            out |= _literal_words(p, data["macros"])
+    return frozenset(out)
+
+
+def mend_targets() -> frozenset[str]:
+    """The only words a misspelling may be mended to (danger.json `typo_targets`)."""
+    return frozenset(raw()["typo_targets"])
+
+
+def categories() -> tuple[Category, ...]:
+    """Every category, in priority order."""
+    return _vocabulary().categories
+
+
+def by_id(category_id: str) -> Category:
+    return next(c for c in categories() if c.id == category_id)
+
+
+def by_intent(intent: str) -> Category | None:
+    return next((c for c in categories() if c.intent == intent), None)
+
+
+def _negated(text: str, start: int, end: int, rule: _Rule, v: _Vocabulary) -> bool:
+    if not rule.category.negatable:
+        return False
+    if any(w in v.negations and w not in rule.own_words for w in text[start:end].split()):
+        return True   # a negation inside a gap: "my husband never hits me"
+    counted = 0
+    for word in reversed(text[:start].split()):
+        if word in v.negations:
+            return True
+        if word not in v.transparent:
+            counted += 1
+            if counted >= NEGATION_LOOKBACK:
+                return False
+    return False
+
+
+def hits(text: str | None) -> list[Hit]:
+    """Every category's un-negated, non-look-alike match in `text`, in priority order."""
+    v = _vocabulary()
+    norm = f" {normalize(text or '')} "
+    if not norm.strip():
+        return []
+    blocked = [m.span() for rx in v.lookalikes for m in rx.finditer(norm)]
+    found, seen = [], set()
+    for rule in v.rules:
+        if rule.category.id in seen:
+            continue
+        for m in rule.regex.finditer(norm):
+            s, e = m.span()
+            if any(s < be and bs < e for bs, be in blocked):
+                continue
+            if _negated(norm, s, e, rule, v):
+                continue
+            found.append(Hit(rule.category, s, e))
+            seen.add(rule.category.id)
+            break
+    if found and found[0].category.id in v.third_party.upgrades and _about_someone_else(norm, found[0], v):
+        other = next(c for c in v.categories if c.id == v.third_party.to)
+        found.insert(0, Hit(other, found[0].start, found[0].end))
+    return found
+
+
+def _about_someone_else(text: str, hit: Hit, v: _Vocabulary) -> bool:
+    tp = v.third_party
+    span = text[hit.start:hit.end].split()
+    if any(w in tp.first_person for w in span + text[:hit.start].split()[-1:]) or tp.in_match & set(span):
+        return False
+    return any(m.end() <= hit.start + 1 for m in tp.subject.finditer(text))
+
+
+def category_of(text: str | None) -> Category | None:
+    """The most urgent danger `text` speaks of, or None."""
+    found = hits(text)
+    return found[0].category if found else None

@@ -1,0 +1,171 @@
+"""Each danger category's answer through the real webhook (Flask test client, request
+envelopes) in every locale: the right numbers in the right order, digit by digit; the practice
+stopped and none offered; then what "yes", "no", "I don't know", silence and "stop" do."""
+import re
+
+import pytest
+
+from skill import danger, helplines, ssml
+from skill.tools import envelopes
+
+LOCALES = ("en-US", "en-GB", "en-AU", "en-CA", "en-IN")
+CATEGORIES = [c.id for c in danger.categories()]
+EMERGENCY_FIRST = {"plan-or-means", "harm-done", "medical", "someone-else"}
+DIGITS = re.compile(r'<say-as interpret-as="digits">([0-9]+)</say-as>((?:<break time="\d+ms"/>)*)')
+
+
+class Person:
+    def __init__(self, app, locale):
+        self.client, self.locale = app.test_client(), locale
+        self.session = envelopes.new_session(locale)
+
+    def send(self, envelope):
+        res = self.client.post("/alexa", json=envelope)
+        assert res.status_code == 200, res.get_data(as_text=True)
+        body = res.get_json()
+        self.session.attributes = body.get("sessionAttributes") or {}
+        return body
+
+    def intent(self, name, **slots):
+        return self.send(envelopes.intent_request(name, slots, self.locale, session=self.session))
+
+
+def numbers(doc: str) -> list[str]:
+    """The numbers spoken, each help line's digit groups joined ("116 123")."""
+    out, joined = [], False
+    for m in DIGITS.finditer(doc):
+        if joined and out:
+            out[-1] += " " + m.group(1)
+        else:
+            out.append(m.group(1))
+        joined = bool(m.group(2)) and doc[m.end():m.end() + 8] == "<say-as "
+    return out
+
+
+def expected(category: str, locale: str) -> list[str]:
+    return [" ".join(e["number"]) for _, e in helplines.lines_for(danger.by_id(category).lines, locale) if "number" in e]
+
+
+def speech(body):
+    return body["response"]["outputSpeech"]["ssml"]
+
+
+def reprompt(body):
+    return (body["response"].get("reprompt") or {}).get("outputSpeech", {}).get("ssml", "")
+
+
+def is_open(body):
+    return body["response"].get("shouldEndSession") is False
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+@pytest.mark.parametrize("category", CATEGORIES)
+def test_the_answer_stops_the_practice_and_gives_its_numbers_in_order(app, category, locale):
+    person = Person(app, locale)
+    person.intent("BreathingIntent")
+    assert "practice" in person.session.attributes
+    body = person.intent(danger.by_id(category).intent)
+    doc = speech(body)
+    assert ssml.check(doc, locale) == []
+    assert "practice" not in person.session.attributes and "rating" not in person.session.attributes
+    said, want = numbers(doc), expected(category, locale)
+    first_heard = []
+    for n in said:
+        if n in want and n not in first_heard:
+            first_heard.append(n)
+    assert first_heard == want, (said, want)                              # every line, in the category's order
+    if category in EMERGENCY_FIRST:
+        assert said[0] == " ".join(helplines.for_locale(locale)["emergency"]["number"])
+    card = body["response"]["card"]["content"]
+    assert all(n in card for n in want)
+    assert is_open(body) and ssml.plain_text(doc).rstrip().endswith("?")
+    assert all(n in numbers(reprompt(body)) for n in want[:1])           # silence: the numbers again
+    pending = person.session.attributes["pending"]
+    assert pending["yes"]["do"] == "crisis_step" and pending["no"]["do"] == "crisis_step"   # no practice offered
+    assert "rating" not in ssml.plain_text(doc).lower()
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_abuse_gets_the_violence_line_not_the_suicide_line(app, locale):
+    doc = speech(Person(app, locale).intent("CrisisAbuseIntent"))
+    crisis = " ".join(helplines.for_locale(locale)["crisis"]["number"])
+    assert crisis not in numbers(doc)
+    violence = helplines.for_locale(locale)["violence"]
+    assert (" ".join(violence["number"]) in numbers(doc)) if "number" in violence else "shelter safe" in doc
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_medical_never_gets_a_breathing_exercise(app, locale):
+    person = Person(app, locale)
+    body = person.intent("CrisisMedicalIntent")
+    assert "breath" not in ssml.plain_text(speech(body)).lower()
+    for answer in ("AMAZON.YesIntent", "AMAZON.YesIntent", "BreathingIntent", "GroundingIntent"):
+        body = person.intent(answer)
+        assert "practice" not in person.session.attributes, answer
+        assert numbers(speech(body))[0] == " ".join(helplines.for_locale(locale)["emergency"]["number"])
+        assert is_open(body)
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_no_and_i_dont_know_repeat_the_numbers_and_offer_to_stay(app, locale):
+    for unsure in ("AMAZON.NoIntent", "AMAZON.FallbackIntent"):
+        person = Person(app, locale)
+        person.intent("CrisisIntent")
+        body = person.intent(unsure)
+        doc = speech(body)
+        assert numbers(doc)[0] == " ".join(helplines.for_locale(locale)["emergency"]["number"])
+        assert all(n in numbers(doc) for n in expected("suicidal-thoughts", locale))
+        assert is_open(body) and "grounding" in ssml.plain_text(doc)
+        body = person.intent("AMAZON.YesIntent")                       # stay: a grounding exercise
+        from skill import catalogue
+        assert body["response"]["card"]["title"] == catalogue.get("grounding").title and is_open(body)
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_yes_is_glad_and_offers_to_stay_and_no_never_ends_abruptly(app, locale):
+    person = Person(app, locale)
+    person.intent("CrisisSelfHarmIntent")
+    body = person.intent("AMAZON.YesIntent")
+    assert is_open(body) and "glad" in ssml.plain_text(speech(body))
+    for _ in range(4):                        # no, no, no, ...: always open, the numbers come back
+        body = person.intent("AMAZON.NoIntent")
+        assert is_open(body)
+    assert any(numbers(speech(person.intent("AMAZON.NoIntent"))) for _ in range(2))
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_the_session_closes_kindly_only_when_they_say_so(app, locale):
+    for close in (["AMAZON.StopIntent"], ["AMAZON.NoIntent", "AMAZON.NoIntent", "AMAZON.YesIntent"]):
+        person = Person(app, locale)
+        person.intent("CrisisPlanIntent")
+        for name in close:
+            body = person.intent(name)
+        assert body["response"]["shouldEndSession"] is True
+        text = ssml.plain_text(speech(body))
+        assert "You matter" in text and "take care" not in text.lower()
+        card = body["response"]["card"]["content"]
+        assert " ".join(helplines.for_locale(locale)["emergency"]["number"]) in card
+
+
+def test_silence_after_the_reprompt_ends_without_an_error(app):
+    person = Person(app, "en-US")
+    person.intent("CrisisIntent")
+    body = person.send(envelopes.session_ended_request("EXCEEDED_MAX_REPROMPTS", "en-US", session=person.session))
+    assert "outputSpeech" not in body["response"] or body["response"]["outputSpeech"] is None
+
+
+@pytest.mark.parametrize("value, category", [("suicidal", "suicidal-thoughts"), ("like ending it all", "suicidal-thoughts"),
+                                             ("scared of my husband", "abuse")])
+def test_danger_words_inside_a_slot_get_that_categorys_answer(app, value, category):
+    body = Person(app, "en-US").intent("CheckInIntent", feeling=value)
+    assert numbers(speech(body))[:1] == expected(category, "en-US")[:1]
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_a_first_time_listeners_first_words_include_urgent_help(app, locale):
+    emergency = " ".join(helplines.for_locale(locale)["emergency"]["number"])
+    first = Person(app, locale)
+    assert emergency in numbers(speech(first.send(envelopes.launch_request(locale, session=first.session))))
+    one_shot = Person(app, locale)                      # "ask compassion coach for breathing"
+    body = one_shot.intent("CheckInIntent", feeling="hopeless")
+    assert numbers(speech(body))[:1] == [emergency]

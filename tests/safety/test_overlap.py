@@ -1,0 +1,52 @@
+"""The held-out phrasings (tests/safety/phrasings/) were never copied into the vocabulary:
+no sample, and no phrase pattern read as words, is equal or nearly equal to one of them."""
+import re
+from pathlib import Path
+
+import pytest
+
+from skill import danger
+
+PHRASINGS_DIR = Path(__file__).parent / "phrasings"
+NEAR_JACCARD = 0.8        # token-set overlap at or above this is a near-copy
+MIN_TOKENS_FOR_NEAR = 4   # shorter phrasings are compared for equality only
+_TAG = re.compile(r"^\[[^\]]*\]\s*")
+
+
+def _held_out() -> list[str]:
+    out = []
+    for path in sorted(PHRASINGS_DIR.glob("*.txt")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            line = line.strip()
+            if line and not line.startswith("#"):
+                out.append(danger.normalize(_TAG.sub("", line)))
+    return out
+
+
+def _vocabulary_texts() -> list[str]:
+    data = danger.raw()
+    texts = [danger.normalize(s) for c in data["categories"] for s in c["samples"]]
+    for c in data["categories"]:
+        for p in c["phrases"]:   # a pattern with its operators dropped, read as plain words
+            texts.append(" ".join(re.sub(r"[()|<>*~#^$]|\.\.\.", " ", p).split()))
+    return texts
+
+
+def _jaccard(a: set, b: set) -> float:
+    return len(a & b) / len(a | b) if a | b else 1.0
+
+
+@pytest.mark.skipif(not PHRASINGS_DIR.exists(), reason="no held-out set in this tree")
+def test_no_held_out_phrasing_is_in_the_vocabulary():
+    vocab = _vocabulary_texts()
+    vocab_sets = [(v, set(v.split())) for v in vocab]
+    exact = set(vocab)
+    copies = []
+    for h in _held_out():
+        if h in exact:
+            copies.append((h, h))
+            continue
+        hs = set(h.split())
+        if len(hs) >= MIN_TOKENS_FOR_NEAR:
+            copies += [(h, v) for v, vs in vocab_sets if _jaccard(hs, vs) >= NEAR_JACCARD]
+    assert copies == []

@@ -1,0 +1,84 @@
+"""One danger vocabulary (skill/data/danger.json), three uses: every sample of every category
+is caught, as its own category, by every path that reads it."""
+import pytest
+
+from skill import danger
+from skill.tools import interaction_model as im
+from skill.tools import nlu_standin, utterances
+
+LOCALES = im.locales()
+CATEGORY_IDS = ("suicidal-thoughts", "plan-or-means", "harm-done", "self-harm", "abuse", "someone-else",
+                "medical", "panic")
+SAMPLES = [(c.id, s) for c in danger.categories() for s in c.samples]
+
+
+def test_the_categories_are_the_agreed_ones_each_with_its_own_intent_and_answer():
+    cats = danger.categories()
+    assert {c.id for c in cats} == set(CATEGORY_IDS)
+    assert len({c.intent for c in cats}) == len(cats) and len({c.answer for c in cats}) == len(cats)
+    assert danger.by_id("suicidal-thoughts").intent == "CrisisIntent"
+
+
+@pytest.mark.parametrize("category, sample", SAMPLES)
+def test_webhook_slot_check_catches_every_sample_as_its_category(category, sample):
+    assert danger.category_of(sample).id == category
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_offline_matcher_catches_every_sample_as_its_category(locale):
+    wrong = [(c, s, m.intent) for c, s in SAMPLES
+             if (m := utterances.match(s, locale)).intent != danger.by_id(c).intent]
+    assert wrong == []
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_every_sample_is_in_the_interaction_model_under_its_category_intent(locale):
+    model = im.sample_utterances(locale)
+    for c in danger.categories():
+        assert set(c.samples) <= set(model[c.intent]), c.id
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_alexa_stand_in_routes_every_sample_to_its_category_intent(locale):
+    wrong = [(c, s) for c, s in SAMPLES if nlu_standin.route(s, locale).intent != danger.by_id(c).intent]
+    assert wrong == []
+
+
+def test_no_second_danger_list_remains():
+    from pathlib import Path
+    root = Path(im.PROJECT_DIR).parent
+    assert not (root / "skill" / "data" / "crisis_terms.json").exists()
+    assert "crisisPhrases" not in (root / "interaction_model" / "source" / "matcher.json").read_text()
+    assert "\"samples\"" not in next(i for i in im.load_source()["intents"] if i["name"] == im.DANGER_MARKER)
+
+
+@pytest.mark.parametrize("text", [
+    "this breathing is killing me", "I'd kill for a coffee", "I'm dying to try the body scan",
+    "my heart is racing before my exam", "I'm not suicidal", "I would never hurt myself",
+    "I cut myself shaving", "I took my pills this morning", "I can't breathe in for that long",
+    "my husband never hits me", "can we do it tomorrow"])
+def test_look_alikes_and_negations_are_not_danger(text):
+    assert danger.category_of(text) is None
+    for locale in LOCALES:
+        assert danger.by_intent(utterances.match(text, locale).intent) is None
+
+
+@pytest.mark.parametrize("text, category", [
+    ("I'm not okay, I want to die", "suicidal-thoughts"),            # a negation further back
+    ("i can't stop thinking about killing myself", "suicidal-thoughts"),
+    ("I'm having thoughts of suicde", "suicidal-thoughts"),           # offline typo mending
+    ("my son wants to kill himself", "someone-else"),
+    ("my husband says he'd be better off dead", "someone-else"),      # danger spoken of another
+    ("someone is hurting me", "abuse"),
+    ("I can't breathe", "medical"), ("my chest hurts", "medical"),
+    ("I'm having a panic attack", "panic"), ("goodbye forever", "suicidal-thoughts"),
+])
+def test_the_issues_examples_reach_their_category(text, category):
+    for locale in LOCALES:
+        assert utterances.match(text, locale).intent == danger.by_id(category).intent, locale
+
+
+def test_a_misspelling_is_mended_only_towards_danger_words():
+    assert danger.mend_targets() and all(len(w) >= 4 for w in danger.mend_targets())
+    c = utterances._compile("en-US")
+    assert utterances._mend_danger_typos("i don't want to wake up early tomorrow", c).split()[-2] == "early"
