@@ -106,7 +106,7 @@ def test_stop_pause_and_crisis_replace_the_pacer_at_once(app, after):
     assert "calm" in render_doc["datasources"] and "outputSpeech" in body["response"]
     if after == "crisis":
         calm = render_doc["datasources"]["calm"]["properties"]
-        assert calm["title"] == "Support, any time" and "988" in calm["body"]
+        assert calm["title"] == "Help, any time" and "988" in calm["body"]
 
 
 def test_other_practices_show_the_calm_screen_with_the_step(app):

@@ -6,6 +6,7 @@ import re
 import pytest
 
 from skill import danger, helplines, ssml
+from skill.handlers import safety_check
 from skill.tools import envelopes
 
 LOCALES = ("en-US", "en-GB", "en-AU", "en-CA", "en-IN")
@@ -77,7 +78,10 @@ def test_the_answer_stops_the_practice_and_gives_its_numbers_in_order(app, categ
     if category in EMERGENCY_FIRST:
         assert said[0] == " ".join(helplines.for_locale(locale)["emergency"]["number"])
     card = body["response"]["card"]["content"]
-    assert all(n in card for n in want)
+    if category in safety_check.CARD_EMERGENCY_ONLY:   # a shared app must not show a violence line
+        assert want[0] in card and not any(n in card for n in want[1:])
+    else:
+        assert all(n in card for n in want)
     assert is_open(body) and ssml.plain_text(doc).rstrip().endswith("?")
     assert all(n in numbers(reprompt(body)) for n in want[:1])           # silence: the numbers again
     pending = person.session.attributes["pending"]
