@@ -42,7 +42,7 @@ CRISIS_UNSURE = frozenset({questions.UNCLEAR, questions.SKIP, questions.NUMBER, 
                            questions.HELP, questions.REPEAT})
 
 
-def _crisis_step(hi, cls, value, asked):
+def _crisis_step(hi, cls: str):
     if cls in (questions.YES, questions.NO):
         return safety_check.follow(hi, state.pop_pending(hi).get(cls) or {})
     if cls in (questions.STOP, questions.CANCEL):
@@ -57,7 +57,7 @@ def _route(hi):
             return None
         cls, value, _ = classify(hi)
         if cls in (questions.YES, questions.NO, questions.STOP, questions.CANCEL) or cls in CRISIS_UNSURE:
-            return "crisis_step", cls, None
+            return "crisis_step", cls, None   # the class rides where a value would
         return None
     cls, value, _ = classify(hi)
     if cls is None:
@@ -73,7 +73,7 @@ def _can_handle(hi) -> bool:
 def answer(hi):
     act, value, asked = _route(hi)
     if act == "crisis_step":
-        return _crisis_step(hi, value, None, None)
+        return _crisis_step(hi, value)
     return ACTIONS[act](hi, value, asked)
 
 
