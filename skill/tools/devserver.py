@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import argparse
 import ipaddress
+import json
+import socket
 import sys
 from typing import Optional, Sequence
 
-from werkzeug.serving import make_server
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from skill.app import create_app
 from skill.observability import configure_logging
@@ -20,6 +22,8 @@ from skill.config import ConfigError, database_location
 
 DEFAULT_PORT = 5000
 DEFAULT_HOST = "127.0.0.1"
+LINGER_S = 1.0                 # how long a refused request's body is drained
+LINGER_MAX_BYTES = 1 << 20
 
 
 def _loopback_host(host: str) -> Optional[str]:
@@ -31,6 +35,48 @@ def _loopback_host(host: str) -> Optional[str]:
     except ValueError:
         return None
     return host if ip.is_loopback else None
+
+
+class _LengthRequired(WSGIRequestHandler):
+    """Refuses chunked bodies (411) before werkzeug reads one.
+
+    werkzeug's DechunkedInput does not check for a short chunk, and CPython 3.11's
+    RawIOBase.read then copies as many bytes as the chunk header claimed: a request whose
+    header says "ffffffff" and sends two bytes reads heap memory, or crashes the server.
+    Alexa always sends Content-Length; gunicorn, the production server, dechunks safely.
+    """
+
+    def run_wsgi(self) -> None:
+        if "chunked" not in self.headers.get("Transfer-Encoding", "").lower():
+            return super().run_wsgi()
+        body = json.dumps({"error": "length_required",
+                           "message": "send Content-Length, not a chunked body"}).encode()
+        self.close_connection = True  # the body is never read
+        self.send_response(411)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Connection", "close")
+        self.end_headers()
+        self.wfile.write(body)
+        self.wfile.flush()
+        self._linger()
+
+    def _linger(self) -> None:
+        # Closing with the body unread would reset the connection and could lose the 411
+        # on its way; discard what is still coming, raw, for a bounded time.
+        try:
+            self.connection.shutdown(socket.SHUT_WR)
+            self.connection.settimeout(LINGER_S)
+            for _ in range(LINGER_MAX_BYTES // 65536):
+                if not self.connection.recv(65536):
+                    break
+        except OSError:
+            pass
+
+
+def make_dev_server(host: str, port: int, app) -> BaseWSGIServer:
+    """werkzeug's threaded server for ``app``, refusing chunked bodies."""
+    return make_server(host, port, app, threaded=True, request_handler=_LengthRequired)
 
 
 def banner(url: str, config: dict) -> str:
@@ -71,7 +117,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return 2
 
     try:
-        server = make_server(host, args.port, app, threaded=True)
+        server = make_dev_server(host, args.port, app)
     except OSError as e:  # port in use, no IPv6, ...
         print(f"devserver: cannot listen on {host} port {args.port}: {e.strerror or e}",
               file=sys.stderr)

@@ -9,11 +9,11 @@ from __future__ import annotations
 import threading
 
 import pytest
-from werkzeug.serving import make_server
 
 from fuzz_harness import STATS, STRICT, install_log_capture
 from skill.app import create_app
 from skill.config import SETTINGS
+from skill.tools.devserver import make_dev_server
 
 APP_ID = "amzn1.ask.skill.00000000-0000-4000-8000-00000c0ac4c1"
 
@@ -42,8 +42,9 @@ def dev_client(dev_app):
 
 @pytest.fixture(scope="module")
 def dev_server(dev_app):
-    """werkzeug's threaded server on 127.0.0.1 (port 0) serving dev_app; yields the port."""
-    httpd = make_server("127.0.0.1", 0, dev_app, threaded=True)
+    """The development server (skill.tools.devserver) on 127.0.0.1, port 0, serving
+    dev_app; yields the port."""
+    httpd = make_dev_server("127.0.0.1", 0, dev_app)
     thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05},
                               daemon=True)
     thread.start()

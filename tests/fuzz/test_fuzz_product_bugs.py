@@ -194,16 +194,15 @@ def test_deeply_nested_session_attributes_are_not_a_500(dev_client):
 
 # --------------------------------------------------------------------------- BUG-6
 
-def test_chunked_body_over_the_limit_is_a_413(dev_server):
-    """README: a body over MAX_REQUEST_BYTES gets 413. Under werkzeug's server
-    (skill.tools.devserver, ./scripts/serve) with Transfer-Encoding: chunked, get_data() stops
-    at the limit without raising, so the app sees the first MAX bytes: 400 "not valid
-    UTF-8 JSON", or 200 when those bytes are a whole envelope (here: an envelope followed
-    by 300 KB of spaces is answered). gunicorn is not affected: it gives 413
-    (tests/load/test_load_http_edge.py). Minor: developer mode only."""
+def test_chunked_body_over_the_limit_is_refused(dev_server):
+    """README: a body over MAX_REQUEST_BYTES is refused. Under werkzeug's server with
+    Transfer-Encoding: chunked, get_data() stopped at the limit without raising, so an
+    envelope followed by 300 KB of spaces was answered. The development server now
+    refuses every chunked body (411) before reading it; gunicorn gives 413
+    (tests/load/test_load_http_edge.py)."""
     env = json.dumps(fs.fresh_envelope("launch")).encode() + b" " * 300_000
     status, headers, body = raw_request(dev_server, CHUNKED_HEAD, chunked(env, 65536))
-    assert status == 413, (status, body[:120])
+    assert status == 411, (status, body[:120])
 
 
 # --------------------------------------------------------------------------- BUG-9 (open)
