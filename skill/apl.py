@@ -25,7 +25,8 @@ from ask_sdk_core.utils import get_supported_interfaces
 from ask_sdk_model.interfaces.alexa.presentation.apl import (
     ExecuteCommandsDirective, RenderDocumentDirective)
 
-from skill import breathing, catalogue, render, ssml
+from skill import breathing, catalogue, render
+from skill.timeline import Phase as TimedPhase, Speak
 
 APL_DIR = Path(__file__).resolve().parent / "data" / "apl"
 TOKEN = "compassion-coach-screen"   # one token: each new document replaces the last
@@ -87,86 +88,38 @@ def document(name: str) -> dict:
 
 # ---- where the breath phases of a turn are -------------------------------------------
 
-def _turn_range(bodies: list[str], turns, index: int) -> tuple[int, int]:
-    """The parts [i, j) that make up turn `index` (a turn is a run of parts joined by spaces)."""
-    i = 0
-    for n, turn in enumerate(turns):
-        j = i + 1
-        while j <= len(bodies) and " ".join(bodies[i:j]) != turn.body:
-            j += 1
-        if j > len(bodies):
-            raise ValueError("a turn is not a run of the script's parts")
-        if n == index:
-            return i, j
-        i = j
-    raise IndexError(index)
+def _cue_ssml(cue: Speak, base_rate_pct: int) -> str:
+    """A cue's words as the render parsed them, with any volume or rate of their own (the
+    turn's rate is added around every voice by _speech)."""
+    words = escape(cue.text)
+    if cue.rate_pct != base_rate_pct:
+        words = f'<prosody rate="{round(cue.rate_pct * 100 / base_rate_pct)}%">{words}</prosody>'
+    if cue.volume_db:
+        words = f'<prosody volume="{cue.volume_db:+g}dB">{words}</prosody>'
+    return words
 
 
-def _cue_chunks(body: str) -> list[tuple[str, str, float]] | None:
-    """A part of paced breathing as (cue SSML, cue words, silence seconds) per phase; None for
-    any other part. A phase is its cue and one <break>; a phase the guidance keeps quiet is a
-    <break> alone (one break per phase holds because no phase is longer than a break may be:
-    tests/core/test_apl.py). As guidance fades, the part is in one <prosody volume>, which
-    each cue keeps."""
-    root = ssml.parse(f"<part>{body}</part>")
-    kids = [c for c in root.children if not (isinstance(c, str) and not c.strip())]
-    wrap = ""
-    if len(kids) == 1 and isinstance(kids[0], ssml.Node) and kids[0].tag == "prosody" \
-            and set(kids[0].attrs) == {"volume"}:
-        wrap, kids = kids[0].attrs["volume"], kids[0].children
-    chunks: list[tuple[str, str, float]] = []
-    said = ""
-    for child in kids:
-        if isinstance(child, str):
-            if child.strip():
-                if said:
-                    return None
-                said = child.strip()
-        elif child.tag == "break":
-            cue = escape(said)
-            if said and wrap:
-                cue = f'<prosody volume="{wrap}">{cue}</prosody>'
-            chunks.append((cue, said, ssml.break_seconds(child.attrs)))
-            said = ""
-        else:
-            return None
-    return None if said or not chunks else chunks
-
-
-@lru_cache(maxsize=256)
-def _breathing_turn(locale: str, rate: str, params: tuple, index: int) -> tuple:
-    p = dict(params)
-    turns = render.render("breathing", locale, rate, **p)
-    bodies = render.parts("breathing", locale, rate, **p)
-    cycles = breathing.cycles(p["pattern"], p["minutes"] * 60)
-    phases = [(ph, c.start_s + sum(q.s for q in c.phases[:k]))
-              for c in cycles for k, ph in enumerate(c.phases)]
-    i, j = _turn_range(bodies, turns, index)
-    done = sum(len(_cue_chunks(b) or []) for b in bodies[:i])
-    out: list = []
-    pct = render.rate_pct(rate)
-    for body in bodies[i:j]:
-        chunks = _cue_chunks(body)
-        if chunks is None:
-            out.append(Voice(body))
-            continue
-        for cue, said, silence_s in chunks:
-            phase, start_s = phases[done]
-            # One source: the render's pacing must be the pattern's, to the millisecond.
-            if abs(ssml.estimate_speech_s(said, pct) + silence_s - phase.s) > 0.002:
-                raise ValueError(f"the render's phase {done} is not the pattern's {phase.s:g} s")
-            out.append(Phase(phase.breath, phase.s, cue, start_s))
-            done += 1
-    return tuple(out)
-
-
-def turn_segments(script_id: str, params: dict, locale: str, rate: str, index: int) -> tuple:
-    """Turn `index` of a practice as Voice and Phase segments, in order: the one place that
-    reads where breath phases fall. Today it re-reads the render against the pattern data;
-    when a Turn carries its parsed phases this becomes a lookup."""
-    if script_id != "breathing":
+def turn_segments(turns, index: int) -> tuple:
+    """Turn `index` of a rendered practice as Voice and Phase segments, in order, from the
+    render's own parse: a part that is timed breath phases is those phases, any other part
+    is spoken whole. None when the turn has no timed phases (a calm screen instead)."""
+    turn = turns[index]
+    if not turn.phases:
         return ()
-    return _breathing_turn(locale, rate, tuple(sorted(params.items())), index)
+    base = render.rate_pct(turn.rate)
+    start_s = sum(p.seconds for t in turns[:index] for _, p in t.phases)
+    out: list = []
+    for part in turn.parts:
+        phases = [item for item in part.timeline if isinstance(item, TimedPhase)]
+        if not phases:
+            out.append(Voice(part.body))
+            continue
+        if len(phases) != len(part.timeline):
+            raise ValueError("a part mixes timed phases with other speech or silence")
+        for p in phases:
+            out.append(Phase(p.breath, p.seconds, _cue_ssml(p.cue, base) if p.cue else "", start_s))
+            start_s += p.seconds
+    return tuple(out)
 
 
 def breathing_title(params: dict) -> str:

@@ -39,6 +39,14 @@ class RenderError(Exception):
         self.where = where
 
 
+@dataclass(frozen=True)
+class Part:
+    """One <part> of a script: where a practice may pause. Turns are runs of parts."""
+    body: str
+    timeline: tuple[Item, ...]
+    limit_s: float
+
+
 @dataclass(frozen=True, eq=False)   # compared by identity: renders are kept and reused
 class Turn:
     """One response's worth of a practice, from one parse of one render: the SSML Alexa
@@ -52,6 +60,7 @@ class Turn:
     index: int
     count: int
     rate: str = DEFAULT_RATE
+    parts: tuple[Part, ...] = ()   # what the turn is made of, each part parsed once
 
     @property
     def last(self) -> bool:
@@ -240,14 +249,7 @@ def template_path(template: str, locale: str) -> str:
         return str(SSML_DIR / template)
 
 
-@dataclass(frozen=True)
-class _Part:
-    body: str
-    timeline: tuple[Item, ...]
-    limit_s: float
-
-
-def _parse_parts(script_id: str, locale: str, rate: str, params: dict) -> list[_Part]:
+def _parse_parts(script_id: str, locale: str, rate: str, params: dict) -> list[Part]:
     """The script rendered and parsed once: each part's SSML body and timeline."""
     script = catalogue.get(script_id)
     resolved = script.resolve(**params)
@@ -274,7 +276,7 @@ def _parse_parts(script_id: str, locale: str, rate: str, params: dict) -> list[_
             except ssml.SsmlError as err:
                 raise RenderError(str(err).split(": ", 1)[-1], f"{where}:{err.line}") from None
             rests = iter([i.rest_s for i in items if isinstance(i, Phase)])
-            out.append(_Part(ssml.inner_xml(node, rests), items, ssml.limit_s(flat(items))))
+            out.append(Part(ssml.inner_xml(node, rests), items, ssml.limit_s(flat(items))))
     if not out:
         raise RenderError("a script needs at least one <part>", where)
     return out
@@ -345,7 +347,7 @@ def _render(script_id: str, locale: str, rate: str, params: tuple) -> tuple[Turn
         timeline = tuple(item for p in found[i:j] for item in p.timeline)
         steps = flat(timeline)
         turns.append(Turn(" ".join(p.body for p in found[i:j]), timeline, round(duration_s(steps), 3),
-                          round(ssml.limit_s(steps), 3), n, len(ranges), rate))
+                          round(ssml.limit_s(steps), 3), n, len(ranges), rate, tuple(found[i:j])))
     return tuple(turns)
 
 

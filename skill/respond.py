@@ -167,8 +167,8 @@ def _screen(hi, response, bodies, title: str, text: str) -> None:
         response.directives = (response.directives or []) + apl.calm(title, text)
         return
     try:
-        segments = apl.turn_segments(script_id, params, loc, rate, index)
-    except ValueError as err:   # the render and the pattern disagree: speak, show a calm screen
+        segments = apl.turn_segments(turns, index)
+    except ValueError as err:   # a turn the pacer cannot show: speak, show a calm screen
         log.error("no pacer for this turn: %s", err)
         response.directives = (response.directives or []) + apl.calm(title, text)
         return

@@ -345,7 +345,7 @@ def phase_starts_s(render_doc: dict, execute: dict) -> list[tuple[str, float, fl
 def screens(pattern: str) -> dict[str, tuple[dict, dict]]:
     """{picture name: (RenderDocument, state)} for the pacer's moments and the calm screen."""
     params = catalogue.get("breathing").resolve(None, pattern)
-    segments = apl.turn_segments("breathing", params, "en-US", render.DEFAULT_RATE, 0)
+    segments = apl.turn_segments(render.render("breathing", "en-US", render.DEFAULT_RATE, **params), 0)
     rd, ex = FastSerializer().serialize(apl.pacer(list(segments), apl.breathing_title(params),
                                                   render.DEFAULT_RATE, apl.paced_total_s(params)))
     phases = phase_starts_s(rd, ex)

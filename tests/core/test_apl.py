@@ -37,7 +37,7 @@ def all_pacers():
             for rate in RATES:
                 turns = render.render("breathing", "en-US", rate, **params)
                 for i in range(len(turns)):
-                    segments = apl.turn_segments("breathing", params, "en-US", rate, i)
+                    segments = apl.turn_segments(turns, i)
                     yield pattern, minutes, rate, i, segments, apl.pacer(
                         list(segments), apl.breathing_title(params), rate, apl.paced_total_s(params))
 
@@ -63,7 +63,7 @@ def test_every_turn_of_every_pattern_is_timed_exactly_by_the_pattern():
                 got_idle, got_circle, moves = [], [], []
                 turns = render.render("breathing", "en-US", rate, **params)
                 for i in range(len(turns)):
-                    segments = apl.turn_segments("breathing", params, "en-US", rate, i)
+                    segments = apl.turn_segments(turns, i)
                     _, execute = as_json(apl.pacer(list(segments), "t", rate, apl.paced_total_s(params)))
                     for par in phase_commands(execute):
                         idle = [c for c in par["commands"] if c["type"] == "Idle"]
@@ -87,7 +87,7 @@ def test_every_turn_of_every_pattern_is_timed_exactly_by_the_pattern():
 
 def test_the_voice_speaks_each_cue_as_its_phase_starts():
     params = BREATHING.resolve(3, "sigh")
-    segments = apl.turn_segments("breathing", params, "en-US", "normal", 0)
+    segments = apl.turn_segments(render.render("breathing", "en-US", "normal", **params), 0)
     render_doc, execute = as_json(apl.pacer(list(segments), "t", "normal", apl.paced_total_s(params)))
     props = render_doc["datasources"]["pacer"]["properties"]
     first = phase_commands(execute)[0]["commands"]
@@ -177,7 +177,7 @@ def test_documents_and_commands_keep_to_apl_structure_and_alexa_limits():
 
 def test_the_rules_catch_a_broken_command():
     params = BREATHING.resolve(1, "even")
-    segments = apl.turn_segments("breathing", params, "en-US", "normal", 0)
+    segments = apl.turn_segments(render.render("breathing", "en-US", "normal", **params), 0)
     out = as_json(apl.pacer(list(segments), "t", "normal", apl.paced_total_s(params)))
     phase_commands(out[1])[0]["commands"][2]["delay"] = 4.5
     with pytest.raises(AssertionError):
@@ -202,7 +202,7 @@ def amazon_validator(documents: list[dict]) -> list[list[dict]]:
 
 def test_amazons_validator_finds_nothing_in_the_screens_and_catches_a_mistake():
     params = BREATHING.resolve(3, "sigh")
-    segments = apl.turn_segments("breathing", params, "en-US", "normal", 0)
+    segments = apl.turn_segments(render.render("breathing", "en-US", "normal", **params), 0)
     render_doc, execute = as_json(apl.pacer(list(segments), "t", "normal", apl.paced_total_s(params)))
     # apl-suggester 2024.2 checks commands only when the whole document passes its schema,
     # whose resource `when` must be a boolean, not a data-binding expression; and it checks
