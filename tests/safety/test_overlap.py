@@ -1,5 +1,6 @@
-"""The held-out phrasings (tests/safety/phrasings/) were never copied into the vocabulary:
-no sample, and no phrase pattern read as words, is equal or nearly equal to one of them."""
+"""The held-out phrasings (tests/safety/phrasings/, and the fresh second set in
+tests/safety/fresh_phrasings/) were never copied into the vocabulary: no sample, and no phrase
+pattern read as words, is equal or nearly equal to one of them."""
 import re
 from pathlib import Path
 
@@ -8,14 +9,15 @@ import pytest
 from skill import danger
 
 PHRASINGS_DIR = Path(__file__).parent / "phrasings"
+FRESH_DIR = Path(__file__).parent / "fresh_phrasings"
 NEAR_JACCARD = 0.8        # token-set overlap at or above this is a near-copy
 MIN_TOKENS_FOR_NEAR = 4   # shorter phrasings are compared for equality only
 _TAG = re.compile(r"^\[[^\]]*\]\s*")
 
 
-def _held_out() -> list[str]:
+def _held_out(directory: Path = PHRASINGS_DIR) -> list[str]:
     out = []
-    for path in sorted(PHRASINGS_DIR.glob("*.txt")):
+    for path in sorted(directory.glob("*.txt")):
         for line in path.read_text(encoding="utf-8").splitlines():
             line = line.strip()
             if line and not line.startswith("#"):
@@ -36,13 +38,15 @@ def _jaccard(a: set, b: set) -> float:
     return len(a & b) / len(a | b) if a | b else 1.0
 
 
-@pytest.mark.skipif(not PHRASINGS_DIR.exists(), reason="no held-out set in this tree")
-def test_no_held_out_phrasing_is_in_the_vocabulary():
+@pytest.mark.parametrize("directory", [PHRASINGS_DIR, FRESH_DIR], ids=lambda d: d.name)
+def test_no_held_out_phrasing_is_in_the_vocabulary(directory):
+    if not directory.exists():
+        pytest.skip(f"no {directory.name} set in this tree")
     vocab = _vocabulary_texts()
     vocab_sets = [(v, set(v.split())) for v in vocab]
     exact = set(vocab)
     copies = []
-    for h in _held_out():
+    for h in _held_out(directory):
         if h in exact:
             copies.append((h, h))
             continue

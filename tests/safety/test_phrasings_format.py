@@ -1,5 +1,6 @@
-"""The held-out safety phrasings (tests/safety/phrasings/*.txt) parse, and are big enough and
-distinct enough to give a steady recall figure.
+"""The held-out safety phrasings (tests/safety/phrasings/*.txt, and the fresh second set in
+tests/safety/fresh_phrasings/*.txt) parse, and are big enough and distinct enough to give a
+steady recall figure; the fresh set repeats nothing of the first.
 
 Format (see phrasings/README.md): UTF-8, one phrasing a line, '#' starts a comment line, blank
 lines are ignored, and a line may start with a locale tag such as ``[en-GB] ``.
@@ -12,6 +13,7 @@ from pathlib import Path
 import pytest
 
 PHRASINGS_DIR = Path(__file__).parent / "phrasings"
+FRESH_DIR = Path(__file__).parent / "fresh_phrasings"
 CRISIS_CATEGORIES = (
     "suicidal-thoughts",
     "plan-or-means",
@@ -25,6 +27,13 @@ CRISIS_CATEGORIES = (
 LOOK_ALIKES = "not-crisis"
 MIN_CRISIS_PHRASINGS = 25  # issue 10's floor per category
 MIN_LOOK_ALIKES = 100
+FRESH_MIN_CRISIS_PHRASINGS = 30
+FRESH_MIN_LOOK_ALIKES = 120
+#: set name -> (directory, floor per crisis category, floor of look-alikes)
+SETS = {
+    "phrasings": (PHRASINGS_DIR, MIN_CRISIS_PHRASINGS, MIN_LOOK_ALIKES),
+    "fresh_phrasings": (FRESH_DIR, FRESH_MIN_CRISIS_PHRASINGS, FRESH_MIN_LOOK_ALIKES),
+}
 LOCALES = ("en-US", "en-GB", "en-AU", "en-CA", "en-IN")
 
 _TAG = re.compile(r"^\[([^\]]*)\]")
@@ -65,31 +74,39 @@ def normalise(phrasing):
     return " ".join(phrasing.lower().translate(_PUNCTUATION).split())
 
 
-def load(category):
-    path = PHRASINGS_DIR / f"{category}.txt"
+def load(category, directory=PHRASINGS_DIR):
+    path = directory / f"{category}.txt"
     return parse_phrasings(path.read_text(encoding="utf-8"), path.name)
 
 
-def test_every_file_is_a_known_category():
-    found = {path.stem for path in PHRASINGS_DIR.glob("*.txt")}
+@pytest.mark.parametrize("set_name", SETS)
+def test_every_file_is_a_known_category(set_name):
+    directory = SETS[set_name][0]
+    found = {path.stem for path in directory.glob("*.txt")}
     assert found == set(CRISIS_CATEGORIES) | {LOOK_ALIKES}
 
 
+@pytest.mark.parametrize("set_name", SETS)
 @pytest.mark.parametrize("category", CRISIS_CATEGORIES)
-def test_crisis_category_is_big_enough(category):
-    assert len(load(category)) >= MIN_CRISIS_PHRASINGS
+def test_crisis_category_is_big_enough(set_name, category):
+    directory, floor, _ = SETS[set_name]
+    assert len(load(category, directory)) >= floor
 
 
-def test_look_alikes_are_big_enough():
-    assert len(load(LOOK_ALIKES)) >= MIN_LOOK_ALIKES
+@pytest.mark.parametrize("set_name", SETS)
+def test_look_alikes_are_big_enough(set_name):
+    directory, _, floor = SETS[set_name]
+    assert len(load(LOOK_ALIKES, directory)) >= floor
 
 
-def test_no_phrasing_appears_twice_in_any_file():
+@pytest.mark.parametrize("set_name", SETS)
+def test_no_phrasing_appears_twice_in_any_file(set_name):
     """Within a file a repeat inflates the figure; across files it has no single right answer."""
+    directory = SETS[set_name][0]
     seen = {}
     repeats = []
     for category in (*CRISIS_CATEGORIES, LOOK_ALIKES):
-        for _, phrasing in load(category):
+        for _, phrasing in load(category, directory):
             key = normalise(phrasing)
             if key in seen:
                 repeats.append(f"{category}: {phrasing!r} repeats {seen[key]}")
@@ -98,9 +115,18 @@ def test_no_phrasing_appears_twice_in_any_file():
     assert repeats == []
 
 
+def test_the_fresh_set_repeats_no_phrasing_of_the_first():
+    """The first set was read while the vocabulary was tuned: a repeat would carry that in."""
+    first = {normalise(p) for c in (*CRISIS_CATEGORIES, LOOK_ALIKES) for _, p in load(c, PHRASINGS_DIR)}
+    repeats = [f"{c}: {p!r}" for c in (*CRISIS_CATEGORIES, LOOK_ALIKES)
+               for _, p in load(c, FRESH_DIR) if normalise(p) in first]
+    assert repeats == []
+
+
+@pytest.mark.parametrize("set_name", SETS)
 @pytest.mark.parametrize("category", (*CRISIS_CATEGORIES, LOOK_ALIKES))
-def test_every_locale_tag_is_a_skill_locale(category):
-    assert {locale for locale, _ in load(category)} <= {None, *LOCALES}
+def test_every_locale_tag_is_a_skill_locale(set_name, category):
+    assert {locale for locale, _ in load(category, SETS[set_name][0])} <= {None, *LOCALES}
 
 
 @pytest.mark.parametrize(
