@@ -44,6 +44,10 @@ def card_text(kinds, locale: str) -> str:
             alt = f" or {_digits(e['alt'])}" if e.get("alt") else ""
             amb = f" ({_digits(e['ambulance'])} for an ambulance)" if e.get("ambulance") else ""
             out.append(f"In danger or hurt, right now: call {_digits(e['number'])}{alt}{amb}.")
+            if e.get("urgent_care"):
+                u = e["urgent_care"]
+                out.append(f"Medical help fast, but not a {_digits(e['number'])} emergency ({u['where']}): "
+                           f"{u['name']}.")
         elif kind == "crisis":
             out.append(f"{e['name'][0].upper()}{e['name'][1:]}: {e['how']} {_digits(e['number'])}, any time.")
         elif kind == "text":
@@ -57,4 +61,5 @@ def card_text(kinds, locale: str) -> str:
                 word = f"{e['text_word']} to " if e.get("text_word") else ""
                 text = f", or text {word}{_digits(e['text_number'])}"
             out.append(f"{e['name'][0].upper()}{e['name'][1:]}: call {_digits(e['number'])}{text}.")
+        out += [f"{m['say']} {_digits(m['number'])}." for m in e.get("more", ())]
     return "\n".join(out)
