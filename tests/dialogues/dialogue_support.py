@@ -133,6 +133,7 @@ class Runner:
         self.heard = ""              # what the listener last heard (speech or reprompt)
         self.silences = 0
         self.sent_intent = None
+        self.broken = []             # responses that break a session rule (session_rule_problems)
 
     # -------------------------------------------------------------- sending
 
@@ -179,6 +180,7 @@ class Runner:
     def _respond(self, env: dict):
         body = self._post(env)
         self.body, self.silences = body, 0
+        self.broken += session_rule_problems(body["response"])
         said = (body["response"].get("outputSpeech") or {}).get("ssml")
         self.heard = ssml.plain_text(said) if said else ""   # the track's controls say nothing
         if body["response"].get("shouldEndSession", True):
@@ -321,6 +323,27 @@ class Runner:
         raise ValueError(f"unknown expectation {expectation!r}")
 
 
+def session_rule_problems(response: dict) -> list[str]:
+    """Amazon's session management test, on every response: a response that keeps the session
+    open asks a question and has a reprompt that asks it too; one that ends the session asks
+    nothing; a card is plain text."""
+    said = (response.get("outputSpeech") or {}).get("ssml")
+    text = ssml.plain_text(said).strip() if said else ""
+    again = ((response.get("reprompt") or {}).get("outputSpeech") or {}).get("ssml")
+    card = response.get("card") or {}
+    problems = []
+    if response.get("shouldEndSession") is False:
+        if not again or not ssml.plain_text(again).strip().endswith("?"):
+            problems.append(f"open without a question in the reprompt: {again!r}")
+        if said and not text.endswith("?"):
+            problems.append(f"open, but the speech asks nothing: ...{text[-60:]!r}")
+    elif text.endswith("?"):
+        problems.append(f"asks a question and ends the session: ...{text[-60:]!r}")
+    if re.search(r"<[a-zA-Z/]", card.get("content") or card.get("text") or ""):
+        problems.append("a card shows markup")
+    return problems
+
+
 def run(app, dialogue: Dialogue) -> list[str]:
     """Every failed expectation, as 'line N: expectation: found'."""
     runner = Runner(app, dialogue.locale, dialogue.device)
@@ -334,4 +357,6 @@ def run(app, dialogue: Dialogue) -> list[str]:
             problem = runner.check(expectation)
             if problem:
                 failures.append(f"line {turn.line} {turn.said!r} -> {expectation}: {problem}")
+        failures += [f"line {turn.line} {turn.said!r}: {p}" for p in runner.broken]
+        runner.broken = []
     return failures
