@@ -77,10 +77,10 @@ QUESTIONS: dict[str, Question] = {
         YES: "continue", MORE: "continue", RESUME: "continue", SKIP: "continue",
         NUMBER: "continue", PATTERN: "continue", UNCLEAR: "continue",
         NO: "pause", PAUSE: "pause", REPEAT: "repeat_turn"}),
-    # between the parts of an explanation
+    # between the parts of an explanation (pause keeps the place, as in a practice)
     "more": Question("q_more", "q_more_reprompt", {
         YES: "continue", MORE: "continue", SKIP: "continue", RESUME: "continue",
-        NO: "menu", NUMBER: "clarify", PATTERN: "clarify"}),
+        NO: "menu", PAUSE: "pause", NUMBER: "clarify", PATTERN: "clarify"}),
     # a practice offered after an explanation, the progress summary, or a storage problem
     "practise_now": Question("q_practise_now", "q_practise_now_reprompt", {
         YES: "start_offered", NO: "goodbye", SKIP: "goodbye", **BREATHING_BY_SLOT}),

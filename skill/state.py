@@ -35,6 +35,8 @@ def session(hi) -> dict:
 
 
 MAX_ZONE_OFFSET_MIN = 14 * 60
+PAUSED_OFFER_MAX_DAYS = 7        # a paused place older than this is not offered again
+MINUTES_PER_DAY = 24 * 60
 RATING_STAGES = ("before", "started", "after")
 
 
@@ -223,16 +225,53 @@ def first_time(hi) -> bool:
 
 
 def pause_here(hi) -> bool:
-    """Save the practice in progress as paused, with when; True if there was one.
-    Explanations are not kept: "tell me more" starts them again in a moment."""
+    """Save the practice or explanation in progress as paused, with when; True if there was one."""
     p = session(hi).get("practice")
-    if not p or not practice_ok(p) or catalogue.get(p["id"]).kind != "practice":
+    if not p or not practice_ok(p):
         return False
-    mem = memory(hi)
-    if mem is not None:
-        mem["paused"] = {"id": p["id"], "params": p["params"], "turn": p["turn"],
-                         "at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}
+    keep_place(hi, p["id"], p["params"], p["turn"])
     return True
+
+
+def keep_place(hi, script_id: str, params: dict, turn: int, offset_ms: int | None = None) -> None:
+    """Remember where the listener stopped, to offer it on the next launch. `offset_ms`: how
+    far into the tone track (skill/handlers/audio_player.py); None for the spoken turns."""
+    mem = memory(hi)
+    if mem is None:
+        return
+    mem["paused"] = {"id": script_id, "params": params, "turn": turn,
+                     "at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}
+    if offset_ms is not None:
+        mem["paused"]["offset_ms"] = max(0, int(offset_ms))
+
+
+def paused_place(hi) -> dict | None:
+    """The place to offer on launch, one rule for the spoken turns and the tone track: a
+    known practice, saved less than PAUSED_OFFER_MAX_DAYS ago. An older place is let go
+    quietly: after that long, "pick up where you left off" is more nag than help."""
+    mem = memory(hi) or {}
+    paused = mem.get("paused")
+    if not isinstance(paused, dict) or not catalogue.known(paused.get("id")):
+        return None
+    ago = paused_minutes_ago(paused)
+    if ago is not None and ago >= PAUSED_OFFER_MAX_DAYS * MINUTES_PER_DAY:
+        mem.pop("paused", None)
+        return None
+    offset = paused.get("offset_ms")
+    if offset is not None and not (_number(offset) and offset >= 0):
+        paused.pop("offset_ms")
+    return paused
+
+
+def done_with(hi, script_id: str) -> None:
+    """A practice or explanation heard to the end: a place paused in it is no longer needed
+    (a place in another practice stays)."""
+    mem = memory(hi)
+    if mem is None:
+        return
+    paused = mem.get("paused")
+    if not isinstance(paused, dict) or paused.get("id") == script_id:
+        mem.pop("paused", None)
 
 
 def paused_minutes_ago(paused: dict) -> int | None:
@@ -290,9 +329,7 @@ def record_practice(hi, script_id: str, params: dict, before: int | None) -> str
     history(hi)
     mem["history"].append(entry)
     mem["streak"] = progress.extend_streak(mem.get("streak"), today(hi))
-    paused = mem.get("paused")
-    if not isinstance(paused, dict) or paused.get("id") == script_id:
-        mem.pop("paused", None)
+    done_with(hi, script_id)
     return entry["id"]
 
 

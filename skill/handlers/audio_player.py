@@ -77,6 +77,25 @@ def start_voice(hi, action: dict):
     return start(hi, "breathing", _params(action))
 
 
+def resume_paused(hi, params: dict, offset_ms: int, *before: str):
+    """'Yes' to the launch's offer of a track paused last time: play on from its offset. A
+    device that cannot play streams gets the spoken turns, from the one the offset fell in."""
+    if not tones_possible(hi):
+        from skill.handlers.practice import play_turn
+        turns = render.render("breathing", state.locale(hi), state.rate(hi), **params)
+        elapsed_s, turn = offset_ms / 1000, 0
+        while turn < len(turns) - 1 and elapsed_s >= turns[turn].est_s:
+            elapsed_s -= turns[turn].est_s
+            turn += 1
+        return play_turn(hi, "breathing", params, turn, *before)
+    track = tones.spec(params["pattern"], params["minutes"])
+    _cache(hi).warm(track)
+    token = _remember(hi, track, params, offset_ms)
+    hi.response_builder.add_directive(_play(hi, track, token, offset_ms))
+    return reply(hi, *before, card_title=catalogue.get("breathing").title,
+                 card_text=catalogue.get("breathing").summary)
+
+
 
 # ---------------------------------------------------------------- playing
 
@@ -147,10 +166,26 @@ def _resume_from(hi, offset_ms: int):
     if rec is None:
         return _empty(hi)
     track = tones.spec(rec["params"]["pattern"], rec["params"]["minutes"])
+    _forget_place(hi)
     token = _remember(hi, track, rec["params"], offset_ms)
     hi.response_builder.add_directive(_play(hi, track, token, offset_ms))
     hi.response_builder.set_should_end_session(True)
     return _empty(hi)
+
+
+def _keep_place(hi, rec: dict, offset_ms: int) -> None:
+    """The track stopped partway (a pause, the device's button, another sound taking over,
+    a failure): the next launch offers to play on from here, as for the spoken turns."""
+    state.memory(hi)["tones"]["offset_ms"] = offset_ms
+    state.keep_place(hi, "breathing", rec["params"], 0, offset_ms=offset_ms)
+
+
+def _forget_place(hi) -> None:
+    """The track plays again: its paused place is no longer needed (a spoken one stays)."""
+    mem = state.memory(hi) or {}
+    paused = mem.get("paused")
+    if isinstance(paused, dict) and "offset_ms" in paused:
+        mem.pop("paused", None)
 
 
 def _record(hi, played_ms: int | None, finished: bool) -> None:
@@ -174,8 +209,10 @@ def _intent(hi) -> str | None:
     return getattr(getattr(req, "intent", None), "name", None) if req.object_type == "IntentRequest" else None
 
 
-def _is(names, need_ours=True):
-    return lambda hi: _intent(hi) in names and (_ours(hi) or not need_ours)
+def _is(names):
+    """The track's controls: the player last played our track, and no question of ours is
+    waiting (in a conversation, "pause" or "stop" answers it: skill/handlers/answers.py)."""
+    return lambda hi: _intent(hi) in names and _ours(hi) and state.asked(hi) is None
 
 
 def stop_intent(hi):
@@ -186,6 +223,7 @@ def stop_intent(hi):
         mem = state.memory(hi)
         if mem is not None:
             mem.pop("tones", None)
+        _forget_place(hi)    # a PlaybackStopped that came first kept one
     hi.response_builder.add_directive(StopDirective())
     hi.response_builder.set_should_end_session(True)
     return _empty(hi)
@@ -209,6 +247,9 @@ def idle_intent(hi):
 
 @on_request("AudioPlayer.PlaybackStarted")
 def playback_started(hi):
+    rec = _playing(hi)
+    if rec is not None and getattr(hi.request_envelope.request, "token", None) == rec["token"]:
+        _forget_place(hi)
     return _empty(hi)
 
 
@@ -217,7 +258,7 @@ def playback_stopped(hi):
     rec = _playing(hi)
     token = getattr(hi.request_envelope.request, "token", None)
     if rec is not None and token == rec["token"]:
-        state.memory(hi)["tones"]["offset_ms"] = _request_offset(hi)
+        _keep_place(hi, rec, _request_offset(hi))
     return _empty(hi)    # no directives allowed in answer to PlaybackStopped
 
 
@@ -241,7 +282,7 @@ def playback_failed(hi):
     log.error("tone track failed to play: %s", kind or "unknown")
     rec = _playing(hi)
     if rec is not None:
-        state.memory(hi)["tones"]["offset_ms"] = _request_offset(hi)   # "resume" tries again from here
+        _keep_place(hi, rec, _request_offset(hi))   # "resume", or the next launch, tries again from here
     return _empty(hi)
 
 

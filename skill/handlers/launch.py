@@ -10,13 +10,12 @@ from skill.respond import ask, dialog
 
 @on_request("LaunchRequest")
 def launch(hi):
-    mem = state.memory(hi) or {}   # storage down: a first-time welcome is the kind default
-    if state.needs_disclaimer(hi):
+    if state.needs_disclaimer(hi):   # storage down too: a first-time welcome is the kind default
         state.mark_told(hi)
         hi.attributes_manager.request_attributes[HELP_GIVEN] = True   # the welcome says how to get urgent help
         return ask(hi, "menu", dialog(hi, "welcome_first", help=helplines.for_locale(state.locale(hi))))
-    paused = mem.get("paused")
-    if isinstance(paused, dict) and catalogue.known(paused.get("id")):
+    paused = state.paused_place(hi)   # spoken turns or the tone track: one rule
+    if paused is not None:
         ago = state.paused_minutes_ago(paused)
         return ask(hi, "resume", dialog(hi, "welcome_paused", title=catalogue.get(paused["id"]).title,
                                         ago_min=-1 if ago is None else ago), id=paused["id"])

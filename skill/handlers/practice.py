@@ -45,6 +45,7 @@ def play_turn(hi, script_id: str, params: dict, index: int, *before: str):
                    card_title=title, card_text=summary)
     s.pop("practice", None)
     if kind == "explanation":
+        state.done_with(hi, script_id)
         return ask(hi, "practise_now", *before, turn, card_title=title, card_text=summary)
     rating = s.get("rating") or {}
     if catalogue.get(script_id).for_sleep:
@@ -190,6 +191,7 @@ def start_over(hi):
 
 @on_intent("AMAZON.PauseIntent")
 def pause(hi):
+    """A practice or an explanation: its place is kept, and the next launch offers it."""
     p = state.session(hi).get("practice")
     if not p or not state.pause_here(hi):
         return reply(hi, dialog(hi, "goodbye"))
@@ -203,16 +205,18 @@ def resume(hi):
     if p:   # resume replays the turn that was playing: we can't know how far it got
         return play_turn(hi, p["id"], p["params"], p["turn"])
     mem = state.memory(hi) or {}
-    paused = mem.get("paused")
-    if not isinstance(paused, dict) or not catalogue.known(paused.get("id")):
-        mem.pop("paused", None)
-        return choices(hi, dialog(hi, "nothing_paused"))
+    paused = state.paused_place(hi)
     mem.pop("paused", None)
+    if paused is None:
+        return choices(hi, dialog(hi, "nothing_paused"))
     if not state.practice_ok(paused):   # stored by an older version, or damaged: start afresh
         paused = {"id": paused["id"], "params": {}, "turn": 0}
     script = catalogue.get(paused["id"])
-    return play_turn(hi, script.id, script.resolve(**paused["params"]), paused["turn"],
-                     dialog(hi, "resume_start", title=script.title))
+    params = script.resolve(**paused["params"])
+    if paused.get("offset_ms") is not None:   # the tone track, paused partway
+        from skill.handlers.audio_player import resume_paused
+        return resume_paused(hi, params, paused["offset_ms"], dialog(hi, "resume_start", title=script.title))
+    return play_turn(hi, script.id, params, paused["turn"], dialog(hi, "resume_start", title=script.title))
 
 
 HANDLERS = [practice_intent, continue_intent, repeat, start_over, pause, resume]

@@ -165,3 +165,18 @@ def test_on_a_screen_the_track_still_plays(app):
     player.interfaces = {**DEVICE, "Alexa.Presentation.APL": {"runtime": {"maxVersion": "2023.3"}}}
     body, play = start_tones(player)
     assert play["audioItem"]["stream"]["url"].endswith("/audio/soothing-3-24000.mp3")
+
+
+def test_a_paused_track_offered_on_a_device_without_audio_gives_the_spoken_turn_it_was_in(app):
+    player = Player(app.test_client())
+    start_tones(player)
+    player.offset_ms = 200_000        # past the first spoken turn's length (107 s): in the last one
+    player.say("pause")
+    player.event("AudioPlayer.PlaybackStopped")
+    speaker = Listener(app.test_client(), user_id=player.user_id)     # e.g. the phone app
+    offer = speaker.say("launch")
+    assert "stopped partway through soothing rhythm breathing" in speech(offer)
+    body = speaker.say("yes")
+    assert "directives" not in body["response"] or not _directive_types(body["response"])
+    assert "pick up soothing rhythm breathing" in speech(body)
+    assert body["sessionAttributes"]["asked"]["q"] == "practice_end"   # the last turn was played

@@ -4,18 +4,26 @@ Flask webhook, the real ASK SDK and a real SQLite file.
 Format, one line each:
     # a comment                     ignored
     locale: en-GB                   before the first turn (default en-US)
+    device: audio                   before the first turn: the device plays streams (AudioPlayer);
+                                    it answers Play and Stop directives with PlaybackStarted and
+                                    PlaybackStopped, as a device does
     > open compassion coach         the listener speaks: routed to an intent the way Alexa would
     > ask compassion coach for three minutes of breathing     a one-shot: a new session
     > (silence)                     once: Alexa plays the reprompt; twice: the session ends
                                     (SessionEndedRequest, EXCEEDED_MAX_REPROMPTS)
     > (session ended)               SessionEndedRequest, USER_INITIATED (or "(session ended: ERROR)")
     > (later: 3 hours)              time passes: the listener's paused place moves back
+    > (plays for 90 seconds)        the tone track plays on (device: audio); "pause", "resume"
+                                    and the like said while it plays go to the skill without
+                                    its name, in a new session, as on Alexa
     < q:turn_break                  the response asks that question (skill/questions.py)
     < intent:RatingIntent           the words were routed to that intent
     < practice:breathing minutes=10 a practice is under way, with those parameters
     < paused:breathing              the listener's memory holds a paused place in it
     < ends                          the session ended
     < elicit:minutes                the response asks Alexa to elicit that slot
+    < audio:play offset=90000       the response plays the tone track (from that offset)
+    < audio:stop   audio:none       the response stops it / has no AudioPlayer directive
     < "words"   or   < !"words"     the speech (or the reprompt just played) says / does not say them
 """
 from __future__ import annotations
@@ -43,6 +51,9 @@ INVOCATION = "compassion coach"
 LAUNCH_RE = re.compile(rf"^(?:alexa,? )?(?:open|launch|start|talk to) {INVOCATION}$")
 ONE_SHOT_RE = re.compile(rf"^(?:alexa,? )?(?:ask|tell) {INVOCATION}(?: (?:to|for|about|if|whether|and))? (.+)$")
 LATER_RE = re.compile(r"^\(later: (\d+) (minute|minutes|hour|hours|day|days)\)$")
+PLAYS_RE = re.compile(r"^\(plays for (\d+) (second|seconds|minute|minutes)\)$")
+UNIT_MS = {"second": 1000, "seconds": 1000, "minute": 60_000, "minutes": 60_000}
+AUDIO_DEVICE = {"AudioPlayer": {}}
 UNIT_MIN = {"minute": 1, "minutes": 1, "hour": 60, "hours": 60, "day": 1440, "days": 1440}
 
 
@@ -80,16 +91,19 @@ class Dialogue:
     name: str
     locale: str
     turns: list[Turn]
+    device: str = ""
 
 
 def parse(path: Path) -> Dialogue:
-    locale, turns = "en-US", []
+    locale, device, turns = "en-US", "", []
     for n, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
         line = raw.strip()
         if not line or line.startswith("#"):
             continue
         if line.startswith("locale:"):
             locale = line.split(":", 1)[1].strip()
+        elif line.startswith("device:"):
+            device = line.split(":", 1)[1].strip()
         elif line.startswith(">"):
             turns.append(Turn(line[1:].strip(), [], n))
         elif line.startswith("<"):
@@ -97,8 +111,8 @@ def parse(path: Path) -> Dialogue:
                 raise ValueError(f"{path.name}:{n}: an expectation before anything was said")
             turns[-1].expect.append(line[1:].strip())
         else:
-            raise ValueError(f"{path.name}:{n}: lines start with >, <, # or locale:")
-    return Dialogue(path.stem, locale, turns)
+            raise ValueError(f"{path.name}:{n}: lines start with >, <, #, locale: or device:")
+    return Dialogue(path.stem, locale, turns, device)
 
 
 def all_dialogues() -> list[Path]:
@@ -108,8 +122,10 @@ def all_dialogues() -> list[Path]:
 class Runner:
     """One listener on one device, through the app's test client."""
 
-    def __init__(self, app, locale: str):
+    def __init__(self, app, locale: str, device: str = ""):
         self.app, self.client, self.locale = app, app.test_client(), locale
+        self.audio = device == "audio"
+        self.player = {"token": None, "offset_ms": 0, "activity": "IDLE"}   # the device's AudioPlayer
         self.user_id = "amzn1.ask.account.DIALOGUE" + re.sub(r"\W", "", str(id(self)))
         self.session = None          # envelopes.Session while a session is open
         self.body = None             # the last response body
@@ -117,18 +133,56 @@ class Runner:
         self.heard = ""              # what the listener last heard (speech or reprompt)
         self.silences = 0
         self.sent_intent = None
+        self.broken = []             # responses that break a session rule (session_rule_problems)
 
     # -------------------------------------------------------------- sending
 
     def _post(self, env: dict) -> dict:
+        if self.audio:
+            env["context"]["System"]["device"]["supportedInterfaces"] = dict(AUDIO_DEVICE)
+            if self.player["token"]:
+                env["context"]["AudioPlayer"] = {"token": self.player["token"], "playerActivity":
+                                                 self.player["activity"], "offsetInMilliseconds": self.player["offset_ms"]}
         res = self.client.post("/alexa", json=env)
         assert res.status_code == 200, res.get_data(as_text=True)[:300]
-        return res.get_json()
+        body = res.get_json()
+        self._player_follows(body)
+        return body
+
+    # -------------------------------------------------------------- the device's player
+
+    def _player_follows(self, body: dict):
+        """Play and Stop directives, answered the way a device answers them."""
+        for d in (body.get("response") or {}).get("directives") or []:
+            if d.get("type") == "AudioPlayer.Play":
+                stream = d["audioItem"]["stream"]
+                self.player.update(token=stream["token"], offset_ms=stream.get("offsetInMilliseconds", 0),
+                                   activity="PLAYING")
+                self._event("AudioPlayer.PlaybackStarted")
+            elif d.get("type") == "AudioPlayer.Stop" and self.player["activity"] == "PLAYING":
+                self.player["activity"] = "STOPPED"
+                self._event("AudioPlayer.PlaybackStopped")
+
+    def _event(self, kind: str):
+        env = envelopes.launch_request(self.locale, user_id=self.user_id, application_id=APP_ID)
+        env.pop("session")
+        env["request"] = {"type": kind, "requestId": env["request"]["requestId"], "locale": self.locale,
+                          "timestamp": env["request"]["timestamp"], "token": self.player["token"],
+                          "offsetInMilliseconds": self.player["offset_ms"]}
+        body = self._post(env)
+        response = body.get("response") or {}
+        assert not response.get("outputSpeech") and not response.get("reprompt"), f"{kind} answered with speech"
+
+    def _plays(self, ms: int):
+        assert self.player["activity"] == "PLAYING", f"the track is not playing: {self.player['activity']}"
+        self.player["offset_ms"] += ms
 
     def _respond(self, env: dict):
         body = self._post(env)
         self.body, self.silences = body, 0
-        self.heard = ssml.plain_text((body["response"].get("outputSpeech") or {}).get("ssml", ""))
+        self.broken += session_rule_problems(body["response"])
+        said = (body["response"].get("outputSpeech") or {}).get("ssml")
+        self.heard = ssml.plain_text(said) if said else ""   # the track's controls say nothing
         if body["response"].get("shouldEndSession", True):
             self.session = None
         else:
@@ -144,6 +198,9 @@ class Runner:
         later = LATER_RE.match(text)
         if later:
             return self._later(int(later.group(1)) * UNIT_MIN[later.group(2)])
+        plays = PLAYS_RE.match(text)
+        if plays:
+            return self._plays(int(plays.group(1)) * UNIT_MS[plays.group(2)])
         if LAUNCH_RE.match(lowered):
             self.session = envelopes.new_session(self.locale, user_id=self.user_id, application_id=APP_ID)
             self.routed, self.sent_intent = Routed("LaunchRequest"), "LaunchRequest"
@@ -152,6 +209,9 @@ class Runner:
         if one_shot:
             self.session = envelopes.new_session(self.locale, user_id=self.user_id, application_id=APP_ID)
             text = one_shot.group(1)
+        if self.session is None and self.player["token"]:
+            # the player's controls need no invocation name: a new session, as on Alexa
+            self.session = envelopes.new_session(self.locale, user_id=self.user_id, application_id=APP_ID)
         if self.session is None:
             raise AssertionError(f"{text!r} said with no session open: start with 'open compassion coach'")
         self.routed = route(text, self.locale)
@@ -242,12 +302,51 @@ class Runner:
                 if d.get("type") == "Dialog.ElicitSlot" and d.get("slotToElicit") == rest.strip():
                     return None
             return f"directives {json.dumps(response.get('directives'))}"
+        if kind == "audio":
+            want, *params = rest.split()
+            found = [d for d in response.get("directives") or [] if d.get("type", "").startswith("AudioPlayer.")]
+            types = [d["type"] for d in found]
+            if want == "none":
+                return None if not found else f"directives {types}"
+            if want == "stop":
+                return None if types == ["AudioPlayer.Stop"] else f"directives {types}"
+            if want == "play":
+                if types != ["AudioPlayer.Play"]:
+                    return f"directives {types}"
+                stream = found[0]["audioItem"]["stream"]
+                for kv in params:
+                    k, v = kv.split("=")
+                    got = stream.get("offsetInMilliseconds") if k == "offset" else stream.get(k)
+                    if str(got) != v:
+                        return f"{k}={got}"
+                return None
         raise ValueError(f"unknown expectation {expectation!r}")
+
+
+def session_rule_problems(response: dict) -> list[str]:
+    """Amazon's session management test, on every response: a response that keeps the session
+    open asks a question and has a reprompt that asks it too; one that ends the session asks
+    nothing; a card is plain text."""
+    said = (response.get("outputSpeech") or {}).get("ssml")
+    text = ssml.plain_text(said).strip() if said else ""
+    again = ((response.get("reprompt") or {}).get("outputSpeech") or {}).get("ssml")
+    card = response.get("card") or {}
+    problems = []
+    if response.get("shouldEndSession") is False:
+        if not again or not ssml.plain_text(again).strip().endswith("?"):
+            problems.append(f"open without a question in the reprompt: {again!r}")
+        if said and not text.endswith("?"):
+            problems.append(f"open, but the speech asks nothing: ...{text[-60:]!r}")
+    elif text.endswith("?"):
+        problems.append(f"asks a question and ends the session: ...{text[-60:]!r}")
+    if re.search(r"<[a-zA-Z/]", card.get("content") or card.get("text") or ""):
+        problems.append("a card shows markup")
+    return problems
 
 
 def run(app, dialogue: Dialogue) -> list[str]:
     """Every failed expectation, as 'line N: expectation: found'."""
-    runner = Runner(app, dialogue.locale)
+    runner = Runner(app, dialogue.locale, dialogue.device)
     failures = []
     for turn in dialogue.turns:
         try:
@@ -258,4 +357,6 @@ def run(app, dialogue: Dialogue) -> list[str]:
             problem = runner.check(expectation)
             if problem:
                 failures.append(f"line {turn.line} {turn.said!r} -> {expectation}: {problem}")
+        failures += [f"line {turn.line} {turn.said!r}: {p}" for p in runner.broken]
+        runner.broken = []
     return failures

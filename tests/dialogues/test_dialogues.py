@@ -8,11 +8,15 @@ from skill.app import create_app
 from dialogue_support import APP_ID, Runner, all_dialogues, parse, run
 
 LOCALES = ("en-US", "en-GB", "en-AU", "en-CA", "en-IN")
+AUDIO_BASE_URL = "https://coach.example.org"
 
 
 @pytest.fixture
 def app(tmp_path):
-    return create_app({"DEVELOPER_MODE": True, "ALEXA_SKILL_ID": APP_ID, "SKILL_DATA_DIR": str(tmp_path / "data")})
+    # AUDIO_BASE_URL: tone-guided breathing is offered on devices that say they play streams
+    # ("device: audio" dialogues); the others are asked nothing about it
+    return create_app({"DEVELOPER_MODE": True, "ALEXA_SKILL_ID": APP_ID, "SKILL_DATA_DIR": str(tmp_path / "data"),
+                       "AUDIO_BASE_URL": AUDIO_BASE_URL})
 
 
 @pytest.mark.parametrize("path", all_dialogues(), ids=lambda p: p.stem)
