@@ -12,6 +12,7 @@ from skill.tools import envelopes
 LOCALES = ("en-US", "en-GB", "en-AU", "en-CA", "en-IN")
 CATEGORIES = [c.id for c in danger.categories()]
 EMERGENCY_FIRST = {"plan-or-means", "harm-done", "medical", "someone-else"}
+CRISIS_FIRST = {"medical": "crisis_call", "harm-done": "crisis_call", "panic": "crisis_easing"}   # else crisis_safe
 DIGITS = re.compile(r'<say-as interpret-as="digits">([0-9]+)</say-as>((?:<break time="\d+ms"/>)*)')
 
 
@@ -84,8 +85,11 @@ def test_the_answer_stops_the_practice_and_gives_its_numbers_in_order(app, categ
         assert all(n in card for n in want)
     assert is_open(body) and ssml.plain_text(doc).rstrip().endswith("?")
     assert all(n in numbers(reprompt(body)) for n in want[:1])           # silence: the numbers again
-    pending = person.session.attributes["pending"]
-    assert pending["yes"]["do"] == "crisis_step" and pending["no"]["do"] == "crisis_step"   # no practice offered
+    asked = person.session.attributes["asked"]      # a crisis question, with its category: no practice offered
+    assert asked == {"q": CRISIS_FIRST.get(category, "crisis_safe"), "cat": category}
+    if category in ("medical", "harm-done"):                                # not "safe?": they are not
+        assert "safe right now" not in ssml.plain_text(doc) and ssml.plain_text(doc).rstrip().endswith(
+            "or is someone with you who can?")
     assert "rating" not in ssml.plain_text(doc).lower()
 
 
