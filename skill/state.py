@@ -50,6 +50,9 @@ def _number(v) -> bool:
     return isinstance(v, (int, float)) and not isinstance(v, bool) and abs(v) < 1e6
 
 
+CATEGORY_IDS = tuple(c.id for c in danger.categories())   # a tuple: an unhashable value is just absent
+
+
 def _asked_ok(a) -> bool:
     """The question just asked, with what its answers need (an id, the other breathing slot,
     a danger category)."""
@@ -57,7 +60,7 @@ def _asked_ok(a) -> bool:
             and (a.get("id") is None or catalogue.known(a.get("id")))
             and all(a.get(k) is None or _number(a[k]) for k in ("minutes", "min", "max"))
             and all(a.get(k) is None or isinstance(a[k], str) for k in ("pattern", "feeling"))
-            and (a.get("cat") is None or a["cat"] in {c.id for c in danger.categories()}))
+            and (a.get("cat") is None or a["cat"] in CATEGORY_IDS))
 
 
 def _rating_ok(r) -> bool:
