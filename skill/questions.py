@@ -53,6 +53,14 @@ COMMON = {STOP: "stop", CANCEL: "stop", HELP: "help", REPEAT: "repeat", UNCLEAR:
 # What a listener asked for by a number or a pattern name, wherever a practice is offered.
 BREATHING_BY_SLOT = {NUMBER: "breathing_minutes", PATTERN: "breathing_pattern"}
 
+
+def _crisis(yes: str, no: str, unsure: str = "crisis_again") -> dict:
+    """After a crisis answer every class is spelled out: only stop, cancel (or a yes to
+    stopping) ends the session, kindly; anything but a yes or a no is `unsure`, never a
+    goodbye and never another handler's answer."""
+    return {**{c: unsure for c in CLASSES}, YES: yes, NO: no, STOP: "crisis_close", CANCEL: "crisis_close"}
+
+
 QUESTIONS: dict[str, Question] = {
     # "What would you like?" after the welcome, help, fallback or a setting
     "menu": Question("q_menu", "q_menu_reprompt", {
@@ -113,6 +121,27 @@ QUESTIONS: dict[str, Question] = {
     # voice-guided or tone-guided, before breathing longer than one turn (devices with AudioPlayer)
     "guide": Question("guide_choice", "guide_choice_reprompt", {
         YES: "tones", NO: "voice", SKIP: "voice", NUMBER: "clarify", PATTERN: "clarify"}),
+    # After a crisis answer, its danger category is the context ("cat"); the care rules
+    # (which categories are asked which first, never a practice, "call now") are in
+    # skill/handlers/safety_check.py. "Are you safe right now?"
+    "crisis_safe": Question("q_crisis_safe", "q_crisis_safe_reprompt",
+                            _crisis("crisis_safe_yes", "crisis_safe_no", unsure="crisis_safe_no")),
+    # panic, after the steadying in its answer: not easing gets a second round first
+    "crisis_easing": Question("q_crisis_easing", "q_crisis_easing_reprompt",
+                              _crisis("crisis_safe_yes", "crisis_steady_again", unsure="crisis_steady_again")),
+    # panic, after the second round: still not easing is "not safe" (the emergency number)
+    "crisis_easing_again": Question("q_crisis_easing_again", "q_crisis_easing_again_reprompt",
+                                    _crisis("crisis_safe_yes", "crisis_safe_no", unsure="crisis_safe_no")),
+    # medical, harm done: "Can you call <emergency> now, or is someone with you who can?"
+    "crisis_call": Question("q_crisis_call", "q_crisis_call_reprompt", _crisis("crisis_call_yes", "crisis_call_no")),
+    # a few minutes of grounding, eyes open (never for medical or harm done)
+    "crisis_grounding": Question("q_crisis_grounding", "q_crisis_grounding_reprompt",
+                                 _crisis("crisis_grounding", "crisis_numbers")),
+    # medical, harm done: the number again, in place of grounding
+    "crisis_number_again": Question("q_crisis_number_again", "q_crisis_number_again_reprompt",
+                                    _crisis("crisis_numbers", "crisis_stop_ask")),
+    # "Would you like to stop here for now?": the only yes that ends a crisis session
+    "crisis_stop": Question("q_crisis_stop", "q_crisis_stop_reprompt", _crisis("crisis_close", "crisis_stay")),
     # after an apology for an error
     "try_again": Question("q_try_again", "q_try_again_reprompt", {
         YES: "menu", NO: "goodbye", SKIP: "goodbye", **BREATHING_BY_SLOT}),

@@ -56,8 +56,6 @@ def reply(hi, *bodies: str | render.Turn, reprompt: str | None = None, card_titl
     loc, rate = state.locale(hi), state.rate(hi)
     if hi.request_envelope.session is not None:
         state.set_asked(hi, *(_question or (None,)))
-        if _question:
-            state.session(hi).pop("pending", None)    # a crisis step (safety_check) is over
     if disclaimer and hi.request_envelope.session is not None and state.needs_disclaimer(hi):
         # the disclaimer, with how to get urgent help: the first thing a new listener hears
         bodies = (render.dialog("first_time", loc, rate, help=helplines.for_locale(loc)),) + bodies
@@ -191,16 +189,19 @@ def dialog(hi, name: str, **values) -> str:
 
 
 def ask(hi, question: str, *bodies: str, card_title: str = CARD_TITLE, card_text: str | None = None,
-        directives=(), again: bool = False, disclaimer: bool = True, **context):
+        directives=(), again: bool = False, disclaimer: bool = True, dialog_values: dict | None = None,
+        **context):
     """Speak `bodies`, then ask `question` (skill/questions.py), session open; the reprompt
     repeats it. `context` is remembered with the question (ids, numbers) and given to its
-    dialogs, with `title` for a practice id. `again`: asked a second time, in the reprompt's
+    dialogs, with `title` for a practice id; `dialog_values` are given to them only (the help
+    lines a crisis question says again). `again`: asked a second time, in the reprompt's
     words, which name the choices."""
     q = questions.QUESTIONS[question]
     values = dict(context)
     if catalogue.known(values.get("id")):
         values.setdefault("title", catalogue.get(values["id"]).title)
     values = {k: v for k, v in values.items() if isinstance(v, (str, int, float)) and not isinstance(v, bool)}
+    values.update(dialog_values or {})
     again_words = dialog(hi, q.reprompt, **values)
     return reply(hi, *bodies, again_words if again else dialog(hi, q.ask, **values), reprompt=again_words,
                  card_title=card_title, card_text=card_text, directives=directives,

@@ -15,7 +15,7 @@ import uuid
 
 from ask_sdk_core.exceptions import AttributesManagerException, PersistenceException
 
-from skill import breathing, catalogue, device_zone, progress, questions, render
+from skill import breathing, catalogue, danger, device_zone, progress, questions, render
 
 DEFAULT_LOCALE = "en-US"
 log = logging.getLogger(__name__)
@@ -52,12 +52,17 @@ def _number(v) -> bool:
     return isinstance(v, (int, float)) and not isinstance(v, bool) and abs(v) < 1e6
 
 
+CATEGORY_IDS = tuple(c.id for c in danger.categories())   # a tuple: an unhashable value is just absent
+
+
 def _asked_ok(a) -> bool:
-    """The question just asked, with what its answers need (an id, the other breathing slot)."""
+    """The question just asked, with what its answers need (an id, the other breathing slot,
+    a danger category)."""
     return (isinstance(a, dict) and isinstance(a.get("q"), str) and a["q"] in questions.QUESTIONS
             and (a.get("id") is None or catalogue.known(a.get("id")))
             and all(a.get(k) is None or _number(a[k]) for k in ("minutes", "min", "max"))
-            and all(a.get(k) is None or isinstance(a[k], str) for k in ("pattern", "feeling")))
+            and all(a.get(k) is None or isinstance(a[k], str) for k in ("pattern", "feeling"))
+            and (a.get("cat") is None or a["cat"] in CATEGORY_IDS))
 
 
 def _rating_ok(r) -> bool:
@@ -80,8 +85,6 @@ def _rating_ok(r) -> bool:
 SESSION_RULES = {
     "practice": practice_ok,
     "asked": _asked_ok,
-    "pending": lambda v: isinstance(v, dict) and set(v) <= {"yes", "no"}
-    and all(a is None or (isinstance(a, dict) and isinstance(a.get("do"), str)) for a in v.values()),
     "rating": _rating_ok,
     "last": lambda v: isinstance(v, dict) and all(isinstance(v.get(k), str) for k in ("speech", "reprompt")),
     "rate": lambda v: isinstance(v, str) and v in render.RATES_PCT,
@@ -167,16 +170,6 @@ def rate(hi) -> str:
 
 def wants_rating(hi) -> bool:
     return prefs(hi).get("checkin", True)
-
-
-def set_pending(hi, yes: dict | None, no: dict | None = None) -> None:
-    """Transitional, for the crisis follow-up questions built on it before skill/questions.py
-    (safety_check): a yes/no action pair kept in the session. New questions go in the table."""
-    session(hi)["pending"] = {"yes": yes, "no": no}
-
-
-def pop_pending(hi) -> dict:
-    return session(hi).pop("pending", None) or {}
 
 
 def set_asked(hi, question: str | None, context: dict | None = None) -> None:

@@ -11,7 +11,7 @@ from ask_sdk_core.utils import is_request_type
 from skill import catalogue, questions, state
 from skill.handlers import Handler, audio_player, checkin, practice, safety_check
 from skill.handlers.slots import number, raw, resolved_id
-from skill.respond import ask, choices, dialog, goodbye, reply
+from skill.respond import ask, choices, dialog, goodbye
 
 FOUR_SEVEN_EIGHT = 478   # "four seven eight" heard as a number at the pattern question
 
@@ -36,28 +36,9 @@ def classify(hi) -> tuple[str | None, object, bool]:
     return cls, None, cls not in questions.ANSWER_ONLY
 
 
-# After a crisis answer (skill/handlers/safety_check.py keeps its own steps): an answer that
-# is not a yes or no, and stop, are never a dead end or an abrupt goodbye.
-CRISIS_UNSURE = frozenset({questions.UNCLEAR, questions.SKIP, questions.NUMBER, questions.PATTERN,
-                           questions.HELP, questions.REPEAT})
-
-
-def _crisis_step(hi, cls: str):
-    if cls in (questions.YES, questions.NO):
-        return safety_check.follow(hi, state.pop_pending(hi).get(cls) or {})
-    if cls in (questions.STOP, questions.CANCEL):
-        return safety_check.close(hi)
-    return safety_check.unsure(hi)
-
-
 def _route(hi):
     asked = state.asked(hi)
     if not asked:
-        if safety_check.pending_category(hi) is None:
-            return None
-        cls, value, _ = classify(hi)
-        if cls in (questions.YES, questions.NO, questions.STOP, questions.CANCEL) or cls in CRISIS_UNSURE:
-            return "crisis_step", cls, None   # the class rides where a value would
         return None
     cls, value, _ = classify(hi)
     if cls is None:
@@ -72,8 +53,6 @@ def _can_handle(hi) -> bool:
 
 def answer(hi):
     act, value, asked = _route(hi)
-    if act == "crisis_step":
-        return _crisis_step(hi, value)
     return ACTIONS[act](hi, value, asked)
 
 
@@ -190,6 +169,7 @@ ACTIONS = {
     "keep": keep,
     "tones": lambda hi, v, a: audio_player.start_tones(hi, a),
     "voice": lambda hi, v, a: audio_player.start_voice(hi, a),
+    **safety_check.ACTIONS,   # after a crisis answer, with the care rules
 }
 
 answer.handler = Handler(_can_handle, answer, "Answer")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 
 from skill import state
-from skill.handlers import on_intent, on_request, safety_check
+from skill.handlers import on_intent, on_request
 from skill.respond import ask, choices, dialog, goodbye
 
 log = logging.getLogger(__name__)
@@ -19,9 +19,7 @@ def help_intent(hi):
 
 @on_intent("AMAZON.StopIntent", "AMAZON.CancelIntent", "AMAZON.NavigateHomeIntent")
 def stop(hi):
-    if safety_check.pending_category(hi) is not None:   # after a crisis answer: a kind close
-        return safety_check.close(hi)
-    return goodbye(hi)
+    return goodbye(hi)   # after a crisis answer, skill/handlers/answers.py closes kindly
 
 
 @on_intent("AMAZON.FallbackIntent")

@@ -4,7 +4,8 @@ Checked before every other handler, on the crisis intents (one per danger catego
 the words inside any slot value (skill/danger.py). Stops any practice at once and gives that
 category's answer: its help lines in its order (emergency first where it must be), slowly,
 digit by digit, with no rating and no practice on offer; then asks gently whether they are
-safe right now (skill/handlers/safety_check.py carries on from there)."""
+safe right now, or for medical danger whether they can call (skill/handlers/safety_check.py
+has the care rules; skill/questions.py the questions that follow)."""
 from __future__ import annotations
 
 from ask_sdk_core.utils import is_intent_name, is_request_type
@@ -32,7 +33,7 @@ def category(hi) -> danger.Category | None:
 
 def crisis(hi):
     s = state.session(hi)
-    for key in ("practice", "rating", "asked", "pending"):
+    for key in ("practice", "rating", "asked"):
         s.pop(key, None)
     return safety_check.answer(hi, category(hi) or danger.by_intent("CrisisIntent"))
 

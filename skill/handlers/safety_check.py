@@ -1,124 +1,140 @@
-"""After a crisis answer: the gentle questions that follow it, all in this one place.
+"""After a crisis answer: the care rules, and what each answer to the questions that follow does.
 
-    answer -> "Are you safe right now?"  (panic: "Is it easing a little?")
-      yes  -> safe_yes: glad; offer to stay for grounding, eyes open (medical: call anyway)
-      no / "I don't know" / anything unclear -> safe_no: the lines again, emergency first;
-              offer to stay with a grounding exercise while they reach out
-    grounding offered: yes -> the grounding practice; no -> the numbers again
-    numbers -> "Would you like to stop here for now?"  yes -> a kind close; no -> stay
-    silence -> Alexa speaks the reprompt: the lines again and the question again
+The questions are rows of skill/questions.py (crisis_*), the danger category their context,
+answered through skill/handlers/answers.py like every other question:
 
-The session ends only when the listener says so (stop, or yes to stopping), and then kindly,
-with the numbers on the card. A medical emergency is never offered a practice. The questions
-use the pending mechanism (state.set_pending): each yes/no action is {"do": "crisis_step",
-"step": ..., "cat": category id}."""
+    answer -> "Are you safe right now?"                                  crisis_safe
+              panic: steadying, then "Is it easing a little?"            crisis_easing
+                     no: a second, slower round first                    crisis_easing_again
+              medical, harm done: "Can you call <emergency> now, or is
+                     someone with you who can?"  no: the number again    crisis_call
+      safe, easing -> glad; a few minutes of grounding, eyes open         crisis_grounding
+      not safe, "I don't know", unclear -> the numbers, emergency first; grounding offered
+      grounding declined -> the numbers; "stop here for now?"            crisis_stop
+    silence, or anything unclear later -> the question's reprompt: the numbers, emergency
+      first, and the question again
+
+The session ends only when the listener says so (stop, cancel, or yes to stopping), kindly,
+with the numbers on the card. Medical and harm done never get a practice: where grounding
+would be offered, the number again instead."""
 from __future__ import annotations
 
-from skill import danger, helplines, state
-from skill.respond import URGENT_HELP_GIVEN, dialog, reply
+from skill import catalogue, danger, helplines, state
+from skill.respond import URGENT_HELP_GIVEN, ask, dialog, reply
 
-DO = "crisis_step"
 HELP_GIVEN = URGENT_HELP_GIVEN          # request attribute: this response already gives the lines
 CARD_TITLE = "Help, any time"
 URGENT_FIRST = frozenset({"plan-or-means", "harm-done", "medical", "someone-else"})  # emergency said "call now"
 NO_PRACTICE = frozenset({"medical", "harm-done"})   # never a practice, not even grounding: call first
-CARD_EMERGENCY_ONLY = frozenset({"abuse"})          # never a practice, not even grounding
-
-# step -> (dialog, step on yes, step on no); "grounding" starts the practice, "close" ends.
-STEPS = {
-    "answer":   (None, "safe_yes", "safe_no"),
-    "safe_yes": ("crisis_safe_yes", "grounding", "stop_ask"),
-    "safe_no":  ("crisis_safe_no", "grounding", "numbers"),
-    "stay":     ("crisis_stay", "grounding", "numbers"),
-    "numbers":  ("crisis_numbers", "close", "stay"),
-    "stop_ask": ("crisis_stop_ask", "close", "stay"),
-}
-# A medical emergency: "yes" where grounding would be offered says the number again instead.
-MEDICAL_INSTEAD = {"grounding": "numbers"}
+CARD_EMERGENCY_ONLY = frozenset({"abuse"})          # a shared app must not show a violence line
+STEADY_FIRST = frozenset({"panic"})                 # the answer steadies; asked whether it eases
 
 
-def _action(step: str, cat: danger.Category) -> dict:
-    return {"do": DO, "step": step, "cat": cat.id}
+def first_question(cat: danger.Category) -> str:
+    """What the answer asks: not "are you safe?" of someone who is not (medical, harm done)."""
+    if cat.id in NO_PRACTICE:
+        return "crisis_call"
+    return "crisis_easing" if cat.id in STEADY_FIRST else "crisis_safe"
+
+
+def offer(cat: danger.Category) -> str:
+    """Grounding, eyes open; for medical and harm done the number again instead."""
+    return "crisis_number_again" if cat.id in NO_PRACTICE else "crisis_grounding"
+
+
+def _category(asked: dict | None) -> danger.Category:
+    try:
+        return danger.by_id((asked or {}).get("cat"))
+    except StopIteration:
+        return danger.by_intent("CrisisIntent")
+
+
+def asked_category(hi) -> danger.Category | None:
+    """The category whose questions are being asked, if the question asked is one of them."""
+    asked = state.asked(hi)
+    return _category(asked) if asked and asked.get("cat") is not None else None
 
 
 def _values(hi, cat: danger.Category) -> dict:
     loc = state.locale(hi)
     lines = helplines.lines_for(cat.lines, loc)
-    # "Not safe": the emergency number comes first, whatever the category's own order.
+    # Said again: the emergency number first, whatever the category's own order.
     urgent_lines = [x for x in lines if x[0] == "emergency"] + [x for x in lines if x[0] != "emergency"]
-    return {"lines": lines, "urgent_lines": urgent_lines, "category": cat.id,
-            "urgent": cat.id in URGENT_FIRST, "help": helplines.for_locale(loc)}
+    return {"lines": lines, "urgent_lines": urgent_lines, "category": cat.id, "urgent": cat.id in URGENT_FIRST,
+            "no_practice": cat.id in NO_PRACTICE, "help": helplines.for_locale(loc)}
 
 
-def _ask(hi, cat: danger.Category, step: str, *bodies: str, end: bool = False):
-    _, on_yes, on_no = STEPS[step]
+def _card(hi, cat: danger.Category) -> str:
+    return helplines.card_text(("emergency",) if cat.id in CARD_EMERGENCY_ONLY else cat.lines, state.locale(hi))
+
+
+def _ask(hi, question: str, cat: danger.Category, *dialogs: str, again: bool = False):
+    """Say `dialogs` (with the category's lines), then ask a crisis question, open."""
     hi.attributes_manager.request_attributes[HELP_GIVEN] = True   # respond.reply adds no other note
     values = _values(hi, cat)
-    card = helplines.card_text(("emergency",) if cat.id in CARD_EMERGENCY_ONLY else cat.lines, state.locale(hi))
-    if end:
-        return reply(hi, *bodies, card_title=CARD_TITLE, card_text=card, disclaimer=False)
-    if cat.id in NO_PRACTICE:
-        on_yes = MEDICAL_INSTEAD.get(on_yes, on_yes)
-    state.set_pending(hi, yes=_action(on_yes, cat), no=_action(on_no, cat))
-    return reply(hi, *bodies, reprompt=dialog(hi, "crisis_reprompt", **values),
-                 card_title=CARD_TITLE, card_text=card, disclaimer=False)
+    bodies = [dialog(hi, name, **values) for name in dialogs]
+    return ask(hi, question, *bodies, again=again, card_title=CARD_TITLE, card_text=_card(hi, cat),
+               disclaimer=False, dialog_values=values, cat=cat.id)
 
 
 def answer(hi, cat: danger.Category):
-    """The category's answer, then the safety question."""
-    return _ask(hi, cat, "answer", dialog(hi, cat.answer, **_values(hi, cat)))
+    """The category's answer, then its first question."""
+    return _ask(hi, first_question(cat), cat, cat.answer)
 
 
-def pending_category(hi) -> danger.Category | None:
-    """The category whose questions are being asked, if a crisis question is pending."""
-    pending = state.session(hi).get("pending") or {}
-    action = pending.get("yes") or pending.get("no") or {}
-    if action.get("do") != DO:
-        return None
-    try:
-        return danger.by_id(action.get("cat"))
-    except StopIteration:
-        return danger.by_intent("CrisisIntent")
+def _then(question_of, *dialogs: str):
+    """An action: say `dialogs`, then ask the question `question_of(category)`."""
+    def act(hi, value, asked):
+        cat = _category(asked)
+        return _ask(hi, question_of(cat), cat, *dialogs)
+    return act
 
 
-def follow(hi, action: dict):
-    """Carry out a crisis question's yes or no (skill/handlers/answers.py hands these here)."""
-    try:
-        cat = danger.by_id(action.get("cat"))
-    except StopIteration:
-        cat = danger.by_intent("CrisisIntent")
-    step = action.get("step")
-    if step == "grounding" and cat.id not in NO_PRACTICE:
-        from skill import catalogue
-        from skill.handlers import practice   # here: practice imports this module
-        return practice.start(hi, "grounding", catalogue.get("grounding").resolve())
-    if step == "close":
-        return close(hi, cat)
-    if step not in STEPS or step == "answer":
-        step = "safe_no"
-    name = STEPS[step][0]
-    return _ask(hi, cat, step, dialog(hi, name, **_values(hi, cat)))
+def again(hi, value, asked):
+    """Not a yes or a no: the question again in its reprompt's words (the numbers, then it)."""
+    cat = _category(asked)
+    return _ask(hi, asked["q"], cat, again=True)
 
 
-def unsure(hi):
-    """'I don't know', or anything the skill didn't catch, while a crisis question is asked:
-    treated as not safe, never as a goodbye."""
-    cat = pending_category(hi)
-    state.pop_pending(hi)
-    return follow(hi, _action("safe_no", cat))
+def grounding(hi, value, asked):
+    cat = _category(asked)
+    if cat.id in NO_PRACTICE:
+        return numbers(hi, value, asked)
+    from skill.handlers import practice   # here: practice imports this module
+    return practice.start(hi, "grounding", catalogue.get("grounding").resolve())
+
+
+numbers = _then(lambda cat: "crisis_stop", "crisis_numbers")
 
 
 def guard_practice(hi):
-    """A practice asked for while a medical emergency's questions are pending: the number
-    again instead (never a breathing exercise for chest pain or not breathing)."""
-    cat = pending_category(hi)
+    """A practice asked for while medical or harm-done questions are asked: the number again
+    instead (never a breathing exercise for chest pain or not breathing)."""
+    cat = asked_category(hi)
     if cat is None or cat.id not in NO_PRACTICE:
         return None
-    return follow(hi, _action("numbers", cat))
+    return numbers(hi, None, state.asked(hi))
 
 
-def close(hi, cat: danger.Category | None = None):
+def close(hi, value=None, asked=None):
     """The listener chose to stop: a kind close, the numbers on the card."""
-    cat = cat or pending_category(hi) or danger.by_intent("CrisisIntent")
-    state.session(hi).pop("pending", None)
-    return _ask(hi, cat, "answer", dialog(hi, "crisis_close"), end=True)
+    cat = _category(asked if asked is not None else state.asked(hi))
+    hi.attributes_manager.request_attributes[HELP_GIVEN] = True
+    return reply(hi, dialog(hi, "crisis_close"), card_title=CARD_TITLE,
+                 card_text=_card(hi, cat), disclaimer=False)
+
+
+# The actions the crisis rows of skill/questions.py name.
+ACTIONS = {
+    "crisis_safe_yes": _then(offer, "crisis_safe_yes"),
+    "crisis_safe_no": _then(offer, "crisis_safe_no"),
+    "crisis_steady_again": _then(lambda cat: "crisis_easing_again", "crisis_panic_again"),
+    "crisis_call_yes": _then(offer, "crisis_call_yes"),
+    "crisis_call_no": _then(lambda cat: "crisis_call", "crisis_call_no"),
+    "crisis_grounding": grounding,
+    "crisis_numbers": numbers,
+    "crisis_stop_ask": _then(lambda cat: "crisis_stop", "crisis_stop_ask"),
+    "crisis_stay": _then(offer, "crisis_stay"),
+    "crisis_again": again,
+    "crisis_close": close,
+}

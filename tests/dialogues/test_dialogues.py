@@ -53,6 +53,14 @@ REACH = {
     "then": ["open compassion coach", "i feel lonely", "yes", "nine"] + ["continue"] * 3 + ["skip"],
     "practice_end": ["open compassion coach", "a kind action"] + ["continue"] * 2,
     "forget": ["open compassion coach", "forget me"],
+    # after a crisis answer (skill/handlers/safety_check.py)
+    "crisis_safe": ["open compassion coach", "i want to die"],
+    "crisis_easing": ["open compassion coach", "i'm having a panic attack"],
+    "crisis_easing_again": ["open compassion coach", "i'm having a panic attack", "no"],
+    "crisis_call": ["open compassion coach", "i have chest pain"],
+    "crisis_number_again": ["open compassion coach", "i have chest pain", "yes"],
+    "crisis_grounding": ["open compassion coach", "i want to die", "yes"],
+    "crisis_stop": ["open compassion coach", "i want to die", "no", "no"],
 }
 # One way a listener says each class of answer (routing decides the intent, as on Alexa).
 SAID = {
@@ -64,6 +72,11 @@ SAID = {
 }
 FALLBACK_WORDS = "I'm not sure I caught that"
 UNCLEAR_WORDS = ("didn't quite catch", "I can guide breathing for", "I know a few ways to breathe")
+ENDS = ("stop", "goodbye", "pause", "crisis_close", "forget")
+# Actions that may ask the same question again: the next turn, or after a crisis answer the
+# numbers and the question again (not understood, or "no, I can't call").
+SAME_AGAIN = ("continue", "crisis_again", "crisis_call_no")
+EMERGENCY = "911"   # en-US
 
 
 def _reach(app, question):
@@ -91,6 +104,14 @@ def test_every_answer_to_every_question(app, question, answer):
     response, attrs = runner.body["response"], runner.body.get("sessionAttributes") or {}
     assert FALLBACK_WORDS not in runner.heard, runner.heard
     act = questions.action(question, answer)
+    if question.startswith("crisis_"):
+        # never another handler's answer; the numbers on the card (unless the grounding
+        # practice begins), and said again to anything but a yes or a no; only stopping ends
+        assert act is not None and act.startswith("crisis_"), act
+        assert act == "crisis_grounding" or EMERGENCY in response["card"]["content"], (act, response["card"])
+        if answer not in (questions.YES, questions.NO, questions.STOP, questions.CANCEL):
+            assert EMERGENCY in runner.heard, (act, runner.heard)
+        assert response.get("shouldEndSession") is (act == "crisis_close"), (act, runner.heard)
     if answer == questions.UNCLEAR and runner.sent_intent != "AMAZON.FallbackIntent":
         pytest.skip(f"the stand-in routed the unclear words to {runner.sent_intent}")
     if act is None:   # a request of its own: its handler answers, never a dead end
@@ -101,11 +122,11 @@ def test_every_answer_to_every_question(app, question, answer):
         assert now == question and any(w in runner.heard for w in UNCLEAR_WORDS), runner.heard
     elif act == "help":
         assert now == question and "Compassion Coach guides" in runner.heard, runner.heard
-    elif act in ("stop", "goodbye", "pause", "crisis_close", "forget"):
+    elif act in ENDS:
         assert response.get("shouldEndSession") is True, (act, runner.heard)
     elif act in ("repeat", "repeat_turn"):
         assert now == asked_before["q"]
     else:   # it moved on: a practice, its next turn, another question; never asked again
         assert response.get("shouldEndSession") is False and now is not None, (act, runner.heard)
         assert not any(w in runner.heard for w in UNCLEAR_WORDS), (act, runner.heard)
-        assert now != question or act in ("continue", "crisis"), (act, runner.heard)
+        assert now != question or act in SAME_AGAIN, (act, runner.heard)

@@ -272,6 +272,7 @@ asked = st.one_of(
          minutes=st.one_of(st.integers(-5, 40), json_values),
          pattern=st.one_of(st.sampled_from(["soothing", "box", "4-7-8", "fire"]), json_values),
          feeling=st.one_of(st.sampled_from(["anxious", "self-critical"]), json_values),
+         cat=st.one_of(st.sampled_from(["medical", "panic", "abuse", "nobody"]), json_values),
          params=st.one_of(st.just({}), json_values)),
     json_values)
 numberish_json = st.one_of(big_ints, st.sampled_from(NUMBERISH), st.floats(allow_nan=False,

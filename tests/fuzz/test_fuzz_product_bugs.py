@@ -213,6 +213,7 @@ def test_chunked_body_over_the_limit_is_refused(dev_server):
     ("stop", {"rating": {"stage": "before", "id": ["breathing"]}}),
     ("yes", {"asked": {"q": "usual", "id": []}}),             # the question's context
     ("yes", {"asked": {"q": ["usual"]}}),
+    ("stop", {"asked": {"q": "crisis_safe", "cat": ["panic"]}}),
 ])
 def test_session_validation_copes_with_unhashable_values(dev_client, word, attributes):
     """Found in the fix for BUG-2 (6a5c8a2): ``x in catalogue.scripts()`` with x a list or

@@ -12,6 +12,7 @@ from skill.tools import envelopes
 LOCALES = ("en-US", "en-GB", "en-AU", "en-CA", "en-IN")
 CATEGORIES = [c.id for c in danger.categories()]
 EMERGENCY_FIRST = {"plan-or-means", "harm-done", "medical", "someone-else"}
+CRISIS_FIRST = {"medical": "crisis_call", "harm-done": "crisis_call", "panic": "crisis_easing"}   # else crisis_safe
 DIGITS = re.compile(r'<say-as interpret-as="digits">([0-9]+)</say-as>((?:<break time="\d+ms"/>)*)')
 
 
@@ -84,8 +85,11 @@ def test_the_answer_stops_the_practice_and_gives_its_numbers_in_order(app, categ
         assert all(n in card for n in want)
     assert is_open(body) and ssml.plain_text(doc).rstrip().endswith("?")
     assert all(n in numbers(reprompt(body)) for n in want[:1])           # silence: the numbers again
-    pending = person.session.attributes["pending"]
-    assert pending["yes"]["do"] == "crisis_step" and pending["no"]["do"] == "crisis_step"   # no practice offered
+    asked = person.session.attributes["asked"]      # a crisis question, with its category: no practice offered
+    assert asked == {"q": CRISIS_FIRST.get(category, "crisis_safe"), "cat": category}
+    if category in ("medical", "harm-done"):                                # not "safe?": they are not
+        assert "safe right now" not in ssml.plain_text(doc) and ssml.plain_text(doc).rstrip().endswith(
+            "or is someone with you who can?")
     assert "rating" not in ssml.plain_text(doc).lower()
 
 
@@ -173,3 +177,89 @@ def test_a_first_time_listeners_first_words_include_urgent_help(app, locale):
     one_shot = Person(app, locale)                      # "ask compassion coach for breathing"
     body = one_shot.intent("CheckInIntent", feeling="hopeless")
     assert numbers(speech(body))[:1] == [emergency]
+
+
+# ---------------------------------------------------------------- the questions after the answer
+
+LONG_BREAK = re.compile(r'<break time="(\d+)ms"/>')
+STEADYING_PAUSE_MIN_S = 8     # each grounding step of the panic steadying leaves this long, at least
+
+
+def text(body):
+    return ssml.plain_text(speech(body))
+
+
+def emergency(locale):
+    return " ".join(helplines.for_locale(locale)["emergency"]["number"])
+
+
+def long_pauses(doc: str) -> int:
+    return sum(int(ms) >= STEADYING_PAUSE_MIN_S * 1000 for ms in LONG_BREAK.findall(doc))
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_panic_not_easing_gets_a_second_round_before_the_emergency_number(app, locale):
+    person = Person(app, locale)
+    first = person.intent("CrisisPanicIntent")
+    assert "chest pain" in text(first) and numbers(speech(first))[0] == emergency(locale)
+    assert long_pauses(speech(first)) >= 5 and text(first).rstrip().endswith("Is it easing a little?")
+    second = person.intent("AMAZON.NoIntent")
+    assert person.session.attributes["asked"] == {"q": "crisis_easing_again", "cat": "panic"} and is_open(second)
+    assert "Please call" not in text(second) and "chest pain" in text(second)     # call only if chest pain
+    assert long_pauses(speech(second)) >= 5 and "practice" not in person.session.attributes
+    third = person.intent("AMAZON.NoIntent")                                      # still not easing
+    assert numbers(speech(third))[0] == emergency(locale) and "Please call" in text(third) and is_open(third)
+    assert person.session.attributes["asked"]["q"] == "crisis_grounding"
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+@pytest.mark.parametrize("intent", ["CrisisMedicalIntent", "CrisisHarmDoneIntent"])
+def test_medical_and_harm_done_are_asked_whether_they_can_call(app, intent, locale):
+    asking = re.compile(rf"Can you call {re.escape(emergency(locale))} now.*, or is someone with you who can\?$")
+    person = Person(app, locale)
+    body = person.intent(intent)
+    assert asking.search(text(body).rstrip()) and "safe right now" not in text(body)
+    yes = person.intent("AMAZON.YesIntent")                      # brief and kind; no practice
+    assert "Stay on the line" in text(yes) and "unlock your door" in text(yes) and is_open(yes)
+    assert "grounding" not in text(yes) and "practice" not in person.session.attributes
+    for unsure in ("AMAZON.NoIntent", "AMAZON.FallbackIntent"):  # the number again, slowly; asked again
+        person = Person(app, locale)
+        person.intent(intent)
+        body = person.intent(unsure)
+        assert numbers(speech(body)).count(emergency(locale)) >= 2 and 'rate="slow"' in speech(body)
+        assert asking.search(text(body).rstrip()) and is_open(body)
+        assert person.session.attributes["asked"] == {"q": "crisis_call", "cat": danger.by_intent(intent).id}
+
+
+ANSWERS = ("AMAZON.YesIntent", "AMAZON.NoIntent", "AMAZON.FallbackIntent")
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+@pytest.mark.parametrize("category", CATEGORIES)
+def test_every_question_after_the_answer_is_said_well_and_never_ends_on_its_own(app, category, locale):
+    """Every crisis question this category reaches by yes, no and 'I don't know': valid SSML,
+    the emergency number on the card and in the reprompt, open, a practice only where allowed."""
+    person = Person(app, locale)
+    frontier, seen = [(None, None, person.intent(danger.by_id(category).intent))], set()
+    while frontier:
+        before, answer, body = frontier.pop()
+        asked = body["sessionAttributes"].get("asked") or {}
+        if not is_open(body):                                         # only a yes to stopping ends
+            assert (before, answer) == ("crisis_stop", "AMAZON.YesIntent") and "You matter" in text(body)
+            continue
+        if "practice" in body["sessionAttributes"]:                   # the grounding practice began
+            assert category not in ("medical", "harm-done") and before == "crisis_grounding", (category, before)
+            continue
+        assert ssml.check(speech(body), locale) == [], asked
+        assert asked.get("cat") == category and asked["q"].startswith("crisis_"), asked
+        assert emergency(locale) in numbers(reprompt(body)) and emergency(locale) in body["response"]["card"]["content"]
+        if asked["q"] in seen:
+            continue
+        seen.add(asked["q"])
+        for answer in ANSWERS:
+            person.session.attributes = dict(body["sessionAttributes"])
+            frontier.append((asked["q"], answer, person.intent(answer)))
+    assert "crisis_stop" in seen
+    assert ("crisis_grounding" in seen) is (category not in ("medical", "harm-done")), seen
+    if category == "panic":
+        assert {"crisis_easing", "crisis_easing_again"} <= seen
