@@ -116,12 +116,20 @@ def guard_practice(hi):
     return numbers(hi, None, state.asked(hi))
 
 
-def close(hi, value=None, asked=None):
-    """The listener chose to stop: a kind close, the numbers on the card."""
-    cat = _category(asked if asked is not None else state.asked(hi))
-    hi.attributes_manager.request_attributes[HELP_GIVEN] = True
-    return reply(hi, dialog(hi, "crisis_close"), card_title=CARD_TITLE,
-                 card_text=_card(hi, cat), disclaimer=False)
+def _closing(name: str):
+    def act(hi, value=None, asked=None):
+        cat = _category(asked if asked is not None else state.asked(hi))
+        hi.attributes_manager.request_attributes[HELP_GIVEN] = True
+        return reply(hi, dialog(hi, name, **_values(hi, cat)), card_title=CARD_TITLE,
+                     card_text=_card(hi, cat), disclaimer=False)
+    return act
+
+
+# The listener chose to stop: a kind close, the numbers on the card.
+close = _closing("crisis_close")
+# They can call, or someone with them can: the number once more, then quiet, so no reprompt
+# speaks over the call; the number stays on the card.
+call_now = _closing("crisis_call_yes")
 
 
 # The actions the crisis rows of skill/questions.py name.
@@ -129,7 +137,7 @@ ACTIONS = {
     "crisis_safe_yes": _then(offer, "crisis_safe_yes"),
     "crisis_safe_no": _then(offer, "crisis_safe_no"),
     "crisis_steady_again": _then(lambda cat: "crisis_easing_again", "crisis_panic_again"),
-    "crisis_call_yes": _then(offer, "crisis_call_yes"),
+    "crisis_call_yes": call_now,
     "crisis_call_no": _then(lambda cat: "crisis_call", "crisis_call_no"),
     "crisis_grounding": grounding,
     "crisis_numbers": numbers,

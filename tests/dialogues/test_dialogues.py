@@ -58,7 +58,7 @@ REACH = {
     "crisis_easing": ["open compassion coach", "i'm having a panic attack"],
     "crisis_easing_again": ["open compassion coach", "i'm having a panic attack", "no"],
     "crisis_call": ["open compassion coach", "i have chest pain"],
-    "crisis_number_again": ["open compassion coach", "i have chest pain", "yes"],
+    "crisis_number_again": ["open compassion coach", "i have chest pain", "a body scan", "no"],
     "crisis_grounding": ["open compassion coach", "i want to die", "yes"],
     "crisis_stop": ["open compassion coach", "i want to die", "no", "no"],
 }
@@ -72,7 +72,7 @@ SAID = {
 }
 FALLBACK_WORDS = "I'm not sure I caught that"
 UNCLEAR_WORDS = ("didn't quite catch", "I can guide breathing for", "I know a few ways to breathe")
-ENDS = ("stop", "goodbye", "pause", "crisis_close", "forget")
+ENDS = ("stop", "goodbye", "pause", "crisis_close", "crisis_call_yes", "forget")
 # Actions that may ask the same question again: the next turn, or after a crisis answer the
 # numbers and the question again (not understood, or "no, I can't call").
 SAME_AGAIN = ("continue", "crisis_again", "crisis_call_no")
@@ -111,7 +111,7 @@ def test_every_answer_to_every_question(app, question, answer):
         assert act == "crisis_grounding" or EMERGENCY in response["card"]["content"], (act, response["card"])
         if answer not in (questions.YES, questions.NO, questions.STOP, questions.CANCEL):
             assert EMERGENCY in runner.heard, (act, runner.heard)
-        assert response.get("shouldEndSession") is (act == "crisis_close"), (act, runner.heard)
+        assert response.get("shouldEndSession") is (act in ("crisis_close", "crisis_call_yes")), (act, runner.heard)
     if answer == questions.UNCLEAR and runner.sent_intent != "AMAZON.FallbackIntent":
         pytest.skip(f"the stand-in routed the unclear words to {runner.sent_intent}")
     if act is None:   # a request of its own: its handler answers, never a dead end

@@ -107,9 +107,10 @@ def test_medical_never_gets_a_breathing_exercise(app, locale):
     person = Person(app, locale)
     body = person.intent("CrisisMedicalIntent")
     assert "breath" not in ssml.plain_text(speech(body)).lower()
-    for answer in ("AMAZON.YesIntent", "AMAZON.YesIntent", "BreathingIntent", "GroundingIntent"):
+    for answer in ("BreathingIntent", "GroundingIntent", "BreathingIntent"):
         body = person.intent(answer)
         assert "practice" not in person.session.attributes, answer
+        assert "breath" not in ssml.plain_text(speech(body)).lower(), answer
         assert numbers(speech(body))[0] == " ".join(helplines.for_locale(locale)["emergency"]["number"])
         assert is_open(body)
 
@@ -220,8 +221,11 @@ def test_medical_and_harm_done_are_asked_whether_they_can_call(app, intent, loca
     body = person.intent(intent)
     assert asking.search(text(body).rstrip()) and "safe right now" not in text(body)
     yes = person.intent("AMAZON.YesIntent")                      # brief and kind; no practice
-    assert "Stay on the line" in text(yes) and "unlock your door" in text(yes) and is_open(yes)
+    assert "Stay on the line" in text(yes) and "unlock your door" in text(yes)
     assert "grounding" not in text(yes) and "practice" not in person.session.attributes
+    # then quiet: a reprompt must not speak over their call; the number stays on the card
+    assert not is_open(yes) and emergency(locale) in yes["response"]["card"]["content"]
+    assert emergency(locale) in numbers(speech(yes))
     for unsure in ("AMAZON.NoIntent", "AMAZON.FallbackIntent"):  # the number again, slowly; asked again
         person = Person(app, locale)
         person.intent(intent)
@@ -244,8 +248,10 @@ def test_every_question_after_the_answer_is_said_well_and_never_ends_on_its_own(
     while frontier:
         before, answer, body = frontier.pop()
         asked = body["sessionAttributes"].get("asked") or {}
-        if not is_open(body):                                         # only a yes to stopping ends
-            assert (before, answer) == ("crisis_stop", "AMAZON.YesIntent") and "You matter" in text(body)
+        if not is_open(body):       # only a yes to stopping ends, or a yes to "can you call?"
+            assert (before, answer) in {("crisis_stop", "AMAZON.YesIntent"), ("crisis_call", "AMAZON.YesIntent")}
+            assert "You matter" in text(body) or "quiet now" in text(body), text(body)
+            assert emergency(locale) in body["response"]["card"]["content"]
             continue
         if "practice" in body["sessionAttributes"]:                   # the grounding practice began
             assert category not in ("medical", "harm-done") and before == "crisis_grounding", (category, before)
@@ -259,7 +265,8 @@ def test_every_question_after_the_answer_is_said_well_and_never_ends_on_its_own(
         for answer in ANSWERS:
             person.session.attributes = dict(body["sessionAttributes"])
             frontier.append((asked["q"], answer, person.intent(answer)))
-    assert "crisis_stop" in seen
+    assert ("crisis_stop" in seen) is (category not in ("medical", "harm-done")), seen
     assert ("crisis_grounding" in seen) is (category not in ("medical", "harm-done")), seen
     if category == "panic":
         assert {"crisis_easing", "crisis_easing_again"} <= seen
+
