@@ -22,8 +22,6 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 
 from ask_sdk_core.utils import get_supported_interfaces
-from ask_sdk_model.interfaces.alexa.presentation.apl import (
-    ExecuteCommandsDirective, RenderDocumentDirective)
 
 from skill import breathing, catalogue, render
 from skill.timeline import Phase as TimedPhase, Speak
@@ -203,6 +201,8 @@ def pacer(segments: list, title: str, rate: str, total_s: float) -> list:
             steps.append({"type": "Parallel", "commands": together})
             scale, k = target, k + 1
     datasources = {"pacer": {"type": "object", "properties": props, "transformers": transformers}}
+    from ask_sdk_model.interfaces.alexa.presentation.apl import (  # see calm()
+        ExecuteCommandsDirective, RenderDocumentDirective)
     return [RenderDocumentDirective(token=TOKEN, document=document("pacer"), datasources=datasources),
             ExecuteCommandsDirective(token=TOKEN, commands=[
                 {"type": "Sequential", "screenLock": True, "commands": steps}])]
@@ -211,6 +211,9 @@ def pacer(segments: list, title: str, rate: str, total_s: float) -> list:
 def calm(title: str, body: str, step: str = "", hint: str = "") -> list:
     """The calm screen: title, the current step, a few lines, how to stop."""
     props = {"title": title, "body": body, "step": step, "hint": hint}
+    # Imported when a screen is drawn: the package loads every APL model (about 80
+    # modules), a large share of a cold start for the many devices without a screen.
+    from ask_sdk_model.interfaces.alexa.presentation.apl import RenderDocumentDirective
     return [RenderDocumentDirective(token=TOKEN, document=document("calm"),
                                     datasources={"calm": {"type": "object", "properties": props}})]
 

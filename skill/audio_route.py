@@ -7,10 +7,12 @@ Range requests (AudioPlayer seeks with them on resume) and conditional GETs are 
 from __future__ import annotations
 
 import re
-
-from flask import Flask, jsonify, send_file
+from typing import TYPE_CHECKING
 
 from skill import tones
+
+if TYPE_CHECKING:
+    from flask import Flask
 
 AUDIO_ROUTE = "/audio/<name>"
 MAX_NAME_CHARS = 40
@@ -24,6 +26,10 @@ def track_path(name: str) -> str:
 
 
 def register(app: Flask, cache: tones.TrackCache) -> None:
+    # Imported here: the Lambda handler needs track_path but serves no route, and Flask
+    # would be a tenth of its cold start.
+    from flask import jsonify, send_file
+
     def audio(name: str):
         m = _NAME.match(name) if len(name) <= MAX_NAME_CHARS else None
         try:

@@ -160,14 +160,22 @@ def raw() -> dict:
 
 
 @lru_cache(maxsize=1)
+def _categories() -> tuple[tuple[Category, list[str]], ...]:
+    """Each category with its phrases, in priority order. Without compiling a pattern: most
+    turns (a launch, any intent without a slot) never match text, and compiling all the
+    patterns is most of a Lambda cold start."""
+    by_id = {}
+    for c in raw()["categories"]:
+        by_id[c["id"]] = (Category(c["id"], c["intent"], c["answer"], tuple(c["lines"]), tuple(c["samples"]),
+                                   bool(c["negatable"])), c["phrases"])
+    return tuple(by_id[i] for i in raw()["priority"])
+
+
+@lru_cache(maxsize=1)
 def _vocabulary() -> _Vocabulary:
     data = raw()
     macros = {k: v for k, v in data["macros"].items()}
-    by_id = {}
-    for c in data["categories"]:
-        by_id[c["id"]] = (Category(c["id"], c["intent"], c["answer"], tuple(c["lines"]), tuple(c["samples"]),
-                                   bool(c["negatable"])), c["phrases"])
-    order = [by_id[i] for i in data["priority"]]
+    order = _categories()
     rules = tuple(_Rule(cat, _regex(p, macros), _literal_words(p, macros))
                   for cat, phrases in order for p in phrases)
     tp = data["third_party"]
@@ -196,7 +204,7 @@ def mend_targets() -> frozenset[str]:
 
 def categories() -> tuple[Category, ...]:
     """Every category, in priority order."""
-    return _vocabulary().categories
+    return tuple(cat for cat, _ in _categories())
 
 
 def by_id(category_id: str) -> Category:

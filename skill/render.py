@@ -8,10 +8,12 @@ from outside (slot values, names) are escaped by Jinja's autoescape.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import traceback
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 import jinja2
 from markupsafe import Markup, escape
@@ -104,12 +106,62 @@ def limit_s(body: str, rate: str = DEFAULT_RATE) -> float:
     return ssml.limit_s(ssml.to_timeline(speech(body, rate=rate)))
 
 
+# Templates compiled at build time, which the Lambda zip carries (skill.tools.lambda_package):
+# Lambda's disk is read-only, so without them each cold start compiles every template it uses.
+COMPILED_TEMPLATES_DIR = Path(__file__).resolve().parent / "data" / "compiled-templates"
+
+
+class CompiledTemplates(jinja2.BytecodeCache):
+    """Jinja's compiled code for the templates under SSML_DIR, one file each, keyed by the
+    template's path below SSML_DIR (so it holds wherever the zip is unpacked). Jinja checks
+    each entry against its source's hash and compiles any that differ. Read-only unless
+    `writable` (the build writes them)."""
+
+    def __init__(self, directory: Path, writable: bool = False):
+        self.directory, self.writable = Path(directory), writable
+
+    def get_cache_key(self, name: str, filename: str | None = None) -> str:
+        where = Path(filename).resolve().relative_to(SSML_DIR).as_posix() if filename else name
+        return hashlib.sha256(where.encode("utf-8")).hexdigest()
+
+    def _path(self, bucket: jinja2.bccache.Bucket) -> Path:
+        return self.directory / f"{bucket.key}.jinja"
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        try:
+            with open(self._path(bucket), "rb") as f:
+                bucket.load_bytecode(f)
+        except FileNotFoundError:
+            pass
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        if self.writable:
+            with open(self._path(bucket), "wb") as f:
+                bucket.write_bytecode(f)
+
+
+def new_environment(locale: str, compiled: CompiledTemplates | None = None) -> jinja2.Environment:
+    loader = jinja2.FileSystemLoader([str(SSML_DIR / locale), str(SSML_DIR)])
+    return jinja2.Environment(loader=loader, autoescape=True, undefined=jinja2.StrictUndefined,
+                              trim_blocks=True, lstrip_blocks=True, bytecode_cache=compiled)
+
+
 @lru_cache(maxsize=None)
 def _env(locale: str) -> jinja2.Environment:
-    loader = jinja2.FileSystemLoader([str(SSML_DIR / locale), str(SSML_DIR)])
-    env = jinja2.Environment(loader=loader, autoescape=True, undefined=jinja2.StrictUndefined,
-                             trim_blocks=True, lstrip_blocks=True)
-    return env
+    compiled = CompiledTemplates(COMPILED_TEMPLATES_DIR) if COMPILED_TEMPLATES_DIR.is_dir() else None
+    return new_environment(locale, compiled)
+
+
+def compile_templates(directory: Path) -> int:
+    """Compile every template of every locale into `directory` (for the Lambda zip); the count."""
+    directory.mkdir(parents=True, exist_ok=True)
+    compiled, count = CompiledTemplates(directory, writable=True), 0
+    for locale in catalogue.locales():
+        env = new_environment(locale, compiled)
+        for name in env.list_templates(extensions=["j2"]):
+            env.get_template(name)
+            count += 1
+    return count
 
 
 @lru_cache(maxsize=None)

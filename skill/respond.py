@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 from functools import lru_cache
 
-from ask_sdk_model.interfaces.alexa.presentation.apla import RenderDocumentDirective
 from ask_sdk_model.ui import SimpleCard
 
 from skill import apl, apla, catalogue, helplines, questions, render, ssml, state
@@ -127,6 +126,8 @@ def _apla_directive(bodies: tuple, rate: str):
             items += ssml.to_timeline(doc)
     if apla.limit_s(items) > apla.MAX_AUDIO_S:
         return None
+    # Imported only for a device that takes APL-A: that package loads every APL-A model.
+    from ask_sdk_model.interfaces.alexa.presentation.apla import RenderDocumentDirective
     return RenderDocumentDirective(token=apla.TOKEN, document=apla.document(items))
 
 

@@ -9,7 +9,9 @@ Config keys (plain dict; defaults when absent or empty):
     SKILL_DATABASE   ""  -> SQLite file <SKILL_DATA_DIR>/compassion-coach.sqlite3
                      "sqlite:///PATH"  -> SQLite file PATH ("sqlite:////abs/path" is absolute,
                                           "sqlite:///rel/path" relative, as in SQLAlchemy)
-                     "dynamodb://TABLE?region=REGION[&endpoint_url=URL]" -> DynamoDB
+                     "dynamodb://TABLE?region=REGION[&endpoint_url=URL][&create_table=1]"
+                                       -> DynamoDB; the table must exist (the deployment
+                                          makes it) unless create_table=1 (local use).
                      anything else -> ValueError naming these forms.
     USER_KEY_SECRET  ""  -> 32 random bytes generated once into <SKILL_DATA_DIR>/user-key.secret
                             (0600), as 64 hex chars. The HMAC key is the secret text, so
@@ -52,9 +54,9 @@ Backends:
     death; only power loss can drop the last commits).
     Files are created owner-only (directory 0700, database 0600); relative paths are
     relative to the working directory.
-  * DynamoDB: ask_sdk_dynamodb's DynamoDbAdapter (create_table=True, keyed partition ids,
-    boto3 resource honouring endpoint_url; one per thread per process, as boto3 resources
-    are not thread-safe), built on first use. Items keep the SDK layout {"id": key,
+  * DynamoDB: a standard-library client (dynamodb_client: the JSON protocol, SigV4; one
+    connection per thread per process), made on first use; no CreateTable at start-up
+    unless create_table=1. Items keep ask_sdk_dynamodb's DynamoDbAdapter layout {"id": key,
     "attributes": map} plus "revision". The SDK's own save is last-write-wins; here save
     does the same merge as an optimistic conditional write (re-read and re-merge when
     another writer changed "revision" in between). Numbers go through Decimal.
@@ -79,7 +81,7 @@ log = logging.getLogger("skill.persistence")
 DEFAULT_DATA_DIR = "data"
 DEFAULT_SQLITE_FILENAME = "compassion-coach.sqlite3"
 ACCEPTED_DATABASE_FORMS = ("SKILL_DATABASE must be empty, 'sqlite:///PATH' or "
-                           "'dynamodb://TABLE?region=REGION[&endpoint_url=URL]'")
+                           "'dynamodb://TABLE?region=REGION[&endpoint_url=URL][&create_table=1]'")
 _DYNAMODB_TABLE_NAME = re.compile(r"[A-Za-z0-9_.-]{3,255}")
 
 __all__ = ["make_persistence_adapter", "health_check", "parse_database_setting",
@@ -97,7 +99,8 @@ def _setting(config: dict, name: str, default: str) -> str:
 
 def parse_database_setting(database: str, data_dir: str = DEFAULT_DATA_DIR) -> dict:
     """SKILL_DATABASE -> {"kind": "sqlite", "path"} or
-    {"kind": "dynamodb", "table", "region", "endpoint_url"}; ValueError otherwise."""
+    {"kind": "dynamodb", "table", "region", "endpoint_url", "create_table"}; ValueError
+    otherwise."""
     database = (database or "").strip()
     if not database:
         return {"kind": "sqlite", "path": os.path.join(data_dir, DEFAULT_SQLITE_FILENAME)}
@@ -115,13 +118,15 @@ def parse_database_setting(database: str, data_dir: str = DEFAULT_DATA_DIR) -> d
             raise bad from None
         region = query.get("region", [""])
         endpoint = query.get("endpoint_url", [""])
+        create = query.get("create_table", ["0"])
         if (not _DYNAMODB_TABLE_NAME.fullmatch(parts.netloc) or parts.path not in ("", "/")
-                or set(query) - {"region", "endpoint_url"} or len(region) != 1
+                or set(query) - {"region", "endpoint_url", "create_table"} or len(region) != 1
+                or create not in (["0"], ["1"])
                 or not region[0] or len(endpoint) != 1
                 or (endpoint[0] and urlsplit(endpoint[0]).scheme not in ("http", "https"))):
             raise bad
         return {"kind": "dynamodb", "table": parts.netloc, "region": region[0],
-                "endpoint_url": endpoint[0] or None}
+                "endpoint_url": endpoint[0] or None, "create_table": create == ["1"]}
     raise bad
 
 
@@ -141,7 +146,8 @@ def make_persistence_adapter(config: dict) -> AbstractPersistenceAdapter:
                     "DynamoDB table must use the same secret or listeners are not found")
     from skill.persistence.dynamodb_adapter import DynamoDbPersistenceAdapter
     return DynamoDbPersistenceAdapter(target["table"], target["region"],
-                                      target["endpoint_url"], keys, history_max_records=cap)
+                                      target["endpoint_url"], keys, history_max_records=cap,
+                                      create_table=target["create_table"])
 
 
 def health_check(adapter_or_config) -> bool:

@@ -5,18 +5,16 @@
 What goes in, at the zip's root where Lambda's python3.11 runtime looks:
 - the project's own wheel (skill/ with skill/data/, where the wheel carries ssml/ and
   interaction_model/), built here with the pinned build backend;
-- requirements/lambda.txt, the production dependencies and the DynamoDB extra, installed for
-  CPython 3.11 on x86_64 Amazon Linux 2 (manylinux2014 wheels only, never an sdist, each
-  file checked against the lock's hash). No test tools, no server, no build tools.
-
-boto3 is in it although Lambda's runtime has a copy: that copy is whatever AWS last put
-there and changes without notice, while this one is the locked version the tests ran
-against (AWS's own advice for functions that depend on it). Only its DynamoDB model is
-kept (AWS_SERVICES), which keeps the zip small and the cold start short.
+- requirements/lambda.txt, the production dependencies, installed for CPython 3.11 on
+  x86_64 Amazon Linux 2 (manylinux2014 wheels only, never an sdist, each file checked
+  against the lock's hash). No test tools, no server, no build tools, and no boto3 or
+  botocore: the handler talks to DynamoDB through skill/persistence/dynamodb_client.py with
+  the credentials Lambda puts in the environment.
 
 Lambda's file system is read-only, so Python could not cache bytecode there and would
 compile every module on every cold start: the zip carries .pyc files, compiled by this
-Python 3.11 with unchecked-hash invalidation (the sources never change after the build).
+Python 3.11 with unchecked-hash invalidation (the sources never change after the build),
+and the Jinja templates compiled the same way (skill.render.CompiledTemplates).
 Entries are sorted with fixed dates, so the same inputs give the same zip.
 """
 from __future__ import annotations
@@ -43,10 +41,6 @@ LAMBDA_PLATFORMS = ("manylinux2014_x86_64", "manylinux_2_17_x86_64")
 # leaves for its own bookkeeping.
 LEAVE_OUT_DIRS = ("bin", "skill/tools")
 LEAVE_OUT_FILES = ("local_voice.py",)
-# boto3 and botocore carry a model of every AWS service (about 25 MB unpacked), and
-# botocore lists that whole folder each time it builds a client, on every cold start. The
-# handler talks to DynamoDB only (credentials come from Lambda's environment, not STS).
-AWS_SERVICES = ("dynamodb",)
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 
 
@@ -81,10 +75,6 @@ def stage(root: Path, work: Path) -> None:
         shutil.rmtree(root / name, ignore_errors=True)
     for name in LEAVE_OUT_FILES:
         (root / name).unlink(missing_ok=True)
-    for data in (root / "botocore" / "data", root / "boto3" / "data"):
-        for service in data.iterdir():
-            if service.is_dir() and service.name not in AWS_SERVICES:
-                shutil.rmtree(service)
     for path in root.glob("*.dist-info/direct_url.json"):   # names this machine's build folder
         path.unlink()
     for path in list(root.rglob("__pycache__")):
@@ -92,10 +82,24 @@ def stage(root: Path, work: Path) -> None:
     if sys.version_info[:2] == LAMBDA_PYTHON:
         compileall.compile_dir(str(root), quiet=2, workers=1,
                                invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH)
+        compile_templates(root)
     else:
         print(f"lambda_package: Python {sys.version_info[0]}.{sys.version_info[1]} is not "
-              f"Lambda's {LAMBDA_PYTHON[0]}.{LAMBDA_PYTHON[1]}: no .pyc files in the zip "
-              "(cold starts compile every module)", file=sys.stderr)
+              f"Lambda's {LAMBDA_PYTHON[0]}.{LAMBDA_PYTHON[1]}: no .pyc files or compiled "
+              "templates in the zip (cold starts compile every module and template)",
+              file=sys.stderr)
+
+
+def compile_templates(root: Path) -> None:
+    """The Jinja templates compiled into skill/data/compiled-templates (skill.render reads
+    them when present), by the staged copies of the skill and Jinja, in a fresh interpreter
+    that sees only those."""
+    code = ("import sys; sys.path.insert(0, sys.argv[1]); "
+            "from skill import render; render.compile_templates(render.COMPILED_TEMPLATES_DIR)")
+    done = subprocess.run([sys.executable, "-S", "-I", "-B", "-c", code, str(root)],
+                          capture_output=True, text=True)
+    if done.returncode != 0:
+        raise BuildError(f"compiling the templates failed:\n{done.stderr.strip()[-3000:]}")
 
 
 def write_zip(root: Path, out: Path) -> None:

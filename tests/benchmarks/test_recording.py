@@ -14,6 +14,9 @@ from skill import breathing, render, tones
 from skill.tools.voice import Pyttsx3Engine, SpeechCache, render_wav
 
 REPO_PY = sys.executable
+# Slow: minutes of audio made, written and read back sample by sample in Python (5 to 10 s a
+# test); the ones from the exported practice also speak through espeak-ng.
+pytestmark = pytest.mark.slow
 
 
 def _write(path, samples, rate):
@@ -52,6 +55,7 @@ def spoken(tmp_path_factory):
     return path
 
 
+@pytest.mark.espeak
 def test_a_noisy_level_changing_recording_of_the_exported_practice(spoken, tmp_path):
     samples, rate = _floats(spoken)
     noisy = tmp_path / "phone.wav"
@@ -62,6 +66,7 @@ def test_a_noisy_level_changing_recording_of_the_exported_practice(spoken, tmp_p
     assert max(abs(r.error_pct) for r in results) < 1.0
 
 
+@pytest.mark.espeak
 def test_turns_with_continue_gaps_are_measured_run_by_run(spoken, tmp_path):
     samples, rate = _floats(spoken)
     cut = round(62.0 * rate)        # into the middle of a quiet, a 9 s "shall we go on?" gap
@@ -91,6 +96,7 @@ def test_the_tone_track_and_a_slow_device_that_must_be_caught(tmp_path):
     assert errors and all(3.5 < e < 4.5 for e in errors)
 
 
+@pytest.mark.espeak
 def test_the_command_line(spoken, tmp_path):
     done = subprocess.run([REPO_PY, "-m", "benchmarks.pacing", "--recording", str(spoken), "--pattern",
                            "soothing", "--minutes", "2", "--form", "apla"], capture_output=True, text=True,

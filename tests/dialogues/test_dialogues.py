@@ -4,11 +4,25 @@ import pytest
 
 from skill import questions
 from skill.app import create_app
+from skill.tools import nlu_standin
 
 from dialogue_support import APP_ID, Runner, all_dialogues, parse, run
 
 LOCALES = ("en-US", "en-GB", "en-AU", "en-CA", "en-IN")
 AUDIO_BASE_URL = "https://coach.example.org"
+
+
+@pytest.fixture(autouse=True, params=["exact", pytest.param("embedding", marks=pytest.mark.slow)])
+def understanding(request, monkeypatch):
+    """Alexa's understanding, stood in for two ways (skill.tools.nlu_standin): exact samples
+    only, as in CI, which has no embedding model; and, where the bench extra is installed,
+    the nearest sample by sentence embedding. That one is slow (loading the model and
+    embedding every sample of a locale take about 20 s), so ./scripts/test runs it."""
+    if request.param == "exact":
+        monkeypatch.setattr(nlu_standin, "embedding_available", lambda: False)
+    elif not nlu_standin.embedding_available():
+        pytest.skip("no embedding model here (the bench extra)")
+    return request.param
 
 
 @pytest.fixture

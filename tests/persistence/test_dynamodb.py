@@ -1,4 +1,5 @@
-"""DynamoDB adapter against moto's server over real HTTP on 127.0.0.1 (boto3 as in prod)."""
+"""DynamoDB adapter against moto's server over real HTTP on 127.0.0.1 (its own client, as in
+prod; boto3 only sets up tables and looks at items the way other tools would)."""
 from __future__ import annotations
 
 import hashlib
@@ -62,12 +63,21 @@ def aws_env(monkeypatch):
                         "AWS_SESSION_TOKEN": "testing"}.items():
         monkeypatch.setenv(name, value)
     monkeypatch.delenv("AWS_PROFILE", raising=False)
-    monkeypatch.delenv("AWS_DEFAULT_REGION", raising=False)   # restored after the adapter sets it
+    monkeypatch.delenv("AWS_DEFAULT_REGION", raising=False)   # the adapter needs none
+
+
+def create_table(endpoint_url: str, table: str) -> None:
+    """What the deployment does once (README): the adapter never creates it unasked."""
+    boto3.client("dynamodb", region_name=REGION, endpoint_url=endpoint_url).create_table(
+        TableName=table, BillingMode="PAY_PER_REQUEST",
+        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}])
 
 
 @pytest.fixture
 def dynamo_config(endpoint_url, aws_env, tmp_path):
     table = f"compassion-coach-test-{next(_tables)}"   # a fresh table per test
+    create_table(endpoint_url, table)
     return {"SKILL_DATA_DIR": str(tmp_path / "data"), "USER_KEY_SECRET": SECRET,
             "SKILL_DATABASE": f"dynamodb://{table}?region={REGION}&endpoint_url={endpoint_url}"}
 
@@ -78,28 +88,62 @@ def scan_items(config, endpoint_url):
     return client.scan(TableName=table)["Items"]
 
 
-def test_builds_the_sdk_adapter_lazily(dynamo_config):
+def counting_calls(client) -> list[str]:
+    """The operations `client` sends from now on, in order."""
+    real_call, calls = client.call, []
+    client.call = lambda operation, **kw: calls.append(operation) or real_call(operation, **kw)
+    return calls
+
+
+def test_makes_one_client_per_thread_lazily_and_no_table(dynamo_config):
     adapter = make_persistence_adapter(dynamo_config)
     assert isinstance(adapter, DynamoDbPersistenceAdapter)
-    assert getattr(adapter._local, "adapter", None) is None   # nothing at start-up
-    sdk = adapter.sdk_adapter()
-    # Imported only now: the SDK module needs a region at import (the adapter provides it).
-    from ask_sdk_dynamodb.adapter import DynamoDbAdapter
-    assert isinstance(sdk, DynamoDbAdapter) and sdk.create_table is True
-    assert adapter.sdk_adapter() is sdk                      # reused within a thread
+    assert getattr(adapter._local, "client", None) is None   # nothing at start-up
+    client = adapter.client()
+    calls = counting_calls(client)
+    assert adapter.client() is client                        # reused within a thread
     other = []
-    thread = threading.Thread(target=lambda: other.append(adapter.sdk_adapter()))
+    thread = threading.Thread(target=lambda: other.append(adapter.client()))
     thread.start()
     thread.join()
-    assert other[0] is not sdk and other[0].dynamodb is not sdk.dynamodb
-    assert other[0].create_table is False                    # table already made here
-    assert sdk.dynamodb.meta.client.meta.endpoint_url == dynamo_config["SKILL_DATABASE"].split(
+    assert other[0] is not client
+    assert f"http://{client.host}:{client.port}" == dynamo_config["SKILL_DATABASE"].split(
         "endpoint_url=")[1]
+    adapter.get_attributes(envelope())
+    assert calls == ["GetItem"]          # a cold start's whole cost: no CreateTable, no Describe
+
+
+def test_a_missing_table_fails_the_request_and_is_not_created(endpoint_url, aws_env, tmp_path):
+    config = {"SKILL_DATA_DIR": str(tmp_path), "USER_KEY_SECRET": SECRET,
+              "SKILL_DATABASE": f"dynamodb://cc-absent?region={REGION}&endpoint_url={endpoint_url}"}
+    adapter = make_persistence_adapter(config)
+    with pytest.raises(PersistenceException):
+        adapter.get_attributes(envelope())
+    assert health_check(adapter) is False
+    tables = boto3.client("dynamodb", region_name=REGION, endpoint_url=endpoint_url).list_tables()
+    assert "cc-absent" not in tables["TableNames"]
+
+
+def test_create_table_opt_in_makes_it_on_first_use_once_per_process(endpoint_url, aws_env,
+                                                                       tmp_path):
+    config = {"SKILL_DATA_DIR": str(tmp_path), "USER_KEY_SECRET": SECRET,
+              "SKILL_DATABASE": f"dynamodb://cc-made?region={REGION}&endpoint_url={endpoint_url}"
+                                "&create_table=1"}
+    adapter = make_persistence_adapter(config)
+    adapter.save_attributes(envelope(), {"pace": "slow"})
+    assert adapter.get_attributes(envelope()) == {"pace": "slow"}
+    again = make_persistence_adapter(config)     # another worker: the table exists, fine
+    assert again.get_attributes(envelope()) == {"pace": "slow"}
+    other = []
+    thread = threading.Thread(target=lambda: other.append(counting_calls(again.client())))
+    thread.start()
+    thread.join()
+    assert other == [[]]                         # a second thread asks nothing more
 
 
 def test_round_trip_delete_and_keyed_hash(dynamo_config, endpoint_url):
     adapter = make_persistence_adapter(dynamo_config)
-    assert adapter.get_attributes(envelope()) == {}      # creates the table on first use
+    assert adapter.get_attributes(envelope()) == {}
     saved = {"pace": "slow", "volume": 0.75, "streak": 3, "empty": "", "nested": {"a": [1, 2.5]},
              "history": [{"id": "h1", "ts": 1764126000.5, "practice": "soften-soothe-allow"}]}
     adapter.save_attributes(envelope(), saved)
@@ -135,13 +179,21 @@ def test_overlapping_requests_both_survive(dynamo_config):
         "pace": "slow", "history": [{"id": "h0", "ts": 0}, {"id": "h1", "ts": 1}]}
 
 
-def test_item_written_by_plain_sdk_adapter_is_merged(dynamo_config, endpoint_url):
+def test_item_written_by_plain_sdk_adapter_is_merged(dynamo_config, endpoint_url, monkeypatch):
     adapter = make_persistence_adapter(dynamo_config)
     env = envelope()
-    adapter.get_attributes(env)                                # table exists, base {}
-    adapter.sdk_adapter().save_attributes(envelope(), {"voice": "soft"})  # no "revision"
+    adapter.get_attributes(env)                                # base {}
+    table = dynamo_config["SKILL_DATABASE"].split("://")[1].split("?")[0]
+    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)   # its module makes a resource on import
+    from ask_sdk_dynamodb.adapter import DynamoDbAdapter
+    plain = DynamoDbAdapter(table_name=table, partition_key_name="id", attribute_name="attributes",
+                            partition_keygen=adapter.keys.key_for, dynamodb_resource=boto3.resource(
+                                "dynamodb", region_name=REGION, endpoint_url=endpoint_url))
+    plain.save_attributes(envelope(), {"voice": "soft", "tags": {"a", "b"}})  # no "revision"
     adapter.save_attributes(env, {"pace": "slow"})
-    assert adapter.get_attributes(envelope()) == {"voice": "soft", "pace": "slow"}
+    assert adapter.get_attributes(envelope()) == {"voice": "soft", "tags": ["a", "b"],
+                                                  "pace": "slow"}
+    assert plain.get_attributes(envelope())["pace"] == "slow"   # and still readable by it
 
 
 def test_lost_race_is_retried_and_merged(dynamo_config, monkeypatch):
@@ -153,20 +205,20 @@ def test_lost_race_is_retried_and_merged(dynamo_config, monkeypatch):
     env = envelope()
     mine = adapter.get_attributes(env)
     mine["history"].append({"id": "mine", "ts": 2})
-    table = adapter._table()
-    real_put, puts = table.put_item, []
+    client = adapter.client()
+    real_call, puts = client.call, []
 
-    def put_after_rival(**kwargs):
-        if not puts:   # first attempt: the rival writes just before it
-            renv = envelope()
-            theirs = rival.get_attributes(renv)
-            theirs["history"].append({"id": "rival", "ts": 1})
-            rival.save_attributes(renv, theirs)
-        puts.append(kwargs)
-        return real_put(**kwargs)
+    def put_after_rival(operation, **kwargs):
+        if operation == "PutItem":
+            if not puts:   # first attempt: the rival writes just before it
+                renv = envelope()
+                theirs = rival.get_attributes(renv)
+                theirs["history"].append({"id": "rival", "ts": 1})
+                rival.save_attributes(renv, theirs)
+            puts.append(kwargs)
+        return real_call(operation, **kwargs)
 
-    monkeypatch.setattr(adapter, "_table", lambda: table)
-    monkeypatch.setattr(table, "put_item", put_after_rival)
+    monkeypatch.setattr(client, "call", put_after_rival)
     adapter.save_attributes(env, mine)
     assert len(puts) == 2
     assert [r["id"] for r in adapter.get_attributes(envelope())["history"]] == [

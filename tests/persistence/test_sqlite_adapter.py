@@ -211,7 +211,10 @@ def test_database_setting_forms(tmp_path):
     assert parse_database_setting("sqlite:////abs/x.db")["path"] == "/abs/x.db"
     assert parse_database_setting("sqlite:///rel/x.db")["path"] == "rel/x.db"
     assert parse_database_setting("dynamodb://cc-table?region=eu-west-1") == {
-        "kind": "dynamodb", "table": "cc-table", "region": "eu-west-1", "endpoint_url": None}
+        "kind": "dynamodb", "table": "cc-table", "region": "eu-west-1", "endpoint_url": None,
+        "create_table": False}
+    assert parse_database_setting("dynamodb://cc-table?region=eu-west-1&create_table=1")[
+        "create_table"] is True
     assert parse_database_setting(
         "dynamodb://cc.t_1?region=eu-west-1&endpoint_url=http://127.0.0.1:5000")["endpoint_url"] \
         == "http://127.0.0.1:5000"
@@ -222,6 +225,7 @@ def test_database_setting_forms(tmp_path):
     "dynamodb://", "dynamodb://t", "dynamodb://table", "dynamodb://table?region=",
     "dynamodb://table?region=a&bogus=1", "dynamodb://table?region=a&endpoint_url=ftp://x",
     "dynamodb://table/path?region=a", "dynamodb://table?region=a&region=b",
+    "dynamodb://table?region=a&create_table=yes",
 ])
 def test_bad_database_setting_is_one_line_value_error(tmp_path, bad):
     with pytest.raises(ValueError) as info:

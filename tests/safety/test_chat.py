@@ -40,7 +40,10 @@ def order(text: str, numbers: list[str]) -> list[str]:
     return [n for _, n in found]
 
 
-@pytest.mark.parametrize("locale", LOCALES)
+# en-US in the fast tier; every other locale too in the slow one (./scripts/test, CI): each
+# case is a whole chat process, about a second and a half.
+@pytest.mark.parametrize("locale", [LOCALES[0], *(pytest.param(loc, marks=pytest.mark.slow)
+                                                  for loc in LOCALES[1:])])
 @pytest.mark.parametrize("category", list(SAID))
 def test_chat_gives_the_categorys_numbers_first_and_keeps_the_listener(tmp_path, category, locale):
     cat = danger.by_id(category)

@@ -8,7 +8,10 @@ import pytest
 
 from benchmarks import safety
 
-pytestmark = pytest.mark.skipif(not safety.HELD_OUT_DIR.exists(), reason="no held-out set in this tree")
+# Slow: the whole held-out set through the offline matcher (its typo mending compares each
+# phrasing with every sample), about 20 s; ./scripts/test and CI run it.
+pytestmark = [pytest.mark.slow,
+              pytest.mark.skipif(not safety.HELD_OUT_DIR.exists(), reason="no held-out set in this tree")]
 
 
 @pytest.fixture(scope="module")

@@ -24,6 +24,7 @@ boto3 = pytest.importorskip("boto3")
 SKILL_ID = "amzn1.ask.skill.00000000-0000-4000-8000-00000c0ac4c1"   # the fixtures' skill
 SECRET = "lambda test secret, 32 bytes or more"
 REGION = "eu-west-1"
+TABLES = ("cc-lambda-zip", "cc-lambda-zip-other")
 FIXTURES = REPO_ROOT / "tests" / "fixtures" / "requests"
 
 
@@ -57,7 +58,14 @@ def dynamodb():
     server = moto_server.ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
+    url = f"http://{host}:{port}"
+    client = boto3.client("dynamodb", region_name=REGION, endpoint_url=url,
+                          aws_access_key_id="testing", aws_secret_access_key="testing")
+    for table in TABLES:      # as the deployment makes them: the handler creates none
+        client.create_table(TableName=table, BillingMode="PAY_PER_REQUEST",
+                            KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+                            AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}])
+    yield url
     server.stop()
 
 
@@ -78,8 +86,9 @@ def test_the_zip_holds_the_handler_its_data_and_no_test_or_build_tools(built_zip
     assert any(n.startswith("skill/data/ssml/dialog/") for n in names)
     assert "skill/data/interaction_model/ask-resources.json" in names
     assert "skill/__pycache__/lambda_function.cpython-311.pyc" in names
+    assert sum(n.startswith("skill/data/compiled-templates/") for n in names) > 50
     for absent in ("pytest", "hypothesis", "moto", "docker", "gunicorn", "hatchling", "pip",
-                   "setuptools", "bin"):
+                   "setuptools", "bin", "boto3", "botocore"):
         assert absent not in tops, absent
     assert not any(n.startswith("skill/tools/") for n in names)   # the webhook never needs them
     assert built_zip.stat().st_size < 50 * 1024 * 1024          # Lambda's direct-upload limit
