@@ -56,8 +56,9 @@ def test_chat_gives_the_categorys_numbers_first_and_keeps_the_listener(tmp_path,
     assert "minutes of" not in answer and "rate" not in answer.lower()   # no practice, no rating offered
     assert want[0] in silence and silence.rstrip().endswith("?")           # silence: the numbers again
     assert order(no, want + [emergency])[0] == emergency                   # not safe: emergency first
-    if category == "medical":
+    if category in ("medical", "harm-done"):    # yes, they can call: the number, then quiet
         assert "breath" not in answer.lower() and emergency in yes and "grounding" not in yes.lower()
+        assert "quiet now" in yes and "take care" not in yes.lower()
     else:
         assert "?" in yes and "take care" not in yes.lower()
 
