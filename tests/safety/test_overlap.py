@@ -1,11 +1,13 @@
-"""The held-out phrasings (tests/safety/phrasings/) were never copied into the vocabulary:
-no sample, and no phrase pattern read as words, is equal or nearly equal to one of them."""
+"""The held-out phrasings (tests/safety/phrasings/) were never copied into the vocabulary or
+the interaction model: no danger sample, no phrase pattern read as words, and no sample of any
+intent in any locale (the everyday look-alikes' too) is equal or nearly equal to one of them."""
 import re
 from pathlib import Path
 
 import pytest
 
 from skill import danger
+from skill.tools import interaction_model as im
 
 PHRASINGS_DIR = Path(__file__).parent / "phrasings"
 NEAR_JACCARD = 0.8        # token-set overlap at or above this is a near-copy
@@ -32,13 +34,19 @@ def _vocabulary_texts() -> list[str]:
     return texts
 
 
+def _model_sample_texts() -> list[str]:
+    return sorted({danger.normalize(s) for locale in im.locales()
+                   for samples in im.sample_utterances(locale).values() for s in samples})
+
+
 def _jaccard(a: set, b: set) -> float:
     return len(a & b) / len(a | b) if a | b else 1.0
 
 
 @pytest.mark.skipif(not PHRASINGS_DIR.exists(), reason="no held-out set in this tree")
-def test_no_held_out_phrasing_is_in_the_vocabulary():
-    vocab = _vocabulary_texts()
+@pytest.mark.parametrize("texts", [_vocabulary_texts, _model_sample_texts], ids=["vocabulary", "model samples"])
+def test_no_held_out_phrasing_is_in_the_vocabulary(texts):
+    vocab = texts()
     vocab_sets = [(v, set(v.split())) for v in vocab]
     exact = set(vocab)
     copies = []
