@@ -39,11 +39,11 @@ def on_request(*types):
 
 def _modules():
     # Imported here: the modules import this one for Handler and the decorators.
-    from skill.handlers import (answers, audio_player, builtins, checkin, crisis, fulfil, launch, listener,
-                                practice)
+    from skill.handlers import (answers, audio_player, builtins, checkin, crisis, everyday, fulfil, launch,
+                                listener, practice)
     # crisis first, always; the tone track's controls (no session, so no question); then an
     # answer to the question just asked, whatever its intent
-    return [crisis, fulfil, audio_player, answers, launch, practice, checkin, listener, builtins]
+    return [crisis, fulfil, audio_player, answers, launch, practice, checkin, everyday, listener, builtins]
 
 
 def all_handlers() -> list[Handler]:

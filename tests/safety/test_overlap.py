@@ -1,12 +1,14 @@
 """The held-out phrasings (tests/safety/phrasings/, and the fresh second set in
-tests/safety/fresh_phrasings/) were never copied into the vocabulary: no sample, and no phrase
-pattern read as words, is equal or nearly equal to one of them."""
+tests/safety/fresh_phrasings/) were never copied into the vocabulary or the interaction model:
+no danger sample, no phrase pattern read as words, and no sample of any intent in any locale
+(the everyday look-alikes' too) is equal or nearly equal to one of them."""
 import re
 from pathlib import Path
 
 import pytest
 
 from skill import danger
+from skill.tools import interaction_model as im
 
 PHRASINGS_DIR = Path(__file__).parent / "phrasings"
 FRESH_DIR = Path(__file__).parent / "fresh_phrasings"
@@ -34,15 +36,21 @@ def _vocabulary_texts() -> list[str]:
     return texts
 
 
+def _model_sample_texts() -> list[str]:
+    return sorted({danger.normalize(s) for locale in im.locales()
+                   for samples in im.sample_utterances(locale).values() for s in samples})
+
+
 def _jaccard(a: set, b: set) -> float:
     return len(a & b) / len(a | b) if a | b else 1.0
 
 
+@pytest.mark.parametrize("texts", [_vocabulary_texts, _model_sample_texts], ids=["vocabulary", "model samples"])
 @pytest.mark.parametrize("directory", [PHRASINGS_DIR, FRESH_DIR], ids=lambda d: d.name)
-def test_no_held_out_phrasing_is_in_the_vocabulary(directory):
+def test_no_held_out_phrasing_is_in_the_vocabulary(directory, texts):
     if not directory.exists():
         pytest.skip(f"no {directory.name} set in this tree")
-    vocab = _vocabulary_texts()
+    vocab = texts()
     vocab_sets = [(v, set(v.split())) for v in vocab]
     exact = set(vocab)
     copies = []
