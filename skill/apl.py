@@ -19,11 +19,10 @@ import json
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from xml.sax.saxutils import escape
 
 from ask_sdk_core.utils import get_supported_interfaces
 
-from skill import breathing, catalogue, render
+from skill import breathing, catalogue, render, ssml
 from skill.timeline import Phase as TimedPhase, Speak
 
 APL_DIR = Path(__file__).resolve().parent / "data" / "apl"
@@ -89,7 +88,7 @@ def document(name: str) -> dict:
 def _cue_ssml(cue: Speak, base_rate_pct: int) -> str:
     """A cue's words as the render parsed them, with any volume or rate of their own (the
     turn's rate is added around every voice by _speech)."""
-    words = escape(cue.text)
+    words = ssml.escape(cue.text)
     if cue.rate_pct != base_rate_pct:
         words = f'<prosody rate="{round(cue.rate_pct * 100 / base_rate_pct)}%">{words}</prosody>'
     if cue.volume_db:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from xml.sax.saxutils import escape
 
 from skill import ssml
 from skill.timeline import Item, Pause, Phase, Speak
@@ -51,7 +50,7 @@ def speech_ssml(step: Speak) -> str:
     attrs = f' rate="{step.rate_pct}%"'
     if step.volume_db:
         attrs += f' volume="{step.volume_db:+g}dB"'
-    words = escape(step.text)
+    words = ssml.escape(step.text)
     if step.whispered:
         words = f'<amazon:effect name="whispered">{words}</amazon:effect>'
     return f"<speak><prosody{attrs}>{words}</prosody></speak>"

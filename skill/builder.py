@@ -4,13 +4,14 @@ applicationId of every request."""
 from __future__ import annotations
 
 import logging
+from functools import cache
 
 from ask_sdk_core.dispatch_components import (AbstractExceptionHandler, AbstractRequestInterceptor,
                                               AbstractResponseInterceptor)
 from ask_sdk_core.exceptions import DispatchException
 from ask_sdk_core.skill_builder import CustomSkillBuilder
 
-from skill import catalogue, device_zone, observability, render, state
+from skill import device_zone, observability, render, state
 from skill.config import audio_cache_dir
 from skill.handlers import all_handlers
 from skill.respond import ask, dialog, ensure_screen
@@ -20,12 +21,13 @@ from skill.tones import TrackCache
 log = logging.getLogger(__name__)
 
 
-# The apology in every locale, rendered once when the module loads, for when rendering
-# itself fails.
-_FALLBACK_APOLOGY = {
-    locale: (render.speech(render.dialog("error", locale), render.dialog("q_try_again", locale)),
-             render.speech(render.dialog("q_try_again_reprompt", locale)))
-    for locale in catalogue.locales()}
+@cache
+def _fallback_apology(locale: str) -> tuple[str, str]:
+    """The apology (speech, reprompt) for when the usual one fails to render: rendered the
+    first time a locale needs it, not at start-up, where every locale's cost a few
+    milliseconds of each Lambda cold start."""
+    return (render.speech(render.dialog("error", locale), render.dialog("q_try_again", locale)),
+            render.speech(render.dialog("q_try_again_reprompt", locale)))
 
 
 class ApiOrigins(AbstractRequestInterceptor):
@@ -83,8 +85,8 @@ class KindApology(AbstractExceptionHandler):
         try:
             state.session(handler_input)["memory_off"] = True   # storage may be what failed
             return ask(handler_input, "try_again", dialog(handler_input, "error"), disclaimer=False)
-        except Exception:  # noqa: BLE001 - even the apology failed: the one rendered at start-up
-            speech, reprompt = _FALLBACK_APOLOGY[state.locale(handler_input)]
+        except Exception:  # noqa: BLE001 - even the apology failed: the plain one, no state
+            speech, reprompt = _fallback_apology(state.locale(handler_input))
             return handler_input.response_builder.speak(speech).ask(reprompt).response
 
 

@@ -13,8 +13,6 @@ import logging
 import threading
 import time
 import urllib.parse
-import urllib.request
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 AMAZON_API_ORIGINS = frozenset({"https://api.amazonalexa.com", "https://api.eu.amazonalexa.com",
                                 "https://api.fe.amazonalexa.com"})
@@ -44,6 +42,10 @@ def offset_minutes(envelope, origins=AMAZON_API_ORIGINS, now: dt.datetime | None
     with _lock:
         if time.monotonic() - _failed_at < RETRY_AFTER_FAILURE_S and _failed_at:
             return None
+    # Imported only when asked: urllib.request (mime types, temp files, compression) and
+    # zoneinfo weigh on a cold start whose first turn needs no date.
+    import urllib.request
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
     url = f"{endpoint.rstrip('/')}/v2/devices/{urllib.parse.quote(device, safe='')}/settings/System.timeZone"
     request = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}",
                                                    "Accept": "application/json"})

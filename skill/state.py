@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import uuid
 
 from ask_sdk_core.exceptions import AttributesManagerException, PersistenceException
 
@@ -315,6 +314,7 @@ def record_practice(hi, script_id: str, params: dict, before: int | None) -> str
     if mem is None:
         return None
     script = catalogue.get(script_id)
+    import uuid   # here: uuid imports platform, which a cold start's launch does not need
     entry = {"id": uuid.uuid4().hex, "ts": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
              "date": today(hi).isoformat(), "practice": script_id,
              "minutes": params.get("minutes", script.about_minutes),

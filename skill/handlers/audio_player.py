@@ -13,10 +13,6 @@ speech or card: only AudioPlayer directives, or nothing.
 from __future__ import annotations
 
 import logging
-import uuid
-
-from ask_sdk_model.interfaces.audioplayer import (AudioItem, AudioItemMetadata, PlayBehavior,
-                                                  PlayDirective, StopDirective, Stream)
 
 from skill import audio_route, breathing, catalogue, render, state, tones
 from skill.handlers import on_request
@@ -103,7 +99,10 @@ def _cache(hi) -> tones.TrackCache:
     return hi.attributes_manager.request_attributes["track_cache"]
 
 
-def _play(hi, track: tones.TrackSpec, token: str, offset_ms: int) -> PlayDirective:
+def _play(hi, track: tones.TrackSpec, token: str, offset_ms: int):
+    # Imported here, not at the top: a Lambda cold start (a launch) never plays a track.
+    from ask_sdk_model.interfaces.audioplayer import (AudioItem, AudioItemMetadata,
+                                                      PlayBehavior, PlayDirective, Stream)
     base = hi.attributes_manager.request_attributes["audio_base_url"]
     title = catalogue.get("breathing").title
     return PlayDirective(play_behavior=PlayBehavior.REPLACE_ALL, audio_item=AudioItem(
@@ -113,6 +112,7 @@ def _play(hi, track: tones.TrackSpec, token: str, offset_ms: int) -> PlayDirecti
 
 
 def _remember(hi, track: tones.TrackSpec, params: dict, offset_ms: int) -> str:
+    import uuid   # here: uuid imports platform, which a cold start's launch does not need
     token = f"{TOKEN_PREFIX}{track.name}.{uuid.uuid4().hex[:12]}"
     mem = state.memory(hi)
     if mem is not None:
@@ -154,6 +154,11 @@ def _ours(hi) -> bool:
 def _request_offset(hi) -> int:
     offset = getattr(hi.request_envelope.request, "offset_in_milliseconds", None)
     return int(offset) if isinstance(offset, int) and offset >= 0 else 0
+
+
+def _stop():
+    from ask_sdk_model.interfaces.audioplayer import StopDirective
+    return StopDirective()
 
 
 def _empty(hi):
@@ -224,7 +229,7 @@ def stop_intent(hi):
         if mem is not None:
             mem.pop("tones", None)
         _forget_place(hi)    # a PlaybackStopped that came first kept one
-    hi.response_builder.add_directive(StopDirective())
+    hi.response_builder.add_directive(_stop())
     hi.response_builder.set_should_end_session(True)
     return _empty(hi)
 
@@ -290,7 +295,7 @@ def playback_failed(hi):
 
 @on_request("PlaybackController.PauseCommandIssued")
 def button_pause(hi):
-    hi.response_builder.add_directive(StopDirective())
+    hi.response_builder.add_directive(_stop())
     return _empty(hi)
 
 

@@ -226,7 +226,7 @@ def test_when_even_the_apology_fails_the_one_rendered_at_start_up_is_said(tmp_pa
     monkeypatch.setattr(builder, "ask", broken)
     app = create_app({"DEVELOPER_MODE": True, "ALEXA_SKILL_ID": APP_ID, "SKILL_DATA_DIR": str(tmp_path)})
     response = Listener(app.test_client(), locale=locale).say("progress")["response"]
-    expected = builder._FALLBACK_APOLOGY[locale if locale in catalogue.locales() else "en-US"]
+    expected = builder._fallback_apology(locale if locale in catalogue.locales() else "en-US")
     assert response["outputSpeech"]["ssml"] == expected[0]
     assert response["reprompt"]["outputSpeech"]["ssml"] == expected[1]
     assert "something went wrong on my side" in ssml.plain_text(expected[0])

@@ -90,3 +90,11 @@ def test_timeline_follows_breaks_prosody_and_sentences():
     assert pause0.seconds == 2.5
     assert speak1.text == "Next" and pause1.seconds == ssml.S_TAG_PAUSE_S
     assert speak2.whispered and speak2.text == "hush"
+
+
+@pytest.mark.parametrize("text", ["a & b < c > d", 'say "hi"', "it's", "both \" and '",
+                                  "line\nbreak\ttab\rreturn", "&amp; already", ""])
+def test_escape_and_quoteattr_match_the_standard_librarys(text):
+    from xml.sax import saxutils    # what ssml replaced, to keep urllib.request off a cold start
+    assert ssml.escape(text) == saxutils.escape(text)
+    assert ssml.quoteattr(text) == saxutils.quoteattr(text)
