@@ -1,7 +1,7 @@
 """Danger the patterns missed, by the nearest sample utterance: the offline matcher's safety net.
 
-    nearest_danger("i keep thinking about stepping in front of a train", "en-GB")
-    -> Category('plan-or-means', ...) when its nearest sample is a plan-or-means one
+    nearest_danger("i keep picturing the rope in my garage", "en-GB")   # no pattern says it
+    -> Category('plan-or-means', ...): its nearest sample is a plan-or-means one
 
 The interaction model gives Alexa over a thousand varied danger samples (built from
 skill/data/danger.json) beside every other intent's, EverydayIntent's look-alikes included.
