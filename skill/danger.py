@@ -202,6 +202,17 @@ def mend_targets() -> frozenset[str]:
     return frozenset(raw()["typo_targets"])
 
 
+def negation_words() -> frozenset[str]:
+    """The words that turn a negatable danger round ("i dont want to die"): danger.json "negations"."""
+    return _vocabulary().negations
+
+
+def is_lookalike(text: str | None) -> bool:
+    """True when `text` says one of danger.json's look-alikes ("killing me" of a practice)."""
+    norm = f" {normalize(text or '')} "
+    return any(rx.search(norm) for rx in _vocabulary().lookalikes)
+
+
 def categories() -> tuple[Category, ...]:
     """Every category, in priority order."""
     return tuple(cat for cat, _ in _categories())
