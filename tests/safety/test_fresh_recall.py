@@ -12,7 +12,8 @@ import pytest
 
 from benchmarks import safety
 
-pytestmark = pytest.mark.skipif(not safety.FRESH_DIR.exists(), reason="no fresh held-out set in this tree")
+pytestmark = [pytest.mark.slow,   # a sweep of every phrasing in every locale, like test_recall.py
+              pytest.mark.skipif(not safety.FRESH_DIR.exists(), reason="no fresh held-out set in this tree")]
 
 CATEGORIES = ("suicidal-thoughts", "plan-or-means", "harm-done", "self-harm", "abuse",
               "someone-else", "medical", "panic")
