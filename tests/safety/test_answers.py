@@ -8,12 +8,12 @@ import pytest
 from skill import danger, helplines, ssml
 from skill.handlers import safety_check
 from skill.tools import envelopes
+from support.spoken import numbers
 
 LOCALES = ("en-US", "en-GB", "en-AU", "en-CA", "en-IN")
 CATEGORIES = [c.id for c in danger.categories()]
 EMERGENCY_FIRST = {"plan-or-means", "harm-done", "medical", "someone-else"}
 CRISIS_FIRST = {"medical": "crisis_call", "harm-done": "crisis_call", "panic": "crisis_easing"}   # else crisis_safe
-DIGITS = re.compile(r'<say-as interpret-as="digits">([0-9]+)</say-as>((?:<break time="\d+ms"/>)*)')
 
 
 class Person:
@@ -30,18 +30,6 @@ class Person:
 
     def intent(self, name, **slots):
         return self.send(envelopes.intent_request(name, slots, self.locale, session=self.session))
-
-
-def numbers(doc: str) -> list[str]:
-    """The numbers spoken, each help line's digit groups joined ("116 123")."""
-    out, joined = [], False
-    for m in DIGITS.finditer(doc):
-        if joined and out:
-            out[-1] += " " + m.group(1)
-        else:
-            out.append(m.group(1))
-        joined = bool(m.group(2)) and doc[m.end():m.end() + 8] == "<say-as "
-    return out
 
 
 def expected(category: str, locale: str) -> list[str]:

@@ -9,9 +9,9 @@ import pytest
 
 from skill import danger, helplines
 from skill.tools import envelopes
+from support.spoken import numbers
 
 LOCALES = tuple(helplines.table()["locales"])
-DIGITS = re.compile(r'<say-as interpret-as="digits">([0-9]+)</say-as>((?:<break time="\d+ms"/>)*)')
 
 
 def entries():
@@ -42,17 +42,6 @@ def test_words_said_before_a_number_hold_no_digits():
             assert not re.search(r"[0-9]", e.get(key, "")), (where, key)
 
 
-def spoken_numbers(doc: str) -> list[str]:
-    out, joined = [], False
-    for m in DIGITS.finditer(doc):
-        if joined and out:
-            out[-1] += " " + m.group(1)
-        else:
-            out.append(m.group(1))
-        joined = bool(m.group(2)) and doc[m.end():m.end() + 8] == "<say-as "
-    return out
-
-
 def answer(app, locale, category):
     body = app.test_client().post("/alexa", json=envelopes.intent_request(
         danger.by_id(category).intent, {}, locale, session=envelopes.new_session(locale))).get_json()
@@ -70,7 +59,7 @@ def test_some_lines_have_more():
 @pytest.mark.parametrize("locale, category, kind", MORE)
 def test_each_extra_line_is_said_once_after_its_main_line(app, locale, category, kind):
     doc, card = answer(app, locale, category)
-    said = spoken_numbers(doc)
+    said = numbers(doc)
     e = helplines.for_locale(locale)[kind]
     extra = [" ".join(m["number"]) for m in e["more"]]
     at = [said.index(n) for n in extra]
@@ -93,7 +82,7 @@ def test_the_uk_has_urgent_care():
 def test_panic_that_does_not_ease_hears_urgent_care_after_the_emergency_number(app, locale):
     e = helplines.for_locale(locale)["emergency"]
     doc, card = answer(app, locale, "panic")
-    said = spoken_numbers(doc)
+    said = numbers(doc)
     assert said[:1] == [" ".join(e["number"])] and " ".join(e["urgent_care"]["number"]) in said[1:], said
     assert e["urgent_care"]["name"] in card
 
@@ -103,5 +92,5 @@ def test_panic_that_does_not_ease_hears_urgent_care_after_the_emergency_number(a
 def test_a_life_in_danger_never_hears_urgent_care_only_the_emergency_number(app, locale, category):
     e = helplines.for_locale(locale)["emergency"]
     doc, _ = answer(app, locale, category)
-    said = spoken_numbers(doc)
+    said = numbers(doc)
     assert said[0] == " ".join(e["number"]) and " ".join(e["urgent_care"]["number"]) not in said, said
