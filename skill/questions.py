@@ -47,6 +47,12 @@ class Question:
     answers: dict = field(default_factory=dict)   # answer class -> action
     unclear: str = "clarify"  # dialog before the reprompt when the answer is not understood
 
+    @property
+    def closed(self) -> bool:
+        """Every answer class spelled out (the crisis questions): any other request is taken
+        as not understood, never handed to its own handler."""
+        return set(CLASSES) <= set(self.answers)
+
 
 # Said the same way at every question, unless a row says otherwise.
 COMMON = {STOP: "stop", CANCEL: "stop", HELP: "help", REPEAT: "repeat", UNCLEAR: "clarify"}
@@ -137,9 +143,6 @@ QUESTIONS: dict[str, Question] = {
     # a few minutes of grounding, eyes open (never for medical or harm done)
     "crisis_grounding": Question("q_crisis_grounding", "q_crisis_grounding_reprompt",
                                  _crisis("crisis_grounding", "crisis_numbers")),
-    # medical, harm done: the number again, in place of grounding
-    "crisis_number_again": Question("q_crisis_number_again", "q_crisis_number_again_reprompt",
-                                    _crisis("crisis_numbers", "crisis_stop_ask")),
     # "Would you like to stop here for now?": the only yes that ends a crisis session
     "crisis_stop": Question("q_crisis_stop", "q_crisis_stop_reprompt", _crisis("crisis_close", "crisis_stay")),
     # after an apology for an error

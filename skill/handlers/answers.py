@@ -41,6 +41,8 @@ def _route(hi):
     if not asked:
         return None
     cls, value, _ = classify(hi)
+    if cls is None and is_request_type("IntentRequest")(hi) and questions.QUESTIONS[asked["q"]].closed:
+        cls = questions.UNCLEAR   # a practice, a feeling, everyday talk: after a crisis answer, not now
     if cls is None:
         return None
     act = questions.action(asked["q"], cls)

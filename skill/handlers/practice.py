@@ -6,7 +6,7 @@ from ask_sdk_model import Intent, IntentConfirmationStatus, Slot
 from ask_sdk_model.dialog import ElicitSlotDirective
 
 from skill import breathing, catalogue, render, ssml, state
-from skill.handlers import on_intent, safety_check
+from skill.handlers import on_intent
 from skill.handlers.slots import number, raw, resolved_id
 from skill.respond import ask, choices, dialog, playing, reply
 
@@ -143,9 +143,6 @@ def start_usual(hi, script_id: str, *before: str):
 
 @on_intent(*INTENT_SCRIPTS)
 def practice_intent(hi):
-    guarded = safety_check.guard_practice(hi)
-    if guarded is not None:
-        return guarded
     name = hi.request_envelope.request.intent.name
     script_id = INTENT_SCRIPTS[name]
     state.session(hi).pop("rating", None)

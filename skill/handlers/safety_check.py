@@ -8,15 +8,16 @@ answered through skill/handlers/answers.py like every other question:
                      no: a second, slower round first                    crisis_easing_again
               medical, harm done: "Can you call <emergency> now, or is
                      someone with you who can?"  no: the number again    crisis_call
+                     yes: the number once more, then quiet (the session ends)
       safe, easing -> glad; a few minutes of grounding, eyes open         crisis_grounding
       not safe, "I don't know", unclear -> the numbers, emergency first; grounding offered
       grounding declined -> the numbers; "stop here for now?"            crisis_stop
     silence, or anything unclear later -> the question's reprompt: the numbers, emergency
-      first, and the question again
+      first, and the question again; a practice, a feeling or other talk asked for is
+      "unclear" too (the rows are closed), and a new danger gets its own answer at once
 
-The session ends only when the listener says so (stop, cancel, or yes to stopping), kindly,
-with the numbers on the card. Medical and harm done never get a practice: where grounding
-would be offered, the number again instead."""
+The session ends only when the listener says so (stop, cancel, yes to stopping, or yes, they
+can call), kindly, with the numbers on the card. Medical and harm done never get a practice."""
 from __future__ import annotations
 
 from skill import catalogue, danger, helplines, state
@@ -38,8 +39,9 @@ def first_question(cat: danger.Category) -> str:
 
 
 def offer(cat: danger.Category) -> str:
-    """Grounding, eyes open; for medical and harm done the number again instead."""
-    return "crisis_number_again" if cat.id in NO_PRACTICE else "crisis_grounding"
+    """Grounding, eyes open; for medical and harm done (asked whether they can call, never
+    reaching this) the numbers again instead."""
+    return "crisis_stop" if cat.id in NO_PRACTICE else "crisis_grounding"
 
 
 def _category(asked: dict | None) -> danger.Category:
@@ -47,12 +49,6 @@ def _category(asked: dict | None) -> danger.Category:
         return danger.by_id((asked or {}).get("cat"))
     except StopIteration:
         return danger.by_intent("CrisisIntent")
-
-
-def asked_category(hi) -> danger.Category | None:
-    """The category whose questions are being asked, if the question asked is one of them."""
-    asked = state.asked(hi)
-    return _category(asked) if asked and asked.get("cat") is not None else None
 
 
 def _values(hi, cat: danger.Category) -> dict:
@@ -105,15 +101,6 @@ def grounding(hi, value, asked):
 
 
 numbers = _then(lambda cat: "crisis_stop", "crisis_numbers")
-
-
-def guard_practice(hi):
-    """A practice asked for while medical or harm-done questions are asked: the number again
-    instead (never a breathing exercise for chest pain or not breathing)."""
-    cat = asked_category(hi)
-    if cat is None or cat.id not in NO_PRACTICE:
-        return None
-    return numbers(hi, None, state.asked(hi))
 
 
 def _closing(name: str):

@@ -72,7 +72,6 @@ REACH = {
     "crisis_easing": ["open compassion coach", "i'm having a panic attack"],
     "crisis_easing_again": ["open compassion coach", "i'm having a panic attack", "no"],
     "crisis_call": ["open compassion coach", "i have chest pain"],
-    "crisis_number_again": ["open compassion coach", "i have chest pain", "a body scan", "no"],
     "crisis_grounding": ["open compassion coach", "i want to die", "yes"],
     "crisis_stop": ["open compassion coach", "i want to die", "no", "no"],
 }
