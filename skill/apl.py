@@ -20,8 +20,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from ask_sdk_core.utils import get_supported_interfaces
-
 from skill import breathing, catalogue, render, ssml
 from skill.timeline import Phase as TimedPhase, Speak
 
@@ -54,15 +52,6 @@ class Phase:
     s: float
     cue: str
     start_s: float
-
-
-def supported(hi) -> bool:
-    """Whether the device draws APL (Alexa.Presentation.APL in supportedInterfaces); a
-    request without a device (a hand-made one) has no screen."""
-    try:
-        return get_supported_interfaces(hi).alexa_presentation_apl is not None
-    except AttributeError:
-        return False
 
 
 @lru_cache(maxsize=None)

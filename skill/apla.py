@@ -16,7 +16,6 @@ from skill import ssml
 from skill.timeline import Item, Pause, Phase, Speak
 
 DIRECTIVE_TYPE = "Alexa.Presentation.APLA.RenderDocument"
-INTERFACE = "Alexa.Presentation.APLA"     # key in context.System.device.supportedInterfaces
 DOCUMENT_VERSION = "0.91"
 TOKEN = "compassion-coach-turn"
 # The whole response may be 120 KB (alexa_platform.md 1.2); the document leaves room for the

@@ -12,7 +12,9 @@ from functools import lru_cache
 
 from ask_sdk_model.ui import SimpleCard
 
-from skill import apl, apla, catalogue, helplines, questions, render, ssml, state
+# skill.apl and skill.apla are imported where a screen or APL-A is drawn: a launch on a
+# speaker needs neither (the Lambda cold start).
+from skill import catalogue, helplines, interfaces, questions, render, ssml, state
 
 CARD_TITLE = "Compassion Coach"
 CARD_MAX_CHARS = 900
@@ -75,7 +77,7 @@ def reply(hi, *bodies: str | render.Turn, reprompt: str | None = None, card_titl
         state.set_asked(hi, "try_again")
         directives = ()
     rb = hi.response_builder
-    screen = apl.supported(hi)       # on a screen, the pacer (skill.apl) takes the turn
+    screen = interfaces.screen(hi)   # on a screen, the pacer (skill.apl) takes the turn
     audio = None if problems or screen else apla_directive(hi, bodies, rate)
     if audio is not None:
         rb.add_directive(audio)      # the APL-A document is the speech; the SSML is not sent too
@@ -98,23 +100,17 @@ def reply(hi, *bodies: str | render.Turn, reprompt: str | None = None, card_titl
     return rb.response
 
 
-def supports_apla(hi) -> bool:
-    device = getattr(getattr(hi.request_envelope.context, "system", None), "device", None)
-    interfaces = getattr(device, "supported_interfaces", None)
-    # ask-sdk-model has no field for it; the serializer keeps unknown keys as attributes
-    return interfaces is not None and getattr(interfaces, apla.INTERFACE, None) is not None
-
-
 def apla_directive(hi, bodies: tuple, rate: str):
     """A practice turn, with what is said around it, as APL-A on devices that play it (so
     each breath phase lasts exactly its length); None keeps the SSML."""
-    if not any(isinstance(b, render.Turn) for b in bodies) or not supports_apla(hi):
+    if not any(isinstance(b, render.Turn) for b in bodies) or not interfaces.apla(hi):
         return None
     return _apla_directive(tuple(bodies), rate)
 
 
 @lru_cache(maxsize=CHECK_CACHE_ENTRIES)
 def _apla_directive(bodies: tuple, rate: str):
+    from skill import apla
     items = []
     for b in bodies:
         if isinstance(b, render.Turn):
@@ -137,8 +133,9 @@ SCREEN_REQUESTS = ("LaunchRequest", "IntentRequest")   # the requests a screen m
 def ensure_screen(hi, response) -> None:
     """Any spoken answer on a screen that came without one (e.g. a repeat, which replays the
     last speech) gets the calm screen, so a pacer is never left showing a turn that is over."""
-    if response is None or response.output_speech is None or not apl.supported(hi):
+    if response is None or response.output_speech is None or not interfaces.screen(hi):
         return
+    from skill import apl
     if getattr(hi.request_envelope.request, "object_type", None) not in SCREEN_REQUESTS:
         return
     if any(getattr(d, "object_type", "").startswith("Alexa.Presentation.APL.") for d in response.directives or []):
@@ -157,6 +154,7 @@ def _screen(hi, response, bodies, title: str, text: str) -> None:
     stopped. A breathing turn becomes the pacer, whose commands speak the turn in step with
     the circle, so the speech leaves outputSpeech; anything else keeps its speech and shows
     a calm screen. Devices without a screen never get here."""
+    from skill import apl
     script_id, params, index = hi.attributes_manager.request_attributes.get("playing") or (None, None, 0)
     loc, rate = state.locale(hi), state.rate(hi)
     turns = render.render(script_id, loc, rate, **params) if script_id else ()

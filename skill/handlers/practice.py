@@ -3,7 +3,6 @@ pause and resume. The renderer decides what a turn says; this module decides whi
 from __future__ import annotations
 
 from ask_sdk_model import Intent, IntentConfirmationStatus, Slot
-from ask_sdk_model.dialog import ElicitSlotDirective
 
 from skill import breathing, catalogue, render, ssml, state
 from skill.handlers import on_intent
@@ -110,6 +109,7 @@ def elicit(hi, slot_name: str, context: dict) -> tuple:
     """Dialog.ElicitSlot for a BreathingIntent slot, keeping the other slot's value."""
     if getattr(hi.request_envelope.request, "object_type", None) != "IntentRequest":
         return ()
+    from ask_sdk_model.dialog import ElicitSlotDirective   # that package loads ~15 modules: cold start
     slots = {name: Slot(name=name, value=str(context[name]) if context.get(name) is not None else None)
              for name in ("minutes", "pattern")}
     intent = Intent(name=BREATHING_INTENT, slots=slots, confirmation_status=IntentConfirmationStatus.NONE)

@@ -1,8 +1,6 @@
 """Reading slot values the way Alexa sends them: raw value, entity-resolution id, or nothing."""
 from __future__ import annotations
 
-from ask_sdk_model.slu.entityresolution import StatusCode
-
 
 def slot(hi, name: str):
     intent = getattr(hi.request_envelope.request, "intent", None)
@@ -17,6 +15,7 @@ def raw(hi, name: str) -> str | None:
 
 def resolved_id(hi, name: str) -> str | None:
     """The canonical value when entity resolution matched (e.g. "self-critical"), else None."""
+    from ask_sdk_model.slu.entityresolution import StatusCode   # only when a slot came: cold start
     s = slot(hi, name)
     res = getattr(s, "resolutions", None) if s is not None else None
     for authority in getattr(res, "resolutions_per_authority", None) or []:
