@@ -30,10 +30,8 @@ def ours_verified():
 
 def baseline_verified():
     loopback_only()
-    from benchmarks import oscrypto_fix
     from benchmarks.baseline_skill import create_app
     from benchmarks.signing import preload_baseline
-    oscrypto_fix.install()
     app = create_app(verify=True)
     preload_baseline(app)
     return app

@@ -1,5 +1,5 @@
-"""Cheap checks of the benchmark helpers (not part of ./scripts/test):
-.venv/bin/python -m pytest benchmarks -q"""
+"""Cheap checks of the benchmark helpers: onsets, cycle matching, statistics, the baseline
+skill (which imports oscrypto, so it fails if the fix in benchmarks/oscrypto_fix.py stops working)."""
 import array
 import json
 
