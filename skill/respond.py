@@ -213,7 +213,12 @@ def choices(hi, *before: str):
 
 
 def goodbye(hi):
-    """End kindly. A practice left partway is kept as paused, to pick up next time."""
+    """End kindly. A practice left partway is kept as paused, to pick up next time. In a
+    session that had a crisis answer, the crisis farewell instead: the numbers once more."""
+    if state.crisis(hi):
+        from skill.handlers import safety_check   # it builds on this module
+        state.session(hi).pop("practice", None)
+        return safety_check.farewell(hi)
     if state.pause_here(hi):
         state.session(hi).pop("practice", None)
         return reply(hi, dialog(hi, "goodbye_paused"))

@@ -89,9 +89,20 @@ SESSION_RULES = {
     "rate": lambda v: isinstance(v, str) and v in render.RATES_PCT,
     "memory_off": lambda v: isinstance(v, bool),
     "told": lambda v: isinstance(v, bool),
+    "crisis": lambda v: isinstance(v, str) and v in CATEGORY_IDS,
     "zone_offset_min": lambda v: v is None or (isinstance(v, int) and not isinstance(v, bool)
                                                and abs(v) <= MAX_ZONE_OFFSET_MIN),
 }
+
+
+def crisis(hi) -> str | None:
+    """The danger category answered in this session, if any: for the session only, never
+    stored (nothing about a listener's mental health is kept without consent)."""
+    return session(hi).get("crisis")
+
+
+def set_crisis(hi, category_id: str) -> None:
+    session(hi)["crisis"] = category_id
 
 
 def clean_session(hi) -> None:

@@ -67,6 +67,7 @@ def _card(hi, cat: danger.Category) -> str:
 def _ask(hi, question: str, cat: danger.Category, *dialogs: str, again: bool = False):
     """Say `dialogs` (with the category's lines), then ask a crisis question, open."""
     hi.attributes_manager.request_attributes[HELP_GIVEN] = True   # respond.reply adds no other note
+    state.set_crisis(hi, cat.id)
     values = _values(hi, cat)
     bodies = [dialog(hi, name, **values) for name in dialogs]
     return ask(hi, question, *bodies, again=again, card_title=CARD_TITLE, card_text=_card(hi, cat),
@@ -105,7 +106,8 @@ numbers = _then(lambda cat: "crisis_stop", "crisis_numbers")
 
 def _closing(name: str):
     def act(hi, value=None, asked=None):
-        cat = _category(asked if asked is not None else state.asked(hi))
+        cat_id = (asked if asked is not None else state.asked(hi) or {}).get("cat") or state.crisis(hi)
+        cat = _category({"cat": cat_id})
         hi.attributes_manager.request_attributes[HELP_GIVEN] = True
         return reply(hi, dialog(hi, name, **_values(hi, cat)), card_title=CARD_TITLE,
                      card_text=_card(hi, cat), disclaimer=False)
@@ -114,6 +116,9 @@ def _closing(name: str):
 
 # The listener chose to stop: a kind close, the numbers on the card.
 close = _closing("crisis_close")
+# Any later goodbye in a session that had a crisis answer (stop during the grounding, no to
+# another practice): the numbers once more, not the ordinary goodbye (skill.respond.goodbye).
+farewell = _closing("crisis_farewell")
 # They can call, or someone with them can: the number once more, then quiet, so no reprompt
 # speaks over the call; the number stays on the card.
 call_now = _closing("crisis_call_yes")
