@@ -392,7 +392,9 @@ class SkillClient:
     def __init__(self):
         from skill.app import create_app
         from skill.config import ConfigError
-        config = {"DEVELOPER_MODE": True,
+        # No Alexa API origin is trusted: the envelopes' apiEndpoint is Amazon's, and the
+        # offline runner must not reach it (the streak counts in UTC, as the skill then says).
+        config = {"DEVELOPER_MODE": True, "ALEXA_API_ORIGINS": (),
                   "SKILL_DATA_DIR": os.environ.get("SKILL_DATA_DIR", "").strip() or "data"}
         try:
             Path(config["SKILL_DATA_DIR"]).mkdir(parents=True, exist_ok=True)
