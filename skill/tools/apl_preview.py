@@ -9,8 +9,8 @@ Containers and Texts as flex boxes, sizes in vh/vw/dp turned into the viewport's
 pacer's own commands are then played to a moment, on a clock where each SpeakItem lasts
 the renderer's estimate of its speech, and the circle, the progress line and the cue are
 drawn as they stand then. Headless Chromium renders each page to PNG at the device's
-pixel density: at rest, mid in-breath and full, plus the calm screen, for every viewport
-in apl_viewports.json. Only the subset of APL the screens use is understood; anything
+pixel density: at rest, mid in-breath and full (and mid in-breath where the device wants
+no animation), plus the calm screen, for every viewport in apl_viewports.json. Only the subset of APL the screens use is understood; anything
 else stops the preview with the name of what it met, rather than drawing it wrong.
 """
 from __future__ import annotations
@@ -150,7 +150,12 @@ class _Expr:
 
 
 def bind(value, scope: dict, resources: dict):
-    """A property's value after data binding and resource lookup."""
+    """A property's value after data binding and resource lookup (inside lists and
+    objects too, as in a transform's `[{"scale": "${...}"}]`)."""
+    if isinstance(value, list):
+        return [bind(v, scope, resources) for v in value]
+    if isinstance(value, dict):
+        return {k: bind(v, scope, resources) for k, v in value.items()}
     if not isinstance(value, str):
         return value
     whole = re.fullmatch(r"\$\{(.*)\}", value, re.S)
@@ -285,10 +290,11 @@ def _bezier(x1, y1, x2, y2, x: float) -> float:
     return 3 * (1 - t) ** 2 * t * y1 + 3 * (1 - t) * t ** 2 * y2 + t ** 3
 
 
-def state_at(render_doc: dict, execute: dict, at_s: float) -> dict:
-    """What the commands have set by `at_s` seconds: {component id: {property: value}}."""
+def state_at(render_doc: dict, execute: dict, at_s: float, environment: dict = ENVIRONMENT) -> dict:
+    """What the commands have set by `at_s` seconds on a device whose data-binding
+    `environment` is given: {component id: {property: value}}."""
     props = render_doc["datasources"]["pacer"]["properties"]
-    scope = {"environment": ENVIRONMENT}
+    scope = {"environment": environment}
     state: dict = {}
     at_ms = at_s * 1000
 
@@ -342,7 +348,7 @@ def phase_starts_s(render_doc: dict, execute: dict) -> list[tuple[str, float, fl
 
 # ---- the command ------------------------------------------------------------------------
 
-def screens(pattern: str) -> dict[str, tuple[dict, dict]]:
+def screens(pattern: str, environment: dict = ENVIRONMENT) -> dict[str, tuple[dict, dict]]:
     """{picture name: (RenderDocument, state)} for the pacer's moments and the calm screen."""
     params = catalogue.get("breathing").resolve(None, pattern)
     segments = apl.turn_segments(render.render("breathing", "en-US", render.DEFAULT_RATE, **params), 0)
@@ -352,10 +358,13 @@ def screens(pattern: str) -> dict[str, tuple[dict, dict]]:
     ins = [p for p in phases if p[0] == apl.words()["cue"]["in"]]
     second_in = ins[1]
     calm = FastSerializer().serialize(apl.practice_screen("body-scan", 0, 2))[0]
-    return {"pacer-rest": (rd, state_at(rd, ex, second_in[1])),
-            "pacer-mid-breath": (rd, state_at(rd, ex, second_in[1] + second_in[2] / 2)),
+    return {"pacer-rest": (rd, state_at(rd, ex, second_in[1], environment)),
+            "pacer-mid-breath": (rd, state_at(rd, ex, second_in[1] + second_in[2] / 2, environment)),
+            # where the device wants no animation: the cue changes, the circle stays still
+            "pacer-mid-breath-still": (rd, state_at(rd, ex, second_in[1] + second_in[2] / 2,
+                                                    dict(environment, animation="none"))),
             # a moment before the out-breath's cue replaces the in-breath's
-            "pacer-full": (rd, state_at(rd, ex, second_in[1] + second_in[2] - FULL_BEFORE_END_S)),
+            "pacer-full": (rd, state_at(rd, ex, second_in[1] + second_in[2] - FULL_BEFORE_END_S, environment)),
             "calm-practice": (calm, {})}
 
 

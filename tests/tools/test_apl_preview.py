@@ -5,7 +5,7 @@ import struct
 
 import pytest
 
-from skill import apl
+from skill import apl, catalogue
 from skill.tools import apl_preview
 
 
@@ -46,3 +46,16 @@ def test_chromium_renders_a_png_of_the_devices_pixel_size(tmp_path):
     png = (tmp_path / "mid.png").read_bytes()
     width, height = struct.unpack(">II", png[16:24])
     assert (width, height) == (1280, 800)          # Echo Show 8: 960 x 600 dp at 4/3
+
+
+def test_where_the_device_wants_no_animation_the_circle_stays_still_and_the_cue_still_changes():
+    """environment.animation 'none' (APL's only reduced-motion signal): the circle and the
+    progress line keep their resting look, the cue text still follows the breath."""
+    for pattern in catalogue.get("breathing").params["pattern"]["choices"]:
+        moving, still = apl_preview.screens(pattern), apl_preview.screens(pattern, {"animation": "none"})
+        for name in ("pacer-mid-breath", "pacer-full"):
+            render_doc, state = still[name]
+            assert set(state) == {"cue"} and state["cue"]["text"] == apl.words()["cue"]["in"], (pattern, name)
+            assert "circle" in moving[name][1], (pattern, name)
+            drawn = apl_preview.page(render_doc, "hubLandscapeMedium", state)
+            assert f"transform:scale({apl.REST_SCALE})" in drawn, (pattern, name)
