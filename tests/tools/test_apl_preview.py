@@ -6,6 +6,7 @@ import struct
 import pytest
 
 from skill import apl, catalogue
+from skill.serializer import FastSerializer
 from skill.tools import apl_preview
 
 
@@ -59,3 +60,45 @@ def test_where_the_device_wants_no_animation_the_circle_stays_still_and_the_cue_
             assert "circle" in moving[name][1], (pattern, name)
             drawn = apl_preview.page(render_doc, "hubLandscapeMedium", state)
             assert f"transform:scale({apl.REST_SCALE})" in drawn, (pattern, name)
+
+
+def every_screen_drawn():
+    """(label, RenderDocument, viewport, state) for every screen the skill draws that must
+    show its words whole: each pattern's pacer with each cue, each practice's calm screen."""
+    for pattern in catalogue.get("breathing").params["pattern"]["choices"]:
+        render_doc, state = apl_preview.screens(pattern)["pacer-rest"]
+        w = apl.words()
+        for cue in {*w["cue"].values(), w["before"], w["after"]}:
+            for vp in apl_preview.viewports():
+                yield f"{pattern} {cue!r} {vp}", render_doc, vp, {**state, "cue": {"text": cue}}
+    for script_id in catalogue.scripts():
+        render_doc = FastSerializer().serialize(apl.practice_screen(script_id, 9, 12))[0]
+        for vp in apl_preview.viewports():
+            yield f"{script_id} {vp}", render_doc, vp, None
+
+
+@pytest.mark.skipif(not apl_preview.chromium(), reason="Chromium is not installed (scripts/apl-preview installs it)")
+def test_every_pacer_and_practice_screen_shows_its_words_whole_on_every_viewport():
+    shots = list(every_screen_drawn())
+    found = apl_preview.problems(apl_preview.chromium(), shots)
+    assert len(found) == len(shots)
+    assert {label: p for label, p in found.items() if p} == {}
+
+
+@pytest.mark.skipif(not apl_preview.chromium(), reason="Chromium is not installed (scripts/apl-preview installs it)")
+def test_the_check_finds_words_cut_short_off_the_screen_or_over_other_words():
+    long = "Kind attention moving through the body, noticing early signs of stress. " * 6
+    cut = FastSerializer().serialize(apl.calm("Compassion Coach", long, hint=apl.words()["hint"]))[0]
+    spilt = FastSerializer().serialize(apl.calm("Help, any time", "\n".join([long[:70]] * 9), whole=True))[0]
+    pacer, state = apl_preview.screens("even")["pacer-rest"]
+    wide = {**state, "title": {"text": "Soothing rhythm breathing " * 4}}
+    tall = {**state, "cue": {"text": "Breathe in slowly " * 5}}
+    found = apl_preview.problems(apl_preview.chromium(), [
+        ("cut", cut, "hubLandscapeLarge", None), ("spilt", spilt, "hubRoundSmall", None),
+        ("wide", pacer, "hubRoundSmall", wide), ("tall", pacer, "hubLandscapeSmall", tall),
+        ("fine", pacer, "hubRoundSmall", state)])
+    assert found["cut"] == ["text: cut short"]          # a paragraph past its few lines
+    assert found["spilt"] == ["text: off the screen"]   # whole lines past the round edge
+    assert found["wide"] == ["title: cut short"]
+    assert "cue: over title" in found["tall"] and "hint: over cue" in found["tall"]
+    assert found["fine"] == []
