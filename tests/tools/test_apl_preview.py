@@ -7,7 +7,7 @@ import pytest
 
 from skill import apl, catalogue
 from skill.serializer import FastSerializer
-from skill.tools import apl_preview
+from skill.tools import apl_preview, interaction_model
 
 
 def test_the_commands_played_to_a_moment_grow_the_circle_over_the_in_breath():
@@ -102,3 +102,18 @@ def test_the_check_finds_words_cut_short_off_the_screen_or_over_other_words():
     assert found["wide"] == ["title: cut short"]
     assert "cue: over title" in found["tall"] and "hint: over cue" in found["tall"]
     assert found["fine"] == []
+
+
+def test_the_manifest_declares_apl_for_exactly_the_screens_drawn():
+    """skill.json's ALEXA_PRESENTATION_APL viewports hold every viewport the screens are
+    drawn and checked for, and each declared range holds at least one of them."""
+    custom = interaction_model.load_manifest()["manifest"]["apis"]["custom"]
+    (declared,) = [i["supportedViewports"] for i in custom["interfaces"] if i["type"] == "ALEXA_PRESENTATION_APL"]
+
+    def holds(rng, vp):
+        return (rng["mode"] == vp["mode"].upper() and rng["shape"] == vp["shape"].upper()
+                and rng["minWidth"] <= vp["width"] <= rng["maxWidth"]
+                and rng["minHeight"] <= vp["height"] <= rng["maxHeight"])
+    drawn = apl_preview.viewports()
+    assert [name for name, vp in drawn.items() if not any(holds(r, vp) for r in declared)] == []
+    assert [r for r in declared if not any(holds(r, vp) for vp in drawn.values())] == []
