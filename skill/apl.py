@@ -196,9 +196,12 @@ def pacer(segments: list, title: str, rate: str, total_s: float) -> list:
                 {"type": "Sequential", "screenLock": True, "commands": steps}])]
 
 
-def calm(title: str, body: str, step: str = "", hint: str = "") -> list:
-    """The calm screen: title, the current step, a few lines, how to stop."""
-    props = {"title": title, "body": body, "step": step, "hint": hint}
+def calm(title: str, body: str, step: str = "", hint: str = "", whole: bool = False) -> list:
+    """The calm screen: title, the current step, a few lines, how to stop. `whole`: the
+    body was written to be read (help lines, a summary): each of its lines is shown in full,
+    never cut; else it is the words of an answer, shown as one paragraph cut to a few lines."""
+    lines = [line for line in body.split("\n") if line.strip()] if whole else [" ".join(body.split())]
+    props = {"title": title, "lines": lines, "whole": whole, "step": step, "hint": hint}
     # Imported when a screen is drawn: the package loads every APL model (about 80
     # modules), a large share of a cold start for the many devices without a screen.
     from ask_sdk_model.interfaces.alexa.presentation.apl import RenderDocumentDirective
@@ -210,4 +213,4 @@ def practice_screen(script_id: str, index: int, count: int) -> list:
     script = catalogue.get(script_id)
     w = words()
     step = w["step"].format(n=index + 1, count=count) if count > 1 else ""
-    return calm(script.title, script.summary, step, w["hint"])
+    return calm(script.title, script.summary, step, w["hint"], whole=True)

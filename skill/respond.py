@@ -93,9 +93,9 @@ def reply(hi, *bodies: str | render.Turn, reprompt: str | None = None, card_titl
     rb.set_card(SimpleCard(card_title, card_text if card_text is not None else _card_text(speech)))
     if reprompt_speech:
         state.session(hi)["last"] = {"speech": speech, "reprompt": reprompt_speech}
-    if screen:
+    if screen:   # a card text given on purpose (help lines, a summary) is shown whole
         _screen(hi, rb.response, texts if not problems else (), card_title,
-                card_text if card_text is not None else _card_text(speech))
+                card_text if card_text is not None else _card_text(speech), whole=card_text is not None)
     state.save(hi)
     return rb.response
 
@@ -149,7 +149,7 @@ def playing(hi, script_id: str, params: dict, index: int) -> None:
     hi.attributes_manager.request_attributes["playing"] = (script_id, params, index)
 
 
-def _screen(hi, response, bodies, title: str, text: str) -> None:
+def _screen(hi, response, bodies, title: str, text: str, whole: bool = False) -> None:
     """Echo Show: every response carries a screen, so none is left showing a practice that
     stopped. A breathing turn becomes the pacer, whose commands speak the turn in step with
     the circle, so the speech leaves outputSpeech; anything else keeps its speech and shows
@@ -161,13 +161,13 @@ def _screen(hi, response, bodies, title: str, text: str) -> None:
     body = turns[index].body if turns else None
     if body is None or body not in bodies:
         # kept: directives already given (AudioPlayer.Play for the tone track)
-        response.directives = (response.directives or []) + apl.calm(title, text)
+        response.directives = (response.directives or []) + apl.calm(title, text, whole=whole)
         return
     try:
         segments = apl.turn_segments(turns, index)
     except ValueError as err:   # a turn the pacer cannot show: speak, show a calm screen
         log.error("no pacer for this turn: %s", err)
-        response.directives = (response.directives or []) + apl.calm(title, text)
+        response.directives = (response.directives or []) + apl.calm(title, text, whole=whole)
         return
     if not segments:
         response.directives = (response.directives or []) + apl.practice_screen(script_id, index, len(turns))

@@ -60,8 +60,13 @@ def _values(hi, cat: danger.Category) -> dict:
             "no_practice": cat.id in NO_PRACTICE, "help": helplines.for_locale(loc)}
 
 
+def card_text(cat: danger.Category, locale: str) -> str:
+    """The lines on the card and the screen after a crisis answer, one per line."""
+    return helplines.card_text(("emergency",) if cat.id in CARD_EMERGENCY_ONLY else cat.lines, locale)
+
+
 def _card(hi, cat: danger.Category) -> str:
-    return helplines.card_text(("emergency",) if cat.id in CARD_EMERGENCY_ONLY else cat.lines, state.locale(hi))
+    return card_text(cat, state.locale(hi))
 
 
 def _ask(hi, question: str, cat: danger.Category, *dialogs: str, again: bool = False):

@@ -9,8 +9,11 @@ Containers and Texts as flex boxes, sizes in vh/vw/dp turned into the viewport's
 pacer's own commands are then played to a moment, on a clock where each SpeakItem lasts
 the renderer's estimate of its speech, and the circle, the progress line and the cue are
 drawn as they stand then. Headless Chromium renders each page to PNG at the device's
-pixel density: at rest, mid in-breath and full, plus the calm screen, for every viewport
-in apl_viewports.json. Only the subset of APL the screens use is understood; anything
+pixel density: at rest, mid in-breath and full (and mid in-breath where the device wants
+no animation), plus the calm screen of a practice and the one a crisis answer leaves, for
+every viewport in apl_viewports.json; then it checks, in Chromium's layout, that no text on
+any of them is cut short, off the screen (a round one's circle) or over other text, and
+fails naming any that is. Only the subset of APL the screens use is understood; anything
 else stops the preview with the name of what it met, rather than drawing it wrong.
 """
 from __future__ import annotations
@@ -25,7 +28,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from skill import apl, catalogue, render, ssml
+from skill import apl, catalogue, danger, render, ssml
+from skill.handlers import safety_check
 from skill.serializer import FastSerializer
 from skill.timeline import duration_s
 
@@ -150,7 +154,12 @@ class _Expr:
 
 
 def bind(value, scope: dict, resources: dict):
-    """A property's value after data binding and resource lookup."""
+    """A property's value after data binding and resource lookup (inside lists and
+    objects too, as in a transform's `[{"scale": "${...}"}]`)."""
+    if isinstance(value, list):
+        return [bind(v, scope, resources) for v in value]
+    if isinstance(value, dict):
+        return {k: bind(v, scope, resources) for k, v in value.items()}
     if not isinstance(value, str):
         return value
     whole = re.fullmatch(r"\$\{(.*)\}", value, re.S)
@@ -214,15 +223,17 @@ def draw(component: dict, scope: dict, res: dict, vp: dict, state: dict) -> str:
     unknown = set(component) - KNOWN
     if unknown:
         raise Unsupported(f"{component.get('type')} properties {sorted(unknown)}")
-    if "data" in component:
-        items = bind(component["data"], scope, res)
-        inner = "".join(draw(child, dict(scope, data=d), res, vp, state)
-                        for d in items for child in component["items"])
-        return f'<div style="position:absolute;width:0;height:0;overflow:hidden">{inner}</div>'
     kind = component["type"]
-    p = {k: bind(v, scope, res) for k, v in component.items() if k not in ("item", "items")}
+    children = component.get("items", [])
+    if "data" in component:     # one child inflated per datum, with `data` bound to it
+        if kind != "Container" or len(children) != 1:
+            raise Unsupported(f"{kind} with data and {len(children)} items")
+        children = [(children[0], dict(scope, data=d)) for d in bind(component["data"], scope, res)]
+    else:
+        children = [(c, scope) for c in children]
+    p = {k: bind(v, scope, res) for k, v in component.items() if k not in ("item", "items", "data")}
     p.update(state.get(p.get("id"), {}))
-    css = ["box-sizing:border-box", "position:" + ("absolute;left:0;top:0" if p.get("position") == "absolute"
+    css = ["box-sizing:border-box", "flex-shrink:0", "position:" + ("absolute;left:0;top:0" if p.get("position") == "absolute"
                                                      else "relative")]
     css += [f"{CSS[k]}:{_dim(p[k], vp)}" for k in DIMENSIONS if k in p]
     if "backgroundColor" in p:
@@ -241,7 +252,8 @@ def draw(component: dict, scope: dict, res: dict, vp: dict, state: dict) -> str:
         text = html.escape(str(p.get("text", "")))
         clamp = (f'display:-webkit-box;-webkit-box-orient:vertical;-webkit-line-clamp:{p["maxLines"]};'
                  f'overflow:hidden' if p.get("maxLines") else "")
-        return f'<div style="{";".join(css)}"><span style="{clamp}">{text}</span></div>'
+        return (f'<div style="{";".join(css)}"><span data-text="{html.escape(str(p.get("id", "")))}" '
+                f'style="{clamp}">{text}</span></div>')
     if kind == "Frame":
         child = component.get("item")
         css.append("display:flex")
@@ -251,12 +263,13 @@ def draw(component: dict, scope: dict, res: dict, vp: dict, state: dict) -> str:
         css += ["display:flex", f"flex-direction:{p.get('direction', 'column')}",
                 f"align-items:{ALIGN[p.get('alignItems', 'stretch')]}",
                 f"justify-content:{ALIGN[p.get('justifyContent', 'start')]}"]
-        inner = "".join(draw(c, scope, res, vp, state) for c in component.get("items", []))
+        inner = "".join(draw(c, c_scope, res, vp, state) for c, c_scope in children)
         return f'<div style="{";".join(css)}">{inner}</div>'
     raise Unsupported(f"component {kind}")
 
 
-def page(render_doc: dict, vp_name: str, state: dict | None = None) -> str:
+def _device(render_doc: dict, vp_name: str, state: dict | None, label: str = "") -> str:
+    """The screen of one device: the document laid out inside the viewport's shape."""
     vp = viewports()[vp_name]
     doc = render_doc["document"]
     sources = json.loads(json.dumps(render_doc["datasources"]))
@@ -269,8 +282,62 @@ def page(render_doc: dict, vp_name: str, state: dict | None = None) -> str:
     res = resources_for(doc, scope)
     body = draw(doc["mainTemplate"]["item"], scope, res, vp, state or {})
     mask = "border-radius:50%;overflow:hidden;" if vp["shape"] == "round" else "overflow:hidden;"
+    return (f'<div data-screen="{html.escape(label)}" data-round="{int(vp["shape"] == "round")}" '
+            f'style="position:relative;width:{vp["width"]}px;height:{vp["height"]}px;{mask}">{body}</div>')
+
+
+def page(render_doc: dict, vp_name: str, state: dict | None = None) -> str:
     return (f'<!doctype html><meta charset="utf-8"><body style="margin:0;background:#000">'
-            f'<div style="width:{vp["width"]}px;height:{vp["height"]}px;{mask}">{body}</div></body>')
+            f'{_device(render_doc, vp_name, state)}</body>')
+
+
+# Marks each Text whose words do not all show: cut short (maxLines), a line of it outside
+# the screen (for a round screen, outside the circle), or over another Text's words. Run by Chromium; results in a <pre>.
+PROBE = """<pre id="probe"></pre><script>
+const found = {};
+for (const screen of document.querySelectorAll('[data-screen]')) {
+  const box = screen.getBoundingClientRect(), round = screen.dataset.round === '1';
+  const cx = box.left + box.width / 2, cy = box.top + box.height / 2, radius = box.width / 2;
+  const inside = (x, y) => round ? Math.hypot(x - cx, y - cy) <= radius + 0.5
+    : x >= box.left - 0.5 && x <= box.right + 0.5 && y >= box.top - 0.5 && y <= box.bottom + 0.5;
+  const problems = [], drawn = [];
+  for (const span of screen.querySelectorAll('span[data-text]')) {
+    if (!span.textContent.trim()) continue;
+    const id = span.dataset.text || 'text', shown = span.getBoundingClientRect();
+    if (span.scrollHeight > span.clientHeight + 1) problems.push(id + ': cut short');
+    const range = document.createRange();
+    range.selectNodeContents(span);
+    for (const r of range.getClientRects()) {
+      if (!r.width || r.top >= shown.bottom - 1) continue;   // a line the clamp hides
+      if (![[r.left, r.top], [r.right, r.top], [r.left, r.bottom], [r.right, r.bottom]]
+          .every(([x, y]) => inside(x, y))) problems.push(id + ': off the screen');
+      for (const [other, o] of drawn)
+        if (other !== span && r.left < o.right - 1 && o.left < r.right - 1 && r.top < o.bottom - 1 && o.top < r.bottom - 1)
+          problems.push(id + ': over ' + (other.dataset.text || 'text'));
+      drawn.push([span, r]);
+    }
+  }
+  found[screen.dataset.screen] = [...new Set(problems)];
+}
+document.getElementById('probe').textContent = JSON.stringify(found);
+</script>"""
+
+
+def problems(browser: str, shots: list[tuple[str, dict, str, dict | None]]) -> dict[str, list[str]]:
+    """{label: what does not show} for (label, RenderDocument, viewport, state) screens,
+    laid out by Chromium: each Text cut short or reaching off the screen, by id."""
+    body = "".join(_device(rd, vp_name, state, label) for label, rd, vp_name, state in shots)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "probe.html"
+        path.write_text(f'<!doctype html><meta charset="utf-8"><body style="margin:0">{body}{PROBE}</body>',
+                        encoding="utf-8")
+        run = subprocess.run([browser, *CHROMIUM_FLAGS, f"--user-data-dir={tmp}/profile", "--dump-dom",
+                              path.as_uri()], check=True, capture_output=True, text=True,
+                             timeout=CHROMIUM_TIMEOUT_S)
+    found = re.search(r'<pre id="probe">(.*?)</pre>', run.stdout, re.S)
+    if not found or not found.group(1):
+        raise RuntimeError("apl_preview: Chromium ran no probe")
+    return json.loads(html.unescape(found.group(1)))
 
 
 # ---- the commands, played to a moment ----------------------------------------------------
@@ -285,10 +352,11 @@ def _bezier(x1, y1, x2, y2, x: float) -> float:
     return 3 * (1 - t) ** 2 * t * y1 + 3 * (1 - t) * t ** 2 * y2 + t ** 3
 
 
-def state_at(render_doc: dict, execute: dict, at_s: float) -> dict:
-    """What the commands have set by `at_s` seconds: {component id: {property: value}}."""
+def state_at(render_doc: dict, execute: dict, at_s: float, environment: dict = ENVIRONMENT) -> dict:
+    """What the commands have set by `at_s` seconds on a device whose data-binding
+    `environment` is given: {component id: {property: value}}."""
     props = render_doc["datasources"]["pacer"]["properties"]
-    scope = {"environment": ENVIRONMENT}
+    scope = {"environment": environment}
     state: dict = {}
     at_ms = at_s * 1000
 
@@ -342,8 +410,8 @@ def phase_starts_s(render_doc: dict, execute: dict) -> list[tuple[str, float, fl
 
 # ---- the command ------------------------------------------------------------------------
 
-def screens(pattern: str) -> dict[str, tuple[dict, dict]]:
-    """{picture name: (RenderDocument, state)} for the pacer's moments and the calm screen."""
+def screens(pattern: str, environment: dict = ENVIRONMENT) -> dict[str, tuple[dict, dict]]:
+    """{picture name: (RenderDocument, state)} for the pacer's moments and the calm screens."""
     params = catalogue.get("breathing").resolve(None, pattern)
     segments = apl.turn_segments(render.render("breathing", "en-US", render.DEFAULT_RATE, **params), 0)
     rd, ex = FastSerializer().serialize(apl.pacer(list(segments), apl.breathing_title(params),
@@ -352,11 +420,18 @@ def screens(pattern: str) -> dict[str, tuple[dict, dict]]:
     ins = [p for p in phases if p[0] == apl.words()["cue"]["in"]]
     second_in = ins[1]
     calm = FastSerializer().serialize(apl.practice_screen("body-scan", 0, 2))[0]
-    return {"pacer-rest": (rd, state_at(rd, ex, second_in[1])),
-            "pacer-mid-breath": (rd, state_at(rd, ex, second_in[1] + second_in[2] / 2)),
+    crisis = danger.by_intent("CrisisIntent")   # the screen a crisis answer leaves, as sent
+    help_screen = FastSerializer().serialize(apl.calm(safety_check.CARD_TITLE,
+                                                      safety_check.card_text(crisis, "en-US"), whole=True))[0]
+    return {"pacer-rest": (rd, state_at(rd, ex, second_in[1], environment)),
+            "pacer-mid-breath": (rd, state_at(rd, ex, second_in[1] + second_in[2] / 2, environment)),
+            # where the device wants no animation: the cue changes, the circle stays still
+            "pacer-mid-breath-still": (rd, state_at(rd, ex, second_in[1] + second_in[2] / 2,
+                                                    dict(environment, animation="none"))),
             # a moment before the out-breath's cue replaces the in-breath's
-            "pacer-full": (rd, state_at(rd, ex, second_in[1] + second_in[2] - FULL_BEFORE_END_S)),
-            "calm-practice": (calm, {})}
+            "pacer-full": (rd, state_at(rd, ex, second_in[1] + second_in[2] - FULL_BEFORE_END_S, environment)),
+            "calm-practice": (calm, {}),
+            "calm-help": (help_screen, {})}
 
 
 def chromium() -> str | None:
@@ -386,17 +461,24 @@ def main(argv=None) -> int:
         print("apl_preview: chromium not found; install it (scripts/apl-preview does, as root) "
               "or pass --html-only", file=sys.stderr)
         return 1
-    written = []
+    written, shots = [], []
     for name, (render_doc, state) in screens(args.pattern).items():
         for vp_name, vp in viewports().items():
             html_path = out / f"{name}-{vp_name}.html"
             html_path.write_text(page(render_doc, vp_name, state), encoding="utf-8")
             written.append(html_path)
+            shots.append((html_path.stem, render_doc, vp_name, state))
             if browser:
                 png = html_path.with_suffix(".png")
                 shoot(browser, html_path.resolve(), png.resolve(), vp)
                 written.append(png)
     print(f"apl_preview: {len(written)} files in {out}")
+    if browser:
+        found = {label: p for label, p in problems(browser, shots).items() if p}
+        for label, what in found.items():
+            print(f"apl_preview: {label}: {'; '.join(what)}", file=sys.stderr)
+        if found:
+            return 1
     return 0
 
 

@@ -6,7 +6,8 @@ import json
 
 import pytest
 
-from skill import apl, breathing, respond
+from skill import apl, breathing, catalogue, respond
+from skill.tools import apl_preview
 from support.conversation import Listener, is_open
 
 ECHO_SHOW = {"Alexa.Presentation.APL": {"runtime": {"maxVersion": "2023.3"}}}
@@ -43,7 +44,7 @@ def test_screenless_devices_get_exactly_the_response_without_a_screen(both, monk
     plain, show = both
     called = []
     original = respond._screen
-    monkeypatch.setattr(respond, "_screen", lambda *a: called.append(1) or original(*a))
+    monkeypatch.setattr(respond, "_screen", lambda *a, **k: called.append(1) or original(*a, **k))
     for name in CONVERSATION:
         quiet = plain.say(name)
         assert "directives" not in quiet["response"]
@@ -106,7 +107,7 @@ def test_stop_pause_and_crisis_replace_the_pacer_at_once(app, after):
     assert "calm" in render_doc["datasources"] and "outputSpeech" in body["response"]
     if after == "crisis":
         calm = render_doc["datasources"]["calm"]["properties"]
-        assert calm["title"] == "Help, any time" and "988" in calm["body"]
+        assert calm["title"] == "Help, any time" and any("988" in line for line in calm["lines"])
 
 
 def test_other_practices_show_the_calm_screen_with_the_step(app):
@@ -151,3 +152,27 @@ def test_session_end_and_device_errors_get_no_screen(app):
     show.say("breathing_three_minutes")
     for name in ("session_ended", "exception_encountered"):
         assert "directives" not in show.say(name)["response"]
+
+
+CRISIS_REQUESTS = ("crisis", "crisis_abuse", "crisis_harm_done", "crisis_medical", "crisis_panic",
+                   "crisis_plan", "crisis_self_harm", "crisis_someone_else")
+
+
+@pytest.mark.skipif(not apl_preview.chromium(), reason="Chromium is not installed (scripts/apl-preview installs it)")
+def test_every_help_screen_shows_every_line_whole_on_every_screen(app):
+    """A crisis answer's screen, in every locale, laid out by Chromium on every viewport:
+    no help line cut short and none off the edge (the round Echo Spot's included)."""
+    shots, seen = [], set()
+    for locale in catalogue.locales():
+        for name in CRISIS_REQUESTS:
+            body = ShowListener(app.test_client(), locale=locale).say(name)
+            (render_doc,) = body["response"]["directives"]
+            calm = render_doc["datasources"]["calm"]["properties"]
+            assert calm["lines"] == body["response"]["card"]["content"].split("\n"), (locale, name)
+            if tuple(calm["lines"]) in seen:
+                continue
+            seen.add(tuple(calm["lines"]))
+            shots += [(f"{locale} {name} {vp}", render_doc, vp, None) for vp in apl_preview.viewports()]
+    assert len(seen) > len(catalogue.locales())
+    found = apl_preview.problems(apl_preview.chromium(), shots)
+    assert {label: p for label, p in found.items() if p} == {}

@@ -5,8 +5,9 @@ import struct
 
 import pytest
 
-from skill import apl
-from skill.tools import apl_preview
+from skill import apl, catalogue
+from skill.serializer import FastSerializer
+from skill.tools import apl_preview, interaction_model
 
 
 def test_the_commands_played_to_a_moment_grow_the_circle_over_the_in_breath():
@@ -46,3 +47,73 @@ def test_chromium_renders_a_png_of_the_devices_pixel_size(tmp_path):
     png = (tmp_path / "mid.png").read_bytes()
     width, height = struct.unpack(">II", png[16:24])
     assert (width, height) == (1280, 800)          # Echo Show 8: 960 x 600 dp at 4/3
+
+
+def test_where_the_device_wants_no_animation_the_circle_stays_still_and_the_cue_still_changes():
+    """environment.animation 'none' (APL's only reduced-motion signal): the circle and the
+    progress line keep their resting look, the cue text still follows the breath."""
+    for pattern in catalogue.get("breathing").params["pattern"]["choices"]:
+        moving, still = apl_preview.screens(pattern), apl_preview.screens(pattern, {"animation": "none"})
+        for name in ("pacer-mid-breath", "pacer-full"):
+            render_doc, state = still[name]
+            assert set(state) == {"cue"} and state["cue"]["text"] == apl.words()["cue"]["in"], (pattern, name)
+            assert "circle" in moving[name][1], (pattern, name)
+            drawn = apl_preview.page(render_doc, "hubLandscapeMedium", state)
+            assert f"transform:scale({apl.REST_SCALE})" in drawn, (pattern, name)
+
+
+def every_screen_drawn():
+    """(label, RenderDocument, viewport, state) for every screen the skill draws that must
+    show its words whole: each pattern's pacer with each cue, each practice's calm screen."""
+    for pattern in catalogue.get("breathing").params["pattern"]["choices"]:
+        render_doc, state = apl_preview.screens(pattern)["pacer-rest"]
+        w = apl.words()
+        for cue in {*w["cue"].values(), w["before"], w["after"]}:
+            for vp in apl_preview.viewports():
+                yield f"{pattern} {cue!r} {vp}", render_doc, vp, {**state, "cue": {"text": cue}}
+    for script_id in catalogue.scripts():
+        render_doc = FastSerializer().serialize(apl.practice_screen(script_id, 9, 12))[0]
+        for vp in apl_preview.viewports():
+            yield f"{script_id} {vp}", render_doc, vp, None
+
+
+@pytest.mark.skipif(not apl_preview.chromium(), reason="Chromium is not installed (scripts/apl-preview installs it)")
+def test_every_pacer_and_practice_screen_shows_its_words_whole_on_every_viewport():
+    shots = list(every_screen_drawn())
+    found = apl_preview.problems(apl_preview.chromium(), shots)
+    assert len(found) == len(shots)
+    assert {label: p for label, p in found.items() if p} == {}
+
+
+@pytest.mark.skipif(not apl_preview.chromium(), reason="Chromium is not installed (scripts/apl-preview installs it)")
+def test_the_check_finds_words_cut_short_off_the_screen_or_over_other_words():
+    long = "Kind attention moving through the body, noticing early signs of stress. " * 6
+    cut = FastSerializer().serialize(apl.calm("Compassion Coach", long, hint=apl.words()["hint"]))[0]
+    spilt = FastSerializer().serialize(apl.calm("Help, any time", "\n".join([long[:70]] * 9), whole=True))[0]
+    pacer, state = apl_preview.screens("even")["pacer-rest"]
+    wide = {**state, "title": {"text": "Soothing rhythm breathing " * 4}}
+    tall = {**state, "cue": {"text": "Breathe in slowly " * 5}}
+    found = apl_preview.problems(apl_preview.chromium(), [
+        ("cut", cut, "hubLandscapeLarge", None), ("spilt", spilt, "hubRoundSmall", None),
+        ("wide", pacer, "hubRoundSmall", wide), ("tall", pacer, "hubLandscapeSmall", tall),
+        ("fine", pacer, "hubRoundSmall", state)])
+    assert found["cut"] == ["text: cut short"]          # a paragraph past its few lines
+    assert found["spilt"] == ["text: off the screen"]   # whole lines past the round edge
+    assert found["wide"] == ["title: cut short"]
+    assert "cue: over title" in found["tall"] and "hint: over cue" in found["tall"]
+    assert found["fine"] == []
+
+
+def test_the_manifest_declares_apl_for_exactly_the_screens_drawn():
+    """skill.json's ALEXA_PRESENTATION_APL viewports hold every viewport the screens are
+    drawn and checked for, and each declared range holds at least one of them."""
+    custom = interaction_model.load_manifest()["manifest"]["apis"]["custom"]
+    (declared,) = [i["supportedViewports"] for i in custom["interfaces"] if i["type"] == "ALEXA_PRESENTATION_APL"]
+
+    def holds(rng, vp):
+        return (rng["mode"] == vp["mode"].upper() and rng["shape"] == vp["shape"].upper()
+                and rng["minWidth"] <= vp["width"] <= rng["maxWidth"]
+                and rng["minHeight"] <= vp["height"] <= rng["maxHeight"])
+    drawn = apl_preview.viewports()
+    assert [name for name, vp in drawn.items() if not any(holds(r, vp) for r in declared)] == []
+    assert [r for r in declared if not any(holds(r, vp) for vp in drawn.values())] == []
