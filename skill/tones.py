@@ -232,6 +232,13 @@ class TrackCache:
             old.unlink(missing_ok=True)
 
 
+def write_mp3(track: TrackSpec, path: str | Path) -> float:
+    """The track as the MP3 the skill serves, byte for byte; returns its length in s."""
+    data = pcm(track)
+    Path(path).write_bytes(mp3(data, track.sample_rate))
+    return len(data) / 2 / track.sample_rate
+
+
 def write_wav(track: TrackSpec, path: str | Path) -> float:
     """The track as a mono 16-bit WAV (the offline runner's export); returns its length in s."""
     import wave
