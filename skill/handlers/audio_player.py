@@ -25,7 +25,7 @@ MIN_RECORDED_S = 60              # a stopped track counts as practice after this
 STOP_INTENTS = ("AMAZON.StopIntent", "AMAZON.CancelIntent", "AMAZON.PauseIntent")
 RESUME_INTENTS = ("AMAZON.ResumeIntent",)
 RESTART_INTENTS = ("AMAZON.StartOverIntent", "AMAZON.PreviousIntent")
-# While a track plays these may arrive without the invocation name; nothing to do for them.
+# While a track plays these may arrive without the invocation name; one track has none of them.
 IDLE_INTENTS = ("AMAZON.NextIntent", "AMAZON.RepeatIntent", "AMAZON.LoopOnIntent",
                 "AMAZON.LoopOffIntent", "AMAZON.ShuffleOnIntent", "AMAZON.ShuffleOffIntent")
 
@@ -264,6 +264,11 @@ def restart_intent(hi):
 
 
 def idle_intent(hi):
+    """Next, repeat, loop, shuffle: one track has none of them. A few words say so (silence
+    would sound unheard, and Amazon's audio samples answer so too); with no AudioPlayer
+    directive in the response, the track plays on."""
+    hi.response_builder.speak(render.speech(dialog(hi, "tones_one_track"), rate=state.rate(hi)))
+    hi.response_builder.set_should_end_session(True)
     return _empty(hi)
 
 
