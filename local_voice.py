@@ -3,7 +3,7 @@
     python local_voice.py list
     python local_voice.py play breathing --minutes 3 --pattern box
     python local_voice.py play body-scan --rate slower --out body-scan.wav
-    python local_voice.py play breathing --guide tones --minutes 20 --out tones.wav
+    python local_voice.py play breathing --guide tones --minutes 20 --out tones.wav   (or tones.mp3)
     python local_voice.py play grounding --transcript
     python local_voice.py ssml turn.ssml --out turn.wav
     python local_voice.py fixture tests/fixtures/requests/launch.json --transcript
@@ -18,7 +18,8 @@ Subcommands (each has --help):
             --minutes M, --pattern P (breathing), --locale L (default en-US),
             --rate normal|slower, --voice V (an installed voice, see `voices`; default: an
             accent that suits the locale when installed, else the engine's default),
-            --guide voice|tones (breathing: tones is the hands-free track AudioPlayer plays).
+            --guide voice|tones (breathing: tones is the hands-free track AudioPlayer plays;
+            its --out may be FILE.wav or FILE.mp3, the very MP3 the skill serves).
   ssml      any SSML file in Alexa's subset (checked with skill.ssml.check first).
   fixture   a request envelope (JSON) sent through the real skill, in process, the way the
             webhook receives it (the Flask app of skill.app in DEVELOPER_MODE); speaks the
@@ -300,6 +301,7 @@ def cmd_play(args) -> int:
     return EXIT_OK
 
 
+TONE_WRITERS = {".wav": "write_wav", ".mp3": "write_mp3"}   # --out's suffix: skill.tones' writer
 TONE_NAMES = {"in": "rising tone: breathe in", "out": "falling tone: breathe out",
               "top-up": "short rising tone: a sip more", "bell": "bell: the end"}
 
@@ -323,10 +325,13 @@ def play_tones(args) -> int:
         print(f"{_fmt_clock(total / track.sample_rate)}  total")
     if args.out:
         path = Path(args.out)
+        write = TONE_WRITERS.get(path.suffix.lower())
+        if write is None:
+            raise CliError(f"cannot write {path}: the tone track is written as .wav or .mp3 (the file AudioPlayer streams)")
         if path.parent and not path.parent.is_dir():
             raise CliError(f"cannot write {path}: no such directory {path.parent}")
         try:
-            seconds = tones.write_wav(track, path)
+            seconds = getattr(tones, write)(track, path)
         except OSError as err:
             raise CliError(f"cannot write {path}: {err.strerror or err}") from None
         print(f"{path}\t{seconds:.1f} s")
@@ -620,7 +625,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--rate", metavar="RATE", default=DEFAULT_RATE, help=helps["rate"])
     p.add_argument("--guide", choices=("voice", "tones"), default="voice",
                    help="breathing: voice (the spoken turns, default) or tones (the track Alexa streams "
-                        "hands-free: rising tone in, falling tone out, a bell at the end)")
+                        "hands-free: rising tone in, falling tone out, a bell at the end; "
+                        "--out may then be .wav or .mp3)")
     _add_output(p)
     p.set_defaults(func=cmd_play)
 

@@ -7,7 +7,8 @@
     builds a track in the background when it sends AudioPlayer.Play, while the spoken
     introduction plays, so Alexa's fetch normally finds it cached.
 (c) Turn cost: the 5-minute breathing turn and its "continue" with APL-A (a device that
-    lists Alexa.Presentation.APLA) against the same turns as SSML, in process.
+    lists Alexa.Presentation.APLA) against the same turns as SSML, in process; and against
+    the benchmarks' baseline (the hello skill's launch, as in 1), with 1's target.
 """
 from __future__ import annotations
 
@@ -16,8 +17,9 @@ import http.client
 import shutil
 import time
 
-from benchmarks.common import (LOOPBACK, Section, envelope, median, our_app, percentile, ratio_figure,
-                               temp_dir, user_id)
+from benchmarks.common import (LOOPBACK, Section, baseline_app, envelope, median, our_app, percentile,
+                               ratio_figure, temp_dir, user_id)
+from benchmarks.turn_cost import MEDIAN_LIMIT_X
 
 MINUTES_FULL, MINUTES_QUICK = 20, 5
 BUILD_LIMIT_X = 50.0
@@ -102,16 +104,22 @@ def measure(quick: bool) -> Section:
         kinds = {"breathing_5min": first, "continue": cont}
         turn_rounds = TURN_ROUNDS_QUICK if quick else TURN_ROUNDS_FULL
         times = {(k, form): [] for k in kinds for form in ("ssml", "apla")}
+        hello, hello_body, hello_ms = baseline_app().test_client(), envelope("launch", user), []
         for body in kinds.values():                 # warm-up: renders and documents cached
-            _turn_ms(client, body), _turn_ms(client, _with_apla(body))
+            _turn_ms(client, body), _turn_ms(client, _with_apla(body)), _turn_ms(hello, hello_body)
         for _ in range(turn_rounds):
             for k, body in kinds.items():
                 times[(k, "ssml")].append(_turn_ms(client, body))
                 times[(k, "apla")].append(_turn_ms(client, _with_apla(body)))
+            hello_ms.append(_turn_ms(hello, hello_body))
         for k in kinds:
             section.figures.append(ratio_figure(section.title, f"{k} with APL-A (median)",
                                                 median(times[(k, "apla")]), median(times[(k, "ssml")]), "ms",
                                                 APLA_LIMIT_X, note="baseline: the same turn as SSML"))
+        for k in kinds:
+            section.figures.append(ratio_figure(section.title, f"{k} with APL-A against the hello skill (median)",
+                                                median(times[(k, "apla")]), median(hello_ms), "ms",
+                                                MEDIAN_LIMIT_X, note="baseline: the hello skill's launch, as in 1"))
     finally:
         shutil.rmtree(data_dir, ignore_errors=True)
     section.notes.append(f"TTFB: {rounds} requests each, Range bytes=0-4095, one connection per request; "

@@ -292,7 +292,7 @@ def main(argv=None) -> int:
 
     patterns = catalogue.get("breathing").params["pattern"]["choices"]
     limits = catalogue.get("breathing").minutes
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.pacing", description=main.__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.pacing", description=" ".join(main.__doc__.split()))
     parser.add_argument("--recording", metavar="FILE", help="a recording of a practice (WAV; MP3/M4A with ffmpeg)")
     parser.add_argument("--pattern", choices=patterns, default=catalogue.get("breathing").params["pattern"]["default"])
     parser.add_argument("--minutes", type=int, default=int(catalogue.get("breathing").minutes["default"]),

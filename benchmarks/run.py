@@ -24,7 +24,7 @@ from benchmarks.common import Section  # noqa: E402
 #: name -> module (with measure(quick) -> Section, or a list of them) or "module:function", in the order they run
 MEASUREMENTS = {"turns": "turn_cost", "http": "throughput", "prod": "throughput:measure_production",
                 "cold": "cold_start", "lambda": "lambda_cold_start", "pacing": "pacing",
-                "memory": "memory", "safety": "safety"}
+                "memory": "memory", "audio": "audio", "safety": "safety"}
 
 
 def _num(value, unit="") -> str:

@@ -25,8 +25,8 @@ MAX_AUDIO_S = ssml.MAX_TURN_S           # APL-A renders at most 240 s of audio p
 # A cue must fit its phase even if Alexa's voice is this much slower than the estimate
 # (the same margin the SSML limit uses): a cue that ran over would lengthen the phase.
 CUE_FIT_FACTOR = ssml.SPEECH_LIMIT_FACTOR
-# What a Speech component carries over from the SSML; any other tag (say-as, phoneme,
-# audio...) keeps the response in SSML, where it is said as written.
+# What a Speech component built from the timeline carries over from the SSML; words with any
+# other tag (say-as, phoneme...) go into the document as one Speech of their SSML as written.
 CARRIED_TAGS = frozenset({"speak", "p", "s", "break", "prosody", "amazon:effect"})
 _TAG = re.compile(r"<([A-Za-z][\w:.-]*)")
 
@@ -79,10 +79,24 @@ def components(items: list[Item]) -> list[dict]:
     return out
 
 
+def words(doc: str) -> tuple[list[dict], list[Item]]:
+    """Words around a turn (a dialog's <speak> document) as components, and their timeline
+    (for the limits): through the timeline where it carries every tag; else one Speech of
+    the document as written (a helpline's digits in say-as: APL-A's Speech takes Alexa's
+    SSML), which holds no timed phase, so nothing exact is lost."""
+    steps = ssml.to_timeline(doc)
+    if carries(doc):
+        return components(steps), steps
+    return [{"type": "Speech", "contentType": "SSML", "content": doc}], steps
+
+
 def document(items: list[Item]) -> dict:
+    return document_of(components(items))
+
+
+def document_of(comps: list[dict]) -> dict:
     return {"type": "APLA", "version": DOCUMENT_VERSION,
-            "mainTemplate": {"parameters": ["payload"],
-                             "items": [{"type": "Sequencer", "items": components(items)}]}}
+            "mainTemplate": {"parameters": ["payload"], "items": [{"type": "Sequencer", "items": comps}]}}
 
 
 def directive(doc: dict) -> dict:

@@ -111,20 +111,20 @@ def apla_directive(hi, bodies: tuple, rate: str):
 @lru_cache(maxsize=CHECK_CACHE_ENTRIES)
 def _apla_directive(bodies: tuple, rate: str):
     from skill import apla
-    items = []
+    items, comps = [], []
     for b in bodies:
         if isinstance(b, render.Turn):
             items += b.timeline
+            comps += apla.components(list(b.timeline))
         elif b and b.strip():
-            doc = render.speech(b, rate=rate)
-            if not apla.carries(doc):
-                return None
-            items += ssml.to_timeline(doc)
+            said, steps = apla.words(render.speech(b, rate=rate))
+            items += steps
+            comps += said
     if apla.limit_s(items) > apla.MAX_AUDIO_S:
         return None
     # Imported only for a device that takes APL-A: that package loads every APL-A model.
     from ask_sdk_model.interfaces.alexa.presentation.apla import RenderDocumentDirective
-    return RenderDocumentDirective(token=apla.TOKEN, document=apla.document(items))
+    return RenderDocumentDirective(token=apla.TOKEN, document=apla.document_of(comps))
 
 
 SCREEN_REQUESTS = ("LaunchRequest", "IntentRequest")   # the requests a screen may answer

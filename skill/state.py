@@ -319,22 +319,53 @@ def history(hi) -> list[dict]:
     return entries
 
 
-def record_practice(hi, script_id: str, params: dict, before: int | None) -> str | None:
-    """Add a finished practice to the history; returns its id (for the rating after)."""
+def record_practice(hi, script_id: str, params: dict, before: int | None,
+                    entry_id: str | None = None) -> str | None:
+    """Add a finished practice to the history; returns its id (for the rating after).
+    `entry_id`: the entry record_minutes began for it, which now takes its whole length."""
     mem = memory(hi)
     if mem is None:
         return None
-    script = catalogue.get(script_id)
+    minutes = params.get("minutes", catalogue.get(script_id).about_minutes)
+    entry = _entry(hi, entry_id)
+    if entry is not None:
+        entry["minutes"] = minutes
+    else:
+        entry = _add_entry(hi, script_id, minutes, before)
+    done_with(hi, script_id)
+    return entry["id"]
+
+
+def record_minutes(hi, script_id: str, minutes: float, entry_id: str | None = None) -> str | None:
+    """Time given to a practice not (yet) heard to the end (the tone track, stopped partway):
+    one entry for one listening, its minutes raised as it goes on, however often it is
+    paused and resumed. Unlike record_practice, the paused place stays. Returns the id."""
+    if memory(hi) is None:
+        return None
+    entry = _entry(hi, entry_id)
+    if entry is None:
+        return _add_entry(hi, script_id, minutes, None)["id"]
+    if not _number(entry.get("minutes")) or entry["minutes"] < minutes:
+        entry["minutes"] = minutes
+    return entry["id"]
+
+
+def _entry(hi, entry_id: str | None) -> dict | None:
+    if entry_id is None:
+        return None
+    return next((e for e in history(hi) if e.get("id") == entry_id), None)
+
+
+def _add_entry(hi, script_id: str, minutes: float, before: int | None) -> dict:
     import uuid   # here: uuid imports platform, which a cold start's launch does not need
     entry = {"id": uuid.uuid4().hex, "ts": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-             "date": today(hi).isoformat(), "practice": script_id,
-             "minutes": params.get("minutes", script.about_minutes),
+             "date": today(hi).isoformat(), "practice": script_id, "minutes": minutes,
              "before": before if remembers_ratings(hi) else None, "after": None}
+    mem = memory(hi)
     history(hi)
     mem["history"].append(entry)
     mem["streak"] = progress.extend_streak(mem.get("streak"), today(hi))
-    done_with(hi, script_id)
-    return entry["id"]
+    return entry
 
 
 def rate_after(hi, entry_id: str | None, after: int) -> None:

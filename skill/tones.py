@@ -58,7 +58,8 @@ class TrackSpec:
 
 
 def spec(pattern: str, minutes, sample_rate=DEFAULT_SAMPLE_RATE_HZ) -> TrackSpec:
-    """A checked TrackSpec: every value from a bounded list or range (never listener data)."""
+    """A checked TrackSpec: every value from a bounded list or range (never listener data),
+    its minutes those the pattern really runs (box: at most its max_minutes)."""
     limits = catalogue.get("breathing").minutes
     if pattern not in breathing.patterns():
         raise TrackError(f"unknown pattern {pattern!r}")
@@ -70,6 +71,10 @@ def spec(pattern: str, minutes, sample_rate=DEFAULT_SAMPLE_RATE_HZ) -> TrackSpec
         raise TrackError(f"minutes must be {limits['min']:g} to {limits['max']:g}")
     if sample_rate not in SAMPLE_RATES_HZ:
         raise TrackError(f"sample rate must be one of {', '.join(map(str, SAMPLE_RATES_HZ))}")
+    cap_s = breathing.max_seconds(pattern)
+    if cap_s is not None:
+        # box stops at its cap whatever was asked: the track is named, and said, as it plays
+        minutes = min(minutes, math.ceil(cap_s / 60))
     return TrackSpec(pattern, minutes, sample_rate)
 
 
@@ -225,6 +230,13 @@ class TrackCache:
                        key=lambda p: p.stat().st_mtime)
         for old in files[: max(0, len(files) + 1 - self.max_tracks)]:
             old.unlink(missing_ok=True)
+
+
+def write_mp3(track: TrackSpec, path: str | Path) -> float:
+    """The track as the MP3 the skill serves, byte for byte; returns its length in s."""
+    data = pcm(track)
+    Path(path).write_bytes(mp3(data, track.sample_rate))
+    return len(data) / 2 / track.sample_rate
 
 
 def write_wav(track: TrackSpec, path: str | Path) -> float:

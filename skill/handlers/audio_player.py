@@ -5,7 +5,8 @@ asked: voice-guided (the spoken turns) or tone-guided (one track, skill.tones). 
 is the question "guide" in skill/questions.py, answered through skill/handlers/answers.py. While the
 track plays, "Alexa, pause / resume / start over / stop" and the device's buttons come here;
 the playback events keep the listener's place (memory "tones") and record the practice when
-the track finishes, or how far it got when it is stopped.
+the track finishes, or how far it got when it stops. "Stop" keeps the place as "pause" does,
+as it does in the spoken turns: the next launch offers to play on, and "Alexa, resume" does.
 
 AudioPlayer and PlaybackController requests have no session, and their responses carry no
 speech or card: only AudioPlayer directives, or nothing.
@@ -24,7 +25,7 @@ MIN_RECORDED_S = 60              # a stopped track counts as practice after this
 STOP_INTENTS = ("AMAZON.StopIntent", "AMAZON.CancelIntent", "AMAZON.PauseIntent")
 RESUME_INTENTS = ("AMAZON.ResumeIntent",)
 RESTART_INTENTS = ("AMAZON.StartOverIntent", "AMAZON.PreviousIntent")
-# While a track plays these may arrive without the invocation name; nothing to do for them.
+# While a track plays these may arrive without the invocation name; one track has none of them.
 IDLE_INTENTS = ("AMAZON.NextIntent", "AMAZON.RepeatIntent", "AMAZON.LoopOnIntent",
                 "AMAZON.LoopOffIntent", "AMAZON.ShuffleOnIntent", "AMAZON.ShuffleOffIntent")
 
@@ -57,14 +58,17 @@ def _params(action: dict) -> dict:
 
 
 def start_tones(hi, action: dict):
-    params = _params(action)
-    track = tones.spec(params["pattern"], params["minutes"])
+    asked = _params(action)
+    track = tones.spec(asked["pattern"], asked["minutes"])
+    params = {**asked, "minutes": track.minutes}     # as long as the track is (box: its cap)
     _cache(hi).warm(track)        # built while the introduction is said
     state.session(hi).pop("practice", None)
     token = _remember(hi, track, params, 0)
     hi.response_builder.add_directive(_play(hi, track, token, 0))
     holds = breathing.holds_breath(params["pattern"])
-    return reply(hi, dialog(hi, "tones_intro", minutes=params["minutes"], holds=holds),
+    capped = track.minutes < asked["minutes"]
+    return reply(hi, dialog(hi, "tones_intro", minutes=track.minutes, holds=holds, capped=capped,
+                            pattern_title=breathing.patterns()[track.pattern]["title"]),
                  card_title=catalogue.get("breathing").title, card_text=catalogue.get("breathing").summary)
 
 
@@ -112,11 +116,17 @@ def _play(hi, track: tones.TrackSpec, token: str, offset_ms: int):
 
 
 def _remember(hi, track: tones.TrackSpec, params: dict, offset_ms: int) -> str:
+    """A new stream token for the track, from `offset_ms`. Playing on from a place keeps the
+    history entry of the listening so far (one practice, however often paused); from the
+    start, a new one begins."""
     import uuid   # here: uuid imports platform, which a cold start's launch does not need
     token = f"{TOKEN_PREFIX}{track.name}.{uuid.uuid4().hex[:12]}"
     mem = state.memory(hi)
     if mem is not None:
+        before = mem.get("tones") if isinstance(mem.get("tones"), dict) else {}
         mem["tones"] = {"token": token, "track": track.name, "params": params, "offset_ms": offset_ms}
+        if offset_ms > 0 and before.get("track") == track.name and isinstance(before.get("entry"), str):
+            mem["tones"]["entry"] = before["entry"]
     return token
 
 
@@ -194,17 +204,25 @@ def _forget_place(hi) -> None:
 
 
 def _record(hi, played_ms: int | None, finished: bool) -> None:
-    """Progress: a finished track is a finished practice; a stopped one counts how far it got."""
+    """Progress: a finished track is a finished practice; a stopped one counts how far it
+    got, in the same history entry each time it stops (skill.state.record_minutes)."""
     rec = _playing(hi)
     if rec is None:
         return
     mem = state.memory(hi)
+    entry = rec.get("entry") if isinstance(rec.get("entry"), str) else None
     if finished:
-        state.record_practice(hi, "breathing", rec["params"], None)
+        state.record_practice(hi, "breathing", rec["params"], None, entry_id=entry)
         mem.pop("tones", None)
     elif played_ms is not None and played_ms >= MIN_RECORDED_S * 1000:
         minutes = round(played_ms / 60000, 1)
-        state.record_practice(hi, "breathing", {**rec["params"], "minutes": minutes}, None)
+        mem["tones"]["entry"] = state.record_minutes(hi, "breathing", minutes, entry)
+
+
+def _stopped_at(hi, rec: dict, offset_ms: int) -> None:
+    """The track stopped at `offset_ms`, for whatever reason: count it, keep the place."""
+    _record(hi, offset_ms, finished=False)
+    _keep_place(hi, rec, offset_ms)
 
 
 # ---------------------------------------------------------------- intents while playing
@@ -221,14 +239,12 @@ def _is(names):
 
 
 def stop_intent(hi):
-    """Pause, stop and cancel while the track is ours: stop the stream; PlaybackStopped
-    keeps the place. A stop or cancel also counts what was played."""
-    if _intent(hi) != "AMAZON.PauseIntent":
-        _record(hi, _context_offset(hi), finished=False)
-        mem = state.memory(hi)
-        if mem is not None:
-            mem.pop("tones", None)
-        _forget_place(hi)    # a PlaybackStopped that came first kept one
+    """Pause, stop and cancel while the track is ours: stop the stream, count what was
+    played and keep the place, as a stop does in the spoken turns (the PlaybackStopped
+    that follows, or came first, keeps the same place, to the device's millisecond)."""
+    rec, offset = _playing(hi), _context_offset(hi)
+    if rec is not None and offset is not None:
+        _stopped_at(hi, rec, offset)
     hi.response_builder.add_directive(_stop())
     hi.response_builder.set_should_end_session(True)
     return _empty(hi)
@@ -241,10 +257,18 @@ def resume_intent(hi):
 
 
 def restart_intent(hi):
+    rec, offset = _playing(hi), _context_offset(hi)
+    if rec is not None and offset is not None:
+        _record(hi, offset, finished=False)    # the listening so far counts; a new one begins
     return _resume_from(hi, 0)
 
 
 def idle_intent(hi):
+    """Next, repeat, loop, shuffle: one track has none of them. A few words say so (silence
+    would sound unheard, and Amazon's audio samples answer so too); with no AudioPlayer
+    directive in the response, the track plays on."""
+    hi.response_builder.speak(render.speech(dialog(hi, "tones_one_track"), rate=state.rate(hi)))
+    hi.response_builder.set_should_end_session(True)
     return _empty(hi)
 
 
@@ -263,7 +287,7 @@ def playback_stopped(hi):
     rec = _playing(hi)
     token = getattr(hi.request_envelope.request, "token", None)
     if rec is not None and token == rec["token"]:
-        _keep_place(hi, rec, _request_offset(hi))
+        _stopped_at(hi, rec, _request_offset(hi))
     return _empty(hi)    # no directives allowed in answer to PlaybackStopped
 
 
@@ -287,7 +311,7 @@ def playback_failed(hi):
     log.error("tone track failed to play: %s", kind or "unknown")
     rec = _playing(hi)
     if rec is not None:
-        _keep_place(hi, rec, _request_offset(hi))   # "resume", or the next launch, tries again from here
+        _stopped_at(hi, rec, _request_offset(hi))   # "resume", or the next launch, tries again from here
     return _empty(hi)
 
 

@@ -91,11 +91,10 @@ def lint_scripts() -> list[Failure]:
 
 def _check_apla(turn: render.Turn, prompt: str, rate: str, path: str, where: str) -> list[Failure]:
     """The APL-A form of a turn with its longest closing prompt, as skill.respond sends it."""
-    prompt_doc = render.speech(prompt, rate=rate)
-    if not apla.carries(prompt_doc):
-        return [Failure(path, 1, "apla-tags", "the closing prompt uses a tag APL-A speech does not carry", where)]
-    items = list(turn.timeline) + ssml.to_timeline(prompt_doc)
-    return [Failure(path, 1, p.rule, p.message, where) for p in apla.check(items)]
+    said, steps = apla.words(render.speech(prompt, rate=rate))
+    items = list(turn.timeline) + steps
+    doc = apla.document_of(apla.components(list(turn.timeline)) + said)
+    return [Failure(path, 1, p.rule, p.message, where) for p in apla.check(items, doc)]
 
 
 def lint_dialogs() -> list[Failure]:

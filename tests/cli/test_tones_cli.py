@@ -31,3 +31,14 @@ def test_transcript_names_each_tone_and_bad_arguments_are_one_line():
     assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1
     bad = _run("play", "breathing", "--guide", "tones", "--minutes", "90", "--transcript")
     assert bad.returncode == 2 and "minutes" in bad.stderr
+
+
+def test_an_mp3_export_is_the_file_the_skill_serves_and_other_names_are_refused(tmp_path):
+    out = tmp_path / "tones.mp3"
+    done = _run("play", "breathing", "--guide", "tones", "--minutes", "2", "--pattern", "even", "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    served = tones.TrackCache(tmp_path / "cache").get(tones.spec("even", 2))
+    assert out.read_bytes()[:3] != b"RIF" and out.read_bytes() == served.read_bytes()
+    bad = _run("play", "breathing", "--guide", "tones", "--minutes", "2", "--out", str(tmp_path / "tones.ogg"))
+    assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1 and ".mp3" in bad.stderr
+    assert not (tmp_path / "tones.ogg").exists()

@@ -15,7 +15,7 @@ def _apla_docs(body):
 
 def test_a_device_that_plays_apla_gets_the_turn_as_a_document(app):
     listener = Listener(app.test_client(), interfaces=APLA)
-    listener.say("launch")      # the disclaimer's numbers (say-as) keep a first response in SSML
+    listener.say("launch")
     body = listener.say("breathing_box_pattern")
     docs = _apla_docs(body)
     assert len(docs) == 1
@@ -54,3 +54,18 @@ def test_continue_and_repeat_on_an_apla_device(app):
     assert len(_apla_docs(nxt)) == 1
     again = listener.say("repeat")      # repeat says the last turn again, as SSML
     assert speech(again)
+
+
+def test_a_new_listeners_first_turn_is_a_document_too_with_the_disclaimer_as_written(app):
+    """The disclaimer says the helpline's digits with say-as, which a timeline cannot carry:
+    it goes into the document as one Speech of its SSML, and the phases are still exact."""
+    body = Listener(app.test_client(), interfaces=APLA).say("breathing_box_pattern")
+    docs = _apla_docs(body)
+    assert len(docs) == 1 and "outputSpeech" not in body["response"]
+    items = docs[0]["document"]["mainTemplate"]["items"][0]["items"]
+    first = items[0]
+    assert first["type"] == "Speech" and '<say-as interpret-as="digits">' in first["content"]
+    assert "not a therapist" in first["content"]
+    mixers = [c for c in items if c["type"] == "Mixer"]
+    assert mixers and all(m["items"][1]["duration"] == 4000 for m in mixers)
+    assert apla.structure_problems(docs[0]["document"]) == []

@@ -1,5 +1,7 @@
 """Hands-free breathing through the real webhook: the choice, AudioPlayer.Play, the playback
 events, "Alexa, pause / resume / start over / stop", and progress kept."""
+from types import SimpleNamespace
+
 import pytest
 
 from skill.app import create_app
@@ -126,14 +128,95 @@ def test_a_failed_stream_is_logged_and_answered_with_nothing(app, caplog):
     assert _play(player.say("resume"))["audioItem"]["stream"]["offsetInMilliseconds"] == 3_000
 
 
-def test_stop_ends_the_track_and_counts_what_was_played(app):
+def _memory(app, user_id):
+    adapter = app.extensions["compassion_coach"]["skill"].persistence_adapter
+    return adapter.get_attributes(SimpleNamespace(
+        context=SimpleNamespace(system=SimpleNamespace(user=SimpleNamespace(user_id=user_id))),
+        session=None, request=SimpleNamespace(request_id="amzn1.echo-api.request.test")))
+
+
+def _history(app, user_id):
+    return [(e["practice"], e["minutes"]) for e in _memory(app, user_id).get("history", [])]
+
+
+@pytest.mark.parametrize("words", ["stop", "cancel"])
+def test_stop_keeps_the_place_as_pause_does_and_counts_what_was_played(app, words):
     player = Player(app.test_client())
     start_tones(player)
     player.offset_ms = 125_000
-    stopped = player.say("stop")["response"]
-    assert _directive_types(stopped) == ["AudioPlayer.Stop"]
+    stopped = player.say(words)["response"]
+    assert _directive_types(stopped) == ["AudioPlayer.Stop"] and "outputSpeech" not in stopped
+    player.activity = "STOPPED"
+    assert player.event("AudioPlayer.PlaybackStopped") == {}
+    assert _history(app, player.user_id) == [("breathing", 2.1)]
+    # "Alexa, resume" plays on from where it stopped, as after a pause
+    resumed = _play(player.say("resume"))
+    assert resumed["audioItem"]["stream"]["offsetInMilliseconds"] == 125_000
+    # and so does the next launch's offer, after another stop
+    player.token, player.activity = resumed["audioItem"]["stream"]["token"], "PLAYING"
+    player.offset_ms = 150_000
+    player.say(words)
+    player.activity = "STOPPED"
+    player.event("AudioPlayer.PlaybackStopped")
+    again = Player(app.test_client())
+    again.user_id = player.user_id
+    offer = again.say("launch")
+    assert "stopped partway through soothing rhythm breathing" in speech(offer)
+    assert _play(again.say("yes"))["audioItem"]["stream"]["offsetInMilliseconds"] == 150_000
+    # one practice, however often it stopped: one entry, its minutes as far as it got
+    assert _history(app, player.user_id) == [("breathing", 2.5)]
+
+
+def test_a_pause_counts_what_was_played_and_the_finish_completes_the_same_entry(app):
+    player = Player(app.test_client())
+    start_tones(player)
+    player.offset_ms = 90_000
+    player.say("pause")
+    player.activity = "STOPPED"
+    player.event("AudioPlayer.PlaybackStopped")
     progress = Listener(app.test_client(), user_id=player.user_id).say("progress")
-    assert "1 day" in speech(progress)
+    assert "This week, you've made time for yourself on 1 day" in speech(progress)
+    assert _history(app, player.user_id) == [("breathing", 1.5)]
+    resumed = _play(player.say("resume"))
+    player.token, player.activity = resumed["audioItem"]["stream"]["token"], "PLAYING"
+    player.event("AudioPlayer.PlaybackStarted")
+    player.event("AudioPlayer.PlaybackFinished")
+    assert _history(app, player.user_id) == [("breathing", 3)]
+    assert "paused" not in _memory(app, player.user_id)
+
+
+def test_starting_over_counts_the_listening_so_far_and_begins_another(app):
+    player = Player(app.test_client())
+    start_tones(player)
+    player.offset_ms = 120_000
+    again = _play(player.say("start_over"))
+    player.token, player.offset_ms = again["audioItem"]["stream"]["token"], 0
+    player.event("AudioPlayer.PlaybackFinished")
+    assert _history(app, player.user_id) == [("breathing", 2.0), ("breathing", 3)]
+
+
+def test_a_stop_before_a_minute_keeps_the_place_but_counts_nothing(app):
+    player = Player(app.test_client())
+    start_tones(player)
+    player.offset_ms = 20_000
+    player.say("stop")
+    player.activity = "STOPPED"
+    player.event("AudioPlayer.PlaybackStopped")
+    assert _history(app, player.user_id) == []
+    assert _memory(app, player.user_id)["paused"]["offset_ms"] == 20_000
+
+
+def test_box_asked_for_longer_plays_and_says_its_five_minutes(app):
+    player = Player(app.test_client())
+    player.say("breathing_box_pattern", minutes="20")
+    body = player.say("yes")
+    play = _play(body)
+    assert play["audioItem"]["stream"]["url"] == f"{BASE}/audio/box-5-24000.mp3"
+    assert "Let's take 5 minutes with the tones" in speech(body)
+    assert "20 minutes" not in speech(body) and "best kept to 5 minutes" in speech(body)
+    player.token = play["audioItem"]["stream"]["token"]
+    player.event("AudioPlayer.PlaybackFinished")
+    assert _history(app, player.user_id) == [("breathing", 5)]
 
 
 def test_buttons_pause_play_and_previous(app):
