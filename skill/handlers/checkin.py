@@ -1,5 +1,6 @@
-"""Check-in: a feeling gets a short reflection and a practice that fits; an optional 0 to 10
-rating before and after, reflected back without judging the change.
+"""Check-in: a feeling gets a short reflection and a practice that fits (a no hears its
+second choice, once); an optional 0 to 10 rating before and after, reflected back without
+judging the change.
 
 A rating of 9 or 10 before a practice brings a steadying practice first; a rise after one
 offers a steadying practice. Ratings stay in the session unless the listener asked for
@@ -39,6 +40,14 @@ def check_in(hi):
     state.session(hi).pop("rating", None)
     return ask(hi, "offer", dialog(hi, "checkin_reflect", feeling=feeling, title=catalogue.get(script_id).title),
                id=script_id, feeling=feeling)
+
+
+def offer_also(hi, feeling: str | None):
+    """No to the suggestion: the feeling's second choice, offered once (then the menu)."""
+    also = (SUGGESTIONS.get(feeling) or {}).get("also") if isinstance(feeling, str) else None
+    if not catalogue.known(also):
+        return choices(hi, dialog(hi, "okay"))
+    return ask(hi, "offer_also", id=also, feeling=feeling)
 
 
 def begin_after_checkin(hi, script_id: str, feeling: str | None):

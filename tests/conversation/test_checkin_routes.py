@@ -51,6 +51,29 @@ def test_each_feeling_is_offered_its_practice_then_starts_it(listener, feeling):
     assert listener.attributes.get("practice", {}).get("id") == ROUTES[feeling]["practice"], text(body)[:200]
 
 
+@pytest.mark.parametrize("feeling", sorted(ROUTES))
+def test_no_to_the_suggestion_offers_the_second_choice_once(listener, feeling):
+    """'also' is how soothing-senses and compassionate-self are reached from a check-in."""
+    listener.say("checkin_preference_off")
+    feel(listener, feeling)
+    body = listener.say("no")
+    also = catalogue.get(ROUTES[feeling]["also"]).title
+    assert f"There's also {also.lower()}" in text(body) and listener.attributes["asked"]["q"] == "offer_also"
+    listener.say("yes")
+    assert listener.attributes.get("practice", {}).get("id") == ROUTES[feeling]["also"]
+    feel(listener, feeling)
+    listener.say("no")
+    body = listener.say("no")
+    assert listener.attributes["asked"]["q"] == "menu", "offered once, then the main choices"
+
+
+def test_every_practice_a_feeling_fits_is_reachable_from_a_check_in():
+    reached = {r[k] for r in ROUTES.values() for k in ("practice", "also")}
+    for script_id in ("soothing-senses", "compassionate-self", "compassionate-other", "receiving-kindness",
+                      "body-scan-sleep", "grounding", "breathing", "kind-friend", "loving-kindness"):
+        assert script_id in reached, script_id
+
+
 @pytest.mark.parametrize("said", ["low", "hopeless", "depressed", "down"])
 def test_low_mood_gets_something_gentle_before_any_remembering(listener, said):
     body = feel(listener, "low", said)
