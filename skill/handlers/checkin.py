@@ -19,7 +19,10 @@ SUGGESTIONS = {k: v for k, v in json.loads((DATA_DIR / "checkin.json").read_text
                if not k.startswith("_")}
 RATING_MIN, RATING_MAX = 0, 10
 STEADY_FIRST_AT = 9                     # a rating this strong before a practice: steady first
-STEADYING = ("grounding", "breathing")  # the practices that steady, in order of preference
+# The practices that steady, in order of preference. At 9 or 10 grounding comes first even
+# before breathing: eyes open, nothing to control, and a breath focus can make intense
+# anxiety or panic worse (content.md 5.3 "offer grounding first"; 2.4, 2.6; Gilbert 1.3).
+STEADYING = ("grounding", "breathing")
 
 
 def in_range(value) -> bool:
@@ -64,7 +67,7 @@ def rate_before(hi, value: float):
         return choices(hi)
     value = int(round(value))
     chosen = r["id"]
-    if value >= STEADY_FIRST_AT and chosen not in STEADYING:
+    if value >= STEADY_FIRST_AT and chosen != steadying_for(None):
         steady = steadying_for(None)
         state.session(hi)["rating"] = {"stage": "started", "before": value, "then": chosen}
         first = dialog(hi, "steady_first", title=catalogue.get(steady).title, then=catalogue.get(chosen).title)

@@ -98,3 +98,40 @@ def test_cant_sleep_gets_the_bedtime_body_scan_which_ends_quietly(listener):
     assert not is_open(body), "the session just ends"
     assert not words.rstrip().endswith("?") and "open your eyes" not in words
     assert "how strong" not in words.lower()
+
+
+@pytest.mark.parametrize("feeling", sorted(f for f, r in ROUTES.items() if r["practice"] != "body-scan-sleep"))
+@pytest.mark.parametrize("rating", ["9", "10"])
+def test_a_nine_or_ten_before_grounds_first_then_offers_the_practice(listener, feeling, rating):
+    """Grounding first, even before breathing (content.md 5.3); afterwards the practice
+    chosen is offered, and starts on yes."""
+    feel(listener, feeling)
+    assert "from 0, not at all, to 10, the strongest it gets" in text(listener.say("yes"))
+    body = listener.say("rating_seven", rating=rating)
+    chosen = ROUTES[feeling]["practice"]
+    if chosen == "grounding":
+        assert listener.attributes["practice"]["id"] == "grounding" and "steady ourselves" not in text(body)
+        return
+    assert "steady ourselves first" in text(body) and listener.attributes["practice"]["id"] == "grounding"
+    while listener.attributes.get("practice"):
+        body = listener.say("continue")
+    assert "from 0, not at all, to 10, the strongest it gets" in text(body).lower(), "the rating after, same anchors"
+    body = listener.say("rating_seven", rating="6")
+    assert listener.attributes["asked"]["q"] == "then"
+    listener.say("yes")
+    assert listener.attributes["practice"]["id"] == chosen
+
+
+@pytest.mark.parametrize("done", ["breathing", "grounding"])
+def test_a_rise_after_a_practice_offers_the_other_steadying_one_and_yes_starts_it(listener, done):
+    feeling = next(f for f, r in ROUTES.items() if r["practice"] == done)
+    feel(listener, feeling)
+    listener.say("yes")
+    listener.say("rating_seven", rating="5")
+    while listener.attributes.get("practice"):
+        body = listener.say("continue")
+    body = listener.say("rating_seven", rating="6")
+    other = "grounding" if done == "breathing" else "breathing"
+    assert listener.attributes["asked"]["q"] == "steady" and catalogue.get(other).title.lower() in text(body)
+    listener.say("yes")
+    assert listener.attributes["practice"]["id"] == other
