@@ -254,6 +254,19 @@ def test_where_the_eyes_may_close_opening_them_is_an_exit_and_the_end(script, lo
             assert EYES_OPEN_AGAIN in last, f"{script.id} {params}: does not end with the eyes open"
 
 
+@pytest.mark.parametrize("pattern", [p for p in catalogue.get("breathing").params["pattern"]["choices"]
+                                     if breathing.holds_breath(p)])
+def test_patterns_with_holds_always_give_their_caution(pattern):
+    """Box and 4-7-8, at every length, the first time or not (content.md 2.5, 2.6)."""
+    for minutes in (1, 5, 20):
+        for first_time in (False, True):
+            intro = ssml.plain_text(render.speech(render.parts(
+                "breathing", "en-GB", minutes=minutes, pattern=pattern, first_time=first_time)[0]))
+            for caution in ("sit or lie down", "breathing or heart condition", "pregnant"):
+                assert caution in intro, (pattern, minutes, first_time, caution)
+            assert re.search(r"dizzy[^.]*natural breathing", intro)
+
+
 def test_sigh_keeps_the_breath_gentle():
     text = _text(render.render("breathing", "en-GB", pattern="sigh", first_time=True))
     assert "Breathe gently, not deeply" in text
