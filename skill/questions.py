@@ -98,8 +98,11 @@ QUESTIONS: dict[str, Question] = {
     # a practice offered after an explanation, the progress summary, or a storage problem
     "practise_now": Question("q_practise_now", "q_practise_now_reprompt", {
         YES: "start_offered", NO: "goodbye", SKIP: "goodbye", **BREATHING_BY_SLOT}),
-    # a check-in's suggestion
+    # a check-in's suggestion; no hears the feeling's second choice once (checkin.json "also")
     "offer": Question("q_offer", "q_offer_reprompt", {
+        YES: "checkin_start", NO: "checkin_also", SKIP: "menu", NUMBER: "clarify", PATTERN: "clarify"}),
+    # the second choice; no to it too: the main choices
+    "offer_also": Question("q_offer_also", "q_offer_also_reprompt", {
         YES: "checkin_start", NO: "menu", SKIP: "menu", NUMBER: "clarify", PATTERN: "clarify"}),
     # a check-in that did not catch the feeling (a feeling itself goes to CheckInIntent)
     "feeling": Question("q_feeling", "q_feeling_reprompt", {

@@ -135,6 +135,10 @@ def checkin_start(hi, value, asked):
     return checkin.begin_after_checkin(hi, asked.get("id") or "breathing", asked.get("feeling"))
 
 
+def checkin_also(hi, value, asked):
+    return checkin.offer_also(hi, asked.get("feeling"))
+
+
 
 def forget(hi, value, asked):
     from skill.handlers.listener import forget as forget_all
@@ -164,6 +168,7 @@ ACTIONS = {
     "breathing_pattern_number": breathing_pattern_number,
     "breathing_default": breathing_default,
     "checkin_start": checkin_start,
+    "checkin_also": checkin_also,
     "rate_before": rate_before,
     "rate_after": rate_after,
     "skip_rating": skip_rating,

@@ -1,5 +1,6 @@
-"""Check-in: a feeling gets a short reflection and a practice that fits; an optional 0 to 10
-rating before and after, reflected back without judging the change.
+"""Check-in: a feeling gets a short reflection and a practice that fits (a no hears its
+second choice, once); an optional 0 to 10 rating before and after, reflected back without
+judging the change.
 
 A rating of 9 or 10 before a practice brings a steadying practice first; a rise after one
 offers a steadying practice. Ratings stay in the session unless the listener asked for
@@ -18,7 +19,10 @@ SUGGESTIONS = {k: v for k, v in json.loads((DATA_DIR / "checkin.json").read_text
                if not k.startswith("_")}
 RATING_MIN, RATING_MAX = 0, 10
 STEADY_FIRST_AT = 9                     # a rating this strong before a practice: steady first
-STEADYING = ("grounding", "breathing")  # the practices that steady, in order of preference
+# The practices that steady, in order of preference. At 9 or 10 grounding comes first even
+# before breathing: eyes open, nothing to control, and a breath focus can make intense
+# anxiety or panic worse (content.md 5.3 "offer grounding first"; 2.4, 2.6; Gilbert 1.3).
+STEADYING = ("grounding", "breathing")
 
 
 def in_range(value) -> bool:
@@ -41,6 +45,14 @@ def check_in(hi):
                id=script_id, feeling=feeling)
 
 
+def offer_also(hi, feeling: str | None):
+    """No to the suggestion: the feeling's second choice, offered once (then the menu)."""
+    also = (SUGGESTIONS.get(feeling) or {}).get("also") if isinstance(feeling, str) else None
+    if not catalogue.known(also):
+        return choices(hi, dialog(hi, "okay"))
+    return ask(hi, "offer_also", id=also, feeling=feeling)
+
+
 def begin_after_checkin(hi, script_id: str, feeling: str | None):
     """Yes to a suggested practice: ask the rating first if the listener likes that."""
     if state.wants_rating(hi) and not catalogue.get(script_id).for_sleep:
@@ -55,7 +67,7 @@ def rate_before(hi, value: float):
         return choices(hi)
     value = int(round(value))
     chosen = r["id"]
-    if value >= STEADY_FIRST_AT and chosen not in STEADYING:
+    if value >= STEADY_FIRST_AT and chosen != steadying_for(None):
         steady = steadying_for(None)
         state.session(hi)["rating"] = {"stage": "started", "before": value, "then": chosen}
         first = dialog(hi, "steady_first", title=catalogue.get(steady).title, then=catalogue.get(chosen).title)

@@ -51,6 +51,29 @@ def test_each_feeling_is_offered_its_practice_then_starts_it(listener, feeling):
     assert listener.attributes.get("practice", {}).get("id") == ROUTES[feeling]["practice"], text(body)[:200]
 
 
+@pytest.mark.parametrize("feeling", sorted(ROUTES))
+def test_no_to_the_suggestion_offers_the_second_choice_once(listener, feeling):
+    """'also' is how soothing-senses and compassionate-self are reached from a check-in."""
+    listener.say("checkin_preference_off")
+    feel(listener, feeling)
+    body = listener.say("no")
+    also = catalogue.get(ROUTES[feeling]["also"]).title
+    assert f"There's also {also.lower()}" in text(body) and listener.attributes["asked"]["q"] == "offer_also"
+    listener.say("yes")
+    assert listener.attributes.get("practice", {}).get("id") == ROUTES[feeling]["also"]
+    feel(listener, feeling)
+    listener.say("no")
+    body = listener.say("no")
+    assert listener.attributes["asked"]["q"] == "menu", "offered once, then the main choices"
+
+
+def test_every_practice_a_feeling_fits_is_reachable_from_a_check_in():
+    reached = {r[k] for r in ROUTES.values() for k in ("practice", "also")}
+    for script_id in ("soothing-senses", "compassionate-self", "compassionate-other", "receiving-kindness",
+                      "body-scan-sleep", "grounding", "breathing", "kind-friend", "loving-kindness"):
+        assert script_id in reached, script_id
+
+
 @pytest.mark.parametrize("said", ["low", "hopeless", "depressed", "down"])
 def test_low_mood_gets_something_gentle_before_any_remembering(listener, said):
     body = feel(listener, "low", said)
@@ -75,3 +98,40 @@ def test_cant_sleep_gets_the_bedtime_body_scan_which_ends_quietly(listener):
     assert not is_open(body), "the session just ends"
     assert not words.rstrip().endswith("?") and "open your eyes" not in words
     assert "how strong" not in words.lower()
+
+
+@pytest.mark.parametrize("feeling", sorted(f for f, r in ROUTES.items() if r["practice"] != "body-scan-sleep"))
+@pytest.mark.parametrize("rating", ["9", "10"])
+def test_a_nine_or_ten_before_grounds_first_then_offers_the_practice(listener, feeling, rating):
+    """Grounding first, even before breathing (content.md 5.3); afterwards the practice
+    chosen is offered, and starts on yes."""
+    feel(listener, feeling)
+    assert "from 0, not at all, to 10, the strongest it gets" in text(listener.say("yes"))
+    body = listener.say("rating_seven", rating=rating)
+    chosen = ROUTES[feeling]["practice"]
+    if chosen == "grounding":
+        assert listener.attributes["practice"]["id"] == "grounding" and "steady ourselves" not in text(body)
+        return
+    assert "steady ourselves first" in text(body) and listener.attributes["practice"]["id"] == "grounding"
+    while listener.attributes.get("practice"):
+        body = listener.say("continue")
+    assert "from 0, not at all, to 10, the strongest it gets" in text(body).lower(), "the rating after, same anchors"
+    body = listener.say("rating_seven", rating="6")
+    assert listener.attributes["asked"]["q"] == "then"
+    listener.say("yes")
+    assert listener.attributes["practice"]["id"] == chosen
+
+
+@pytest.mark.parametrize("done", ["breathing", "grounding"])
+def test_a_rise_after_a_practice_offers_the_other_steadying_one_and_yes_starts_it(listener, done):
+    feeling = next(f for f, r in ROUTES.items() if r["practice"] == done)
+    feel(listener, feeling)
+    listener.say("yes")
+    listener.say("rating_seven", rating="5")
+    while listener.attributes.get("practice"):
+        body = listener.say("continue")
+    body = listener.say("rating_seven", rating="6")
+    other = "grounding" if done == "breathing" else "breathing"
+    assert listener.attributes["asked"]["q"] == "steady" and catalogue.get(other).title.lower() in text(body)
+    listener.say("yes")
+    assert listener.attributes["practice"]["id"] == other

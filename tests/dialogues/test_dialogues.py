@@ -60,6 +60,7 @@ REACH = {
     "more": ["open compassion coach", "why does self compassion help"],
     "practise_now": ["open compassion coach", "how am i doing"],
     "offer": ["open compassion coach", "i feel lonely"],
+    "offer_also": ["open compassion coach", "i feel lonely", "maybe later"],
     "feeling": ["open compassion coach", "i feel weird"],
     "rating_before": ["open compassion coach", "i feel lonely", "yes"],
     "rating_after": ["open compassion coach", "i feel anxious", "yes", "five"] + ["continue"] * 4,
