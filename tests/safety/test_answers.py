@@ -91,6 +91,23 @@ def test_abuse_gets_the_violence_line_not_the_suicide_line(app, locale):
 
 
 @pytest.mark.parametrize("locale", LOCALES)
+def test_abuse_says_how_to_call_silently_right_after_the_emergency_number_where_police_take_it(app, locale):
+    doc = speech(Person(app, locale).intent("CrisisAbuseIntent"))
+    emergency = helplines.for_locale(locale)["emergency"]
+    said = numbers(doc)
+    silent = emergency.get("silent")
+    if silent is None:     # no silent-call advice where it is not known to work
+        assert "safe to speak" not in ssml.plain_text(doc)
+        return
+    first = " ".join(emergency["number"])
+    code = " ".join(silent["number"])
+    assert said[0] == first and code in said
+    violence = " ".join(helplines.for_locale(locale)["violence"]["number"])
+    assert said.index(code) < said.index(violence)    # before the helplines, after the emergency number
+    assert "safe to speak" in ssml.plain_text(doc)
+
+
+@pytest.mark.parametrize("locale", LOCALES)
 def test_medical_never_gets_a_breathing_exercise(app, locale):
     person = Person(app, locale)
     body = person.intent("CrisisMedicalIntent")
