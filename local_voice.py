@@ -238,6 +238,9 @@ def live_output(args):
 
 def deliver(steps, label: str, args, output=None, locale: str | None = None) -> None:
     """--transcript, --out, or speak now, for play / ssml / fixture."""
+    if args.out and Path(args.out).suffix.lower() != ".wav":
+        raise CliError(f"cannot write {args.out}: spoken practices are written as .wav "
+                       "(only --guide tones also writes .mp3)")
     if not args.transcript and not args.out:
         output = output or audio_output()
     if args.transcript:

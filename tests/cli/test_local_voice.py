@@ -223,6 +223,7 @@ BAD_INPUTS = [
     (["play", "body-scan", "--locale", "fr-FR", "--transcript"], ["en-US", "en-GB"]),
     (["play", "body-scan", "--rate", "fast", "--transcript"], ["normal", "slower"]),
     (["play", "body-scan", "--voice", "no-such-voice-xyz", "--out", "x.wav"], ["no-such-voice-xyz"]),
+    (["play", "body-scan", "--out", "body-scan.mp3"], ["body-scan.mp3", ".wav"]),
     (["ssml", "{missing.ssml}", "--transcript"], ["missing.ssml"]),
     (["ssml", "{not-xml.ssml}", "--transcript"], ["not-xml.ssml:"]),
     (["ssml", "{latin1.ssml}", "--transcript"], ["latin1.ssml", "UTF-8"]),
