@@ -21,3 +21,8 @@ def apla(hi) -> bool:
     """Whether the device plays APL for Audio. ask-sdk-model has no field for it; the
     serializer keeps unknown keys as attributes."""
     return getattr(_supported(hi), APLA, None) is not None
+
+
+def audio_player(hi) -> bool:
+    """Whether the device plays audio streams (AudioPlayer)."""
+    return getattr(_supported(hi), "audio_player", None) is not None

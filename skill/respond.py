@@ -76,6 +76,10 @@ def reply(hi, *bodies: str | render.Turn, reprompt: str | None = None, card_titl
         reprompt = render.dialog(try_again.reprompt, loc, rate)
         state.set_asked(hi, "try_again")
         directives = ()
+    if reprompt is None and hi.request_envelope.session is not None and state.crisis(hi):
+        # a session that had a crisis answer ends with the help lines on the card, always
+        from skill.handlers import safety_check   # it builds on this module
+        card_title, card_text = safety_check.session_card(hi)
     rb = hi.response_builder
     screen = interfaces.screen(hi)   # on a screen, the pacer (skill.apl) takes the turn
     audio = None if problems or screen else apla_directive(hi, bodies, rate)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 
-from skill import audio_route, breathing, catalogue, render, state, tones
+from skill import audio_route, breathing, catalogue, interfaces, render, state, tones
 from skill.handlers import on_request
 from skill.respond import ask, dialog, reply
 
@@ -34,10 +34,8 @@ IDLE_INTENTS = ("AMAZON.NextIntent", "AMAZON.RepeatIntent", "AMAZON.LoopOnIntent
 
 def tones_possible(hi) -> bool:
     """The device plays streams, and this service says where its tracks are."""
-    device = getattr(getattr(hi.request_envelope.context, "system", None), "device", None)
-    interfaces = getattr(device, "supported_interfaces", None)
     base = hi.attributes_manager.request_attributes.get("audio_base_url")
-    return bool(base) and getattr(interfaces, "audio_player", None) is not None
+    return bool(base) and interfaces.audio_player(hi)
 
 
 def offer(hi, params: dict, *before: str):

@@ -7,7 +7,7 @@ from ask_sdk_model import Intent, IntentConfirmationStatus, Slot
 from skill import breathing, catalogue, render, ssml, state
 from skill.handlers import on_intent
 from skill.handlers.slots import number, raw, resolved_id
-from skill.respond import ask, choices, dialog, playing, reply
+from skill.respond import ask, choices, dialog, goodbye, playing, reply
 
 INTENT_SCRIPTS = {
     "BreathingIntent": "breathing", "BodyScanIntent": "body-scan", "SafePlaceIntent": "safe-place",
@@ -188,7 +188,10 @@ def start_over(hi):
 
 @on_intent("AMAZON.PauseIntent")
 def pause(hi):
-    """A practice or an explanation: its place is kept, and the next launch offers it."""
+    """A practice or an explanation: its place is kept, and the next launch offers it. In a
+    session that had a crisis answer, the crisis farewell instead (skill.respond.goodbye)."""
+    if state.crisis(hi):
+        return goodbye(hi)
     p = state.session(hi).get("practice")
     if not p or not state.pause_here(hi):
         return reply(hi, dialog(hi, "goodbye"))

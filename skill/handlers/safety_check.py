@@ -26,6 +26,7 @@ from skill.respond import URGENT_HELP_GIVEN, ask, dialog, reply
 HELP_GIVEN = URGENT_HELP_GIVEN          # request attribute: this response already gives the lines
 CARD_TITLE = "Help, any time"
 URGENT_FIRST = frozenset({"plan-or-means", "harm-done", "medical", "someone-else"})  # emergency said "call now"
+SILENT_CALL = frozenset({"abuse"})       # danger from someone nearby: how to call without speaking
 NO_PRACTICE = frozenset({"medical", "harm-done"})   # never a practice, not even grounding: call first
 CARD_EMERGENCY_ONLY = frozenset({"abuse"})          # a shared app must not show a violence line
 STEADY_FIRST = frozenset({"panic"})                 # the answer steadies; asked whether it eases
@@ -56,8 +57,14 @@ def _values(hi, cat: danger.Category) -> dict:
     lines = helplines.lines_for(cat.lines, loc)
     # Said again: the emergency number first, whatever the category's own order.
     urgent_lines = [x for x in lines if x[0] == "emergency"] + [x for x in lines if x[0] != "emergency"]
-    return {"lines": lines, "urgent_lines": urgent_lines, "category": cat.id, "urgent": cat.id in URGENT_FIRST,
-            "no_practice": cat.id in NO_PRACTICE, "help": helplines.for_locale(loc)}
+    help = helplines.for_locale(loc)
+    # What the card shows, emergency first; a goodbye says only these, so "Alexa, stop" never
+    # reads a violence line aloud on a shared speaker.
+    card_lines = urgent_lines[:1] if cat.id in CARD_EMERGENCY_ONLY else urgent_lines
+    return {"lines": lines, "urgent_lines": urgent_lines, "card_lines": card_lines, "category": cat.id,
+            "urgent": cat.id in URGENT_FIRST, "no_practice": cat.id in NO_PRACTICE, "help": help,
+            # where the police take silent 999 calls, how, for danger from a person
+            "silent": help["emergency"].get("silent") if cat.id in SILENT_CALL else None}
 
 
 def card_text(cat: danger.Category, locale: str) -> str:
@@ -67,6 +74,14 @@ def card_text(cat: danger.Category, locale: str) -> str:
 
 def _card(hi, cat: danger.Category) -> str:
     return card_text(cat, state.locale(hi))
+
+
+def session_card(hi) -> tuple[str, str] | None:
+    """The help card for a response that ends a session that had a crisis answer (a practice
+    that ends by itself, the tone track's start), whatever it would have shown; else None."""
+    if not state.crisis(hi):
+        return None
+    return CARD_TITLE, _card(hi, _category({"cat": state.crisis(hi)}))
 
 
 def _ask(hi, question: str, cat: danger.Category, *dialogs: str, again: bool = False):

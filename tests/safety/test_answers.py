@@ -275,3 +275,50 @@ def test_every_question_after_the_answer_is_said_well_and_never_ends_on_its_own(
     if category == "panic":
         assert {"crisis_easing", "crisis_easing_again"} <= seen
 
+
+
+def _grounding_after(person, intent):
+    person.intent(intent)
+    person.intent("AMAZON.YesIntent")                       # safe: grounding offered
+    body = person.intent("AMAZON.YesIntent")                # grounding starts
+    assert "practice" in person.session.attributes and is_open(body)
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_stop_during_the_grounding_after_abuse_never_reads_a_violence_line_aloud(app, locale):
+    person = Person(app, locale)
+    _grounding_after(person, "CrisisAbuseIntent")
+    body = person.intent("AMAZON.StopIntent")
+    said = numbers(speech(body))
+    help = helplines.for_locale(locale)
+    assert not is_open(body) and said[0] == " ".join(help["emergency"]["number"])
+    violence = help["violence"]
+    assert "number" not in violence or " ".join(violence["number"]) not in said
+    assert "shelter" not in ssml.plain_text(speech(body)).lower()
+    card = body["response"]["card"]["content"]
+    assert all(n not in card for n in expected("abuse", locale)[1:])
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_pause_during_the_grounding_after_a_crisis_answer_says_the_numbers_and_keeps_no_place(app, locale):
+    person = Person(app, locale)
+    _grounding_after(person, "CrisisIntent")
+    body = person.intent("AMAZON.PauseIntent")
+    assert not is_open(body)
+    assert all(n in numbers(speech(body)) for n in expected("suicidal-thoughts", locale))
+    person.session = envelopes.new_session(locale)       # next time: no paused grounding offered
+    person.send(envelopes.launch_request(locale, session=person.session))
+    assert person.session.attributes["asked"]["q"] != "resume"
+
+
+def test_a_practice_that_ends_a_crisis_session_by_itself_leaves_the_help_card(app):
+    person = Person(app, "en-US")
+    _grounding_after(person, "CrisisIntent")
+    person.intent("AMAZON.YesIntent")                       # another practice? yes: the menu
+    body = person.intent("SleepBodyScanIntent")             # the bedtime scan ends quietly
+    for _ in range(20):
+        if not is_open(body):
+            break
+        body = person.intent("AMAZON.NextIntent")
+    card = body["response"]["card"]["content"]
+    assert all(n in card for n in expected("suicidal-thoughts", "en-US"))
