@@ -121,6 +121,8 @@ def sample_values(locale: str, text: str = HOSTILE_VALUE) -> dict:
     values = {k: (text if v == "text" else v) for k, v in data.items() if not k.startswith("_")}
     return {**values, "help": helplines.for_locale(locale), "lines": helplines.lines_for(helplines.KINDS, locale),
             "urgent_lines": helplines.lines_for(helplines.KINDS, locale),
+            "card_lines": helplines.lines_for(helplines.KINDS, locale),
+            "silent": helplines.for_locale(locale)["emergency"].get("silent"),
             "category": "suicidal-thoughts", "urgent": False, "no_practice": False}
 
 
