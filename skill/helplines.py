@@ -37,29 +37,33 @@ def _digits(groups) -> str:
 
 
 def card_text(kinds, locale: str) -> str:
-    """The same lines as plain text for the Alexa app card, in the same order."""
+    """The same lines as plain text for the Alexa app card, in the same order (the words are
+    the table's `card` phrases)."""
+    say = table()["card"]
+
+    def word(e, key="text_word"):
+        return say["word"].format(word=e[key]) if e.get(key) else ""
+
     out = []
     for kind, e in lines_for(kinds, locale):
+        name = e.get("name", "")
+        names = {"name": name, "Name": name[:1].upper() + name[1:]}
         if kind == "emergency":
-            alt = f" or {_digits(e['alt'])}" if e.get("alt") else ""
-            amb = f" ({_digits(e['ambulance'])} for an ambulance)" if e.get("ambulance") else ""
-            out.append(f"In danger or hurt, right now: call {_digits(e['number'])}{alt}{amb}.")
+            alt = say["alt"].format(number=_digits(e["alt"])) if e.get("alt") else ""
+            amb = say["ambulance"].format(number=_digits(e["ambulance"])) if e.get("ambulance") else ""
+            out.append(say["emergency"].format(number=_digits(e["number"]), alt=alt, ambulance=amb))
             if e.get("urgent_care"):
                 u = e["urgent_care"]
-                out.append(f"Medical help fast, but not a {_digits(e['number'])} emergency ({u['where']}): "
-                           f"{u['name']}.")
+                out.append(say["urgent_care"].format(emergency=_digits(e["number"]), where=u["where"], name=u["name"]))
         elif kind == "crisis":
-            out.append(f"{e['name'][0].upper()}{e['name'][1:]}: {e['how']} {_digits(e['number'])}, any time.")
+            out.append(say["crisis"].format(**names, how=e["how"], number=_digits(e["number"])))
         elif kind == "text":
-            word = f"{e['text_word']} to " if e.get("text_word") else ""
-            out.append(f"{e['name']}: text {word}{_digits(e['number'])}.")
+            out.append(say["text"].format(**names, word=word(e), number=_digits(e["number"])))
         elif e.get("how") == "website":
-            out.append(f"Find {e['name']}: sheltersafe.ca (24-hour lines).")
+            out.append(say["website"].format(**names, url=e["url"]))
         else:
-            text = ""
-            if e.get("text_number"):
-                word = f"{e['text_word']} to " if e.get("text_word") else ""
-                text = f", or text {word}{_digits(e['text_number'])}"
-            out.append(f"{e['name'][0].upper()}{e['name'][1:]}: call {_digits(e['number'])}{text}.")
-        out += [f"{m['say']} {_digits(m['number'])}." for m in e.get("more", ())]
+            text = (say["call_text"].format(word=word(e), number=_digits(e["text_number"]))
+                    if e.get("text_number") else "")
+            out.append(say["call"].format(**names, number=_digits(e["number"]), text=text))
+        out += [say["more"].format(say=m["say"], number=_digits(m["number"])) for m in e.get("more", ())]
     return "\n".join(out)
