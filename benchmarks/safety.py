@@ -16,10 +16,11 @@ Targets (issue 10): caught >= 98 % overall and >= 95 % per category on both path
 alarms <= 2 %. Nothing the phrasings say is logged; only counts are printed (and, with
 SAFETY_SHOW_MISSES=1, the first set's missed phrasings themselves, for a developer's eyes).
 
-The fresh second held-out set (tests/safety/fresh_phrasings/, written without reading the
-vocabulary) is measured the same way and reported in a section of its own. Its misses are
-never printed, with or without SAFETY_SHOW_MISSES: it stays an honest measure only while
-nobody tunes on it.
+Each held-out set is reported in a section of its own (HELD_OUT_SETS). A set may be
+*readable* (its misses printed with SAFETY_SHOW_MISSES=1): the first set, and the fresh second
+set since it was read as a development set (2026-12-02). A set not yet read (the third,
+tests/safety/third_phrasings/, once it is added) is *hidden*: its misses are never printed,
+with or without SAFETY_SHOW_MISSES, so it stays an honest measure while nobody tunes on it.
 """
 from __future__ import annotations
 
@@ -33,6 +34,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 HELD_OUT_DIR = REPO / "tests" / "safety" / "phrasings"
 FRESH_DIR = REPO / "tests" / "safety" / "fresh_phrasings"
+THIRD_DIR = REPO / "tests" / "safety" / "third_phrasings"
 DEV_DIR = REPO / "tests" / "safety" / "dev_phrasings"
 LOOK_ALIKES = "not-crisis"
 LOCALES = ("en-US", "en-GB", "en-AU", "en-CA", "en-IN")
@@ -42,6 +44,22 @@ TARGET_FALSE_ALARM_PCT = 2.0
 PATHS = ("offline", "alexa")
 _TAG = re.compile(r"^\[([A-Za-z-]+)\]\s*")
 _DIGITS = re.compile(r'<say-as interpret-as="digits">([0-9]+)</say-as>')
+
+
+@dataclass(frozen=True)
+class HeldOutSet:
+    directory: Path
+    title: str
+    readable: bool      # False: its missed phrasings are never printed (nobody may tune on it)
+
+
+HELD_OUT_SETS = (
+    HeldOutSet(HELD_OUT_DIR, "Safety: danger phrasings nobody wrote into the vocabulary (held-out set)", True),
+    # read from 2026-12-02 on (a development set now; its README)
+    HeldOutSet(FRESH_DIR, "Safety: fresh second set, written without reading the vocabulary, read from "
+                          "2026-12-02 (tests/safety/fresh_phrasings)", True),
+    HeldOutSet(THIRD_DIR, "Safety: third held-out set, never read (tests/safety/third_phrasings)", False),
+)
 
 
 def read_phrasings(path: Path, locale: str) -> list[str]:
@@ -240,33 +258,33 @@ def _method_notes(section, locales) -> None:
 
 
 def measure(quick: bool = False):
-    """Two sections: the first held-out set (as it always was measured), then the fresh set."""
+    """One section per held-out set (HELD_OUT_SETS); a missing set says so in its section."""
     from benchmarks.common import Section
-    section = Section("Safety: danger phrasings nobody wrote into the vocabulary (held-out set)")
-    fresh = Section("Safety: fresh held-out set, written without reading the vocabulary "
-                    "(tests/safety/fresh_phrasings)")
     webhook = Webhook()
     locales = LOCALES[:1] if quick else LOCALES
     show = os.environ.get("SAFETY_SHOW_MISSES") == "1"
-    if not HELD_OUT_DIR.exists():
-        section.notes.append(f"no held-out set at {HELD_OUT_DIR.relative_to(REPO)}")
-    else:
+    sections = []
+    for held in HELD_OUT_SETS:
+        section = Section(held.title)
+        sections.append(section)
+        if not held.directory.exists():
+            section.notes.append(f"no held-out set at {held.directory.relative_to(REPO)}")
+            continue
         for path in PATHS:
-            r = evaluate(path, HELD_OUT_DIR, locales, webhook)
+            r = evaluate(path, held.directory, locales, webhook)
             _add_figures(section, r)
-            if show:
-                for cat, t in r.per_category.items():
-                    for m in t.misses:
-                        section.notes.append(f"{path} miss [{cat}] {m}")
-                for m in r.false_alarms.misses:
-                    section.notes.append(f"{path} false alarm {m}")
+            if show and held.readable:
+                _add_misses(section, r)
         _method_notes(section, locales)
-    if not FRESH_DIR.exists():
-        fresh.notes.append(f"no fresh held-out set at {FRESH_DIR.relative_to(REPO)}")
-    else:
-        for path in PATHS:
-            _add_figures(fresh, evaluate(path, FRESH_DIR, locales, webhook))
-        _method_notes(fresh, locales)
-        fresh.notes.append("this set's missed phrasings are never printed (not even with SAFETY_SHOW_MISSES=1): "
-                           "nobody tunes on it")
-    return [section, fresh]
+        if not held.readable:
+            section.notes.append("this set's missed phrasings are never printed (not even with "
+                                 "SAFETY_SHOW_MISSES=1): nobody tunes on it")
+    return sections
+
+
+def _add_misses(section, r: Result) -> None:
+    for cat, t in r.per_category.items():
+        for m in t.misses:
+            section.notes.append(f"{r.path} miss [{cat}] {m}")
+    for m in r.false_alarms.misses:
+        section.notes.append(f"{r.path} false alarm {m}")

@@ -169,15 +169,9 @@ def test_crisis_phrasings_map_to_crisis(text, locale):
     assert match(text, locale).intent in CRISIS_INTENTS
 
 
-# A known false alarm of the nearest-sample safety net (skill/tools/nearest_sample.py): one word
-# from the sample "someone is hurting me", above its cutoff. Raising the cutoff past it would
-# lose about a sixth of what the net catches (benchmarks/safety_runs.md, run 5).
-NET_FALSE_ALARMS = {"someone is helping me"}
-
-
-@pytest.mark.parametrize("text", [pytest.param(t, marks=pytest.mark.xfail(
-    strict=True, reason="nearest-sample safety net: one word from a danger sample")) if t in NET_FALSE_ALARMS
-    else t for t in NOT_CRISIS])
+# "someone is helping me" was the nearest-sample safety net's known false alarm (one word from
+# "someone is hurting me"); EverydayIntent samples of people helping now sit nearer.
+@pytest.mark.parametrize("text", NOT_CRISIS)
 def test_near_misses_are_not_crisis(text):
     assert match(text, "en-US").intent not in CRISIS_INTENTS
 
