@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from ask_sdk_core.utils import is_request_type
 
-from skill import catalogue, questions, state
+from skill import catalogue, helplines, questions, state
 from skill.handlers import Handler, audio_player, checkin, practice, safety_check
 from skill.handlers.slots import number, raw, resolved_id
 from skill.respond import ask, choices, dialog, goodbye
@@ -68,7 +68,9 @@ def _reask(hi, asked: dict, *before: str):
 def clarify(hi, value, asked):
     q = questions.QUESTIONS[asked["q"]]
     spec = catalogue.get("breathing").minutes
-    return _reask(hi, asked, dialog(hi, q.unclear, min=spec["min"], max=spec["max"]))
+    # not understood: it may be danger no sample foresaw, so how to get urgent help comes too
+    return _reask(hi, asked, dialog(hi, q.unclear, min=spec["min"], max=spec["max"]),
+                  dialog(hi, "urgent_note", help=helplines.for_locale(state.locale(hi))))
 
 
 def help_here(hi, value, asked):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 
-from skill import state
+from skill import helplines, state
 from skill.handlers import on_intent, on_request
 from skill.respond import ask, choices, dialog, goodbye
 
@@ -24,7 +24,8 @@ def stop(hi):
 
 @on_intent("AMAZON.FallbackIntent")
 def fallback(hi):
-    return choices(hi, dialog(hi, "fallback"))
+    # not understood: it may be danger no sample foresaw, so how to get urgent help comes too
+    return choices(hi, dialog(hi, "fallback"), dialog(hi, "urgent_note", help=helplines.for_locale(state.locale(hi))))
 
 
 @on_intent("AMAZON.YesIntent")

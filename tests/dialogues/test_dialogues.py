@@ -134,6 +134,7 @@ def test_every_answer_to_every_question(app, question, answer):
     now = (attrs.get("asked") or {}).get("q") if response.get("shouldEndSession") is False else None
     if act == "clarify":
         assert now == question and any(w in runner.heard for w in UNCLEAR_WORDS), runner.heard
+        assert EMERGENCY in runner.heard, runner.heard     # not understood: it may be danger
     elif act == "help":
         assert now == question and "Compassion Coach guides" in runner.heard, runner.heard
     elif act in ENDS:

@@ -322,3 +322,16 @@ def test_a_practice_that_ends_a_crisis_session_by_itself_leaves_the_help_card(ap
         body = person.intent("AMAZON.NextIntent")
     card = body["response"]["card"]["content"]
     assert all(n in card for n in expected("suicidal-thoughts", "en-US"))
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_words_not_understood_are_answered_with_how_to_get_urgent_help(app, locale):
+    """A danger no sample foresaw reaches the skill as the fallback (the held-out sets measure
+    how often): every "not sure" says the emergency number and the crisis line."""
+    person = Person(app, locale)
+    person.send(envelopes.launch_request(locale, session=person.session))
+    body = person.intent("AMAZON.FallbackIntent")
+    help = helplines.for_locale(locale)
+    said = numbers(speech(body))
+    assert " ".join(help["emergency"]["number"]) in said and " ".join(help["crisis"]["number"]) in said
+    assert is_open(body)
