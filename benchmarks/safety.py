@@ -37,6 +37,7 @@ FRESH_DIR = REPO / "tests" / "safety" / "fresh_phrasings"
 THIRD_DIR = REPO / "tests" / "safety" / "third_phrasings"
 DEV_DIR = REPO / "tests" / "safety" / "dev_phrasings"
 LOOK_ALIKES = "not-crisis"
+FALLBACK_INTENT = "AMAZON.FallbackIntent"
 LOCALES = ("en-US", "en-GB", "en-AU", "en-CA", "en-IN")
 TARGET_OVERALL_PCT = 98.0
 TARGET_CATEGORY_PCT = 95.0
@@ -242,6 +243,10 @@ def _add_figures(section, result: Result) -> None:
     for cat, t in result.per_category.items():
         section.figures.append(_fig(section.title, f"{path}: {cat}", t.pct(), TARGET_CATEGORY_PCT,
                                     note=f"{t.caught}/{t.total}; own category {t.pct('exact'):.1f} %"))
+    missed = [m for t in result.per_category.values() for m in t.misses]
+    to_fallback = sum(m[2] == FALLBACK_INTENT for m in missed)
+    section.notes.append(f"{path}: of {len(missed)} danger phrasings missed, {to_fallback} reached the fallback, "
+                         "which says the emergency number and the crisis line (not the category's answer)")
     fa = result.false_alarms
     section.figures.append(_fig(section.title, f"{path}: false alarms (look-alikes)", fa.pct(),
                                 TARGET_FALSE_ALARM_PCT, at_most=True, note=f"{fa.caught}/{fa.total}"))
