@@ -35,7 +35,7 @@ from flask import Flask, Response, current_app, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from skill import audio_route, observability
-from skill.builder import build_skill
+from skill.builder import build_skill, import_deferred
 from skill.config import (
     ConfigError, audio_cache_dir, database_location, load_config, refuse_verification_off,
     require_skill_id, verification_on)
@@ -330,6 +330,7 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
 
     database_location(cfg)  # a bad SKILL_DATABASE is a one-line ConfigError
     skill = build_skill(dict(cfg))
+    import_deferred()       # before any request thread: see skill.builder
     health_checks: list[tuple[str, Callable[[], Any]]] = []
     persistence = getattr(skill, "persistence_adapter", None)
     if persistence is not None:

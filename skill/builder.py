@@ -3,6 +3,7 @@ persistence adapter. `skill_id` set on the builder is what makes the SDK check t
 applicationId of every request."""
 from __future__ import annotations
 
+import importlib
 import logging
 from functools import cache
 
@@ -17,6 +18,20 @@ from skill.handlers import all_handlers
 from skill.respond import ask, dialog, ensure_screen
 from skill.serializer import FastSerializer
 from skill.tones import TrackCache
+
+# Imported by the handlers where first used, so a Lambda cold start does not pay for them. A
+# long-running server imports them before it serves (skill.app): a package's first import in
+# two request threads at once can hand one of them a partly initialised module.
+DEFERRED_MODULES = (
+    "skill.apl", "skill.apla", "ask_sdk_model.dialog", "ask_sdk_model.slu.entityresolution",
+    "ask_sdk_model.interfaces.alexa.presentation.apl", "ask_sdk_model.interfaces.alexa.presentation.apla",
+    "ask_sdk_model.interfaces.audioplayer", "urllib.request", "zoneinfo", "uuid", "wave", "lameenc",
+)
+
+
+def import_deferred() -> None:
+    for name in DEFERRED_MODULES:
+        importlib.import_module(name)
 
 log = logging.getLogger(__name__)
 
