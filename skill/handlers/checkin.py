@@ -66,9 +66,8 @@ def rate_before(hi, value: float):
     if not catalogue.known(r.get("id")):
         return choices(hi)
     value = int(round(value))
-    chosen = r["id"]
-    if value >= STEADY_FIRST_AT and chosen != steadying_for(None):
-        steady = steadying_for(None)
+    chosen, steady = r["id"], steadying_for(None)
+    if value >= STEADY_FIRST_AT and chosen != steady:
         state.session(hi)["rating"] = {"stage": "started", "before": value, "then": chosen}
         first = dialog(hi, "steady_first", title=catalogue.get(steady).title, then=catalogue.get(chosen).title)
         return practice.start_usual(hi, steady, first)

@@ -76,11 +76,10 @@ def _card(hi, cat: danger.Category) -> str:
     return card_text(cat, state.locale(hi))
 
 
-def session_card(hi) -> tuple[str, str] | None:
-    """The help card for a response that ends a session that had a crisis answer (a practice
-    that ends by itself, the tone track's start), whatever it would have shown; else None."""
-    if not state.crisis(hi):
-        return None
+def session_card(hi) -> tuple[str, str]:
+    """The help card for every response that ends a session that had a crisis answer
+    (skill.respond.reply): the closings here, a practice that ends by itself, the tone track's
+    start."""
     return CARD_TITLE, _card(hi, _category({"cat": state.crisis(hi)}))
 
 
@@ -129,8 +128,8 @@ def _closing(name: str):
         cat_id = (asked if asked is not None else state.asked(hi) or {}).get("cat") or state.crisis(hi)
         cat = _category({"cat": cat_id})
         hi.attributes_manager.request_attributes[HELP_GIVEN] = True
-        return reply(hi, dialog(hi, name, **_values(hi, cat)), card_title=CARD_TITLE,
-                     card_text=_card(hi, cat), disclaimer=False)
+        # the card: the session's help card, as every response that ends it (skill.respond.reply)
+        return reply(hi, dialog(hi, name, **_values(hi, cat)), disclaimer=False)
     return act
 
 

@@ -43,6 +43,15 @@ class Player(Listener):
         return body
 
 
+
+def _stop_at(player, offset_ms: int, words: str):
+    """The listener stops the track at `offset_ms` with `words`; the device reports it. The
+    answer to the words, and to the PlaybackStopped event."""
+    player.offset_ms = offset_ms
+    said = player.say(words)
+    player.activity = "STOPPED"
+    return said, player.event("AudioPlayer.PlaybackStopped")
+
 def _play(body):
     plays = [d for d in body["response"].get("directives", []) if d["type"] == "AudioPlayer.Play"]
     assert len(plays) == 1
@@ -143,21 +152,17 @@ def _history(app, user_id):
 def test_stop_keeps_the_place_as_pause_does_and_counts_what_was_played(app, words):
     player = Player(app.test_client())
     start_tones(player)
-    player.offset_ms = 125_000
-    stopped = player.say(words)["response"]
+    said, event = _stop_at(player, 125_000, words)
+    stopped = said["response"]
     assert _directive_types(stopped) == ["AudioPlayer.Stop"] and "outputSpeech" not in stopped
-    player.activity = "STOPPED"
-    assert player.event("AudioPlayer.PlaybackStopped") == {}
+    assert event == {}
     assert _history(app, player.user_id) == [("breathing", 2.1)]
     # "Alexa, resume" plays on from where it stopped, as after a pause
     resumed = _play(player.say("resume"))
     assert resumed["audioItem"]["stream"]["offsetInMilliseconds"] == 125_000
     # and so does the next launch's offer, after another stop
     player.token, player.activity = resumed["audioItem"]["stream"]["token"], "PLAYING"
-    player.offset_ms = 150_000
-    player.say(words)
-    player.activity = "STOPPED"
-    player.event("AudioPlayer.PlaybackStopped")
+    _stop_at(player, 150_000, words)
     again = Player(app.test_client())
     again.user_id = player.user_id
     offer = again.say("launch")
@@ -170,10 +175,7 @@ def test_stop_keeps_the_place_as_pause_does_and_counts_what_was_played(app, word
 def test_a_pause_counts_what_was_played_and_the_finish_completes_the_same_entry(app):
     player = Player(app.test_client())
     start_tones(player)
-    player.offset_ms = 90_000
-    player.say("pause")
-    player.activity = "STOPPED"
-    player.event("AudioPlayer.PlaybackStopped")
+    _stop_at(player, 90_000, "pause")
     progress = Listener(app.test_client(), user_id=player.user_id).say("progress")
     assert "This week, you've made time for yourself on 1 day" in speech(progress)
     assert _history(app, player.user_id) == [("breathing", 1.5)]
@@ -198,10 +200,7 @@ def test_starting_over_counts_the_listening_so_far_and_begins_another(app):
 def test_a_stop_before_a_minute_keeps_the_place_but_counts_nothing(app):
     player = Player(app.test_client())
     start_tones(player)
-    player.offset_ms = 20_000
-    player.say("stop")
-    player.activity = "STOPPED"
-    player.event("AudioPlayer.PlaybackStopped")
+    _stop_at(player, 20_000, "stop")
     assert _history(app, player.user_id) == []
     assert _memory(app, player.user_id)["paused"]["offset_ms"] == 20_000
 
