@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -24,7 +25,7 @@ boto3 = pytest.importorskip("boto3")
 SKILL_ID = "amzn1.ask.skill.00000000-0000-4000-8000-00000c0ac4c1"   # the fixtures' skill
 SECRET = "lambda test secret, 32 bytes or more"
 REGION = "eu-west-1"
-TABLES = ("cc-lambda-zip", "cc-lambda-zip-other")
+TABLES = ("cc-lambda-zip", "cc-lambda-zip-other", "cc-lambda-zip-floor")
 FIXTURES = REPO_ROOT / "tests" / "fixtures" / "requests"
 
 
@@ -142,3 +143,22 @@ def test_every_package_in_the_zip_is_the_locked_version(built_zip):
             found[dist.lower().replace("_", "-")] = version
     found.pop("compassion-coach")
     assert found == pins
+
+
+def test_the_cold_start_benchmarks_contenders_answer_from_the_same_folder(unpacked, dynamodb):
+    """benchmarks/lambda_cold_start.py copies these two beside the skill: the hello skill keeps
+    nothing; the floor keeps a record, keyed, as ours does."""
+    for contender in ("baseline_lambda.py", "floor_lambda.py"):
+        shutil.copy(REPO_ROOT / "benchmarks" / contender, unpacked / contender)
+    env = lambda_env(dynamodb, "cc-lambda-zip-floor")
+    user = "amzn1.ask.account.AELAMBDAZIPFLOOR00000000000000000000000000000000000000000000"
+    launch = fixture("launch", user)
+    hello = invoke(unpacked, [launch], env, handler="baseline_lambda.handler")
+    floor = invoke(unpacked, [launch, launch], env, handler="floor_lambda.handler")
+    assert hello.modules_outside == floor.modules_outside == []
+    said = [a["response"]["outputSpeech"]["ssml"] for a in hello.answers + floor.answers]
+    assert said == ["<speak>hello</speak>", "<speak>hello</speak>", "<speak>hello again</speak>"]
+    items = boto3.client("dynamodb", region_name=REGION, endpoint_url=dynamodb,
+                         aws_access_key_id="testing", aws_secret_access_key="testing").scan(
+        TableName="cc-lambda-zip-floor")["Items"]
+    assert len(items) == 1 and user not in repr(items)
