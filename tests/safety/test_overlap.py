@@ -1,6 +1,6 @@
 """The held-out phrasings (tests/safety/phrasings/, the fresh second set in
-tests/safety/fresh_phrasings/, and the third set in tests/safety/third_phrasings/ once it is
-added) were never copied into the vocabulary or the interaction model:
+tests/safety/fresh_phrasings/, and the never-read third and fourth sets in
+tests/safety/third_phrasings/ and fourth_phrasings/) were never copied into the vocabulary or the interaction model:
 no danger sample, no phrase pattern read as words, and no sample of any intent in any locale
 (the everyday look-alikes' too) is equal or nearly equal to one of them."""
 import re
@@ -13,7 +13,9 @@ from skill.tools import interaction_model as im
 
 PHRASINGS_DIR = Path(__file__).parent / "phrasings"
 FRESH_DIR = Path(__file__).parent / "fresh_phrasings"
-THIRD_DIR = Path(__file__).parent / "third_phrasings"   # skipped until it is added
+THIRD_DIR = Path(__file__).parent / "third_phrasings"
+FOURTH_DIR = Path(__file__).parent / "fourth_phrasings"
+HIDDEN_DIRS = (THIRD_DIR, FOURTH_DIR)    # never read: failures give counts, never phrasings
 NEAR_JACCARD = 0.8        # token-set overlap at or above this is a near-copy
 MIN_TOKENS_FOR_NEAR = 4   # shorter phrasings are compared for equality only
 _TAG = re.compile(r"^\[[^\]]*\]\s*")
@@ -48,7 +50,7 @@ def _jaccard(a: set, b: set) -> float:
 
 
 @pytest.mark.parametrize("texts", [_vocabulary_texts, _model_sample_texts], ids=["vocabulary", "model samples"])
-@pytest.mark.parametrize("directory", [PHRASINGS_DIR, FRESH_DIR, THIRD_DIR], ids=lambda d: d.name)
+@pytest.mark.parametrize("directory", [PHRASINGS_DIR, FRESH_DIR, *HIDDEN_DIRS], ids=lambda d: d.name)
 def test_no_held_out_phrasing_is_in_the_vocabulary(directory, texts):
     if not directory.exists():
         pytest.skip(f"no {directory.name} set in this tree")
@@ -63,7 +65,7 @@ def test_no_held_out_phrasing_is_in_the_vocabulary(directory, texts):
         hs = set(h.split())
         if len(hs) >= MIN_TOKENS_FOR_NEAR:
             copies += [(h, v) for v, vs in vocab_sets if _jaccard(hs, vs) >= NEAR_JACCARD]
-    if directory == THIRD_DIR:    # never read: a count, not the phrasings
+    if directory in HIDDEN_DIRS:
         count = len(copies)
         assert count == 0, f"{count} near-copies in {directory.name}: remove them from the set, unread"
     assert copies == []

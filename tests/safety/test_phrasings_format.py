@@ -1,7 +1,8 @@
 """The held-out safety phrasings (tests/safety/phrasings/*.txt, the fresh second set in
-tests/safety/fresh_phrasings/*.txt and the never-read third in tests/safety/third_phrasings/) parse, and are
+tests/safety/fresh_phrasings/*.txt and the never-read third and fourth in
+tests/safety/third_phrasings/ and fourth_phrasings/) parse, and are
 big enough and distinct enough to give a steady recall figure; a later set repeats nothing of an
-earlier one. Failures about the third set give counts, never its phrasings.
+earlier one. Failures about the never-read sets give counts, never its phrasings.
 
 Format (see phrasings/README.md): UTF-8, one phrasing a line, '#' starts a comment line, blank
 lines are ignored, and a line may start with a locale tag such as ``[en-GB] ``.
@@ -16,6 +17,8 @@ import pytest
 PHRASINGS_DIR = Path(__file__).parent / "phrasings"
 FRESH_DIR = Path(__file__).parent / "fresh_phrasings"
 THIRD_DIR = Path(__file__).parent / "third_phrasings"
+FOURTH_DIR = Path(__file__).parent / "fourth_phrasings"
+HIDDEN_DIRS = (THIRD_DIR, FOURTH_DIR)    # never read: failures give counts, never phrasings
 CRISIS_CATEGORIES = (
     "suicidal-thoughts",
     "plan-or-means",
@@ -36,6 +39,7 @@ SETS = {
     "phrasings": (PHRASINGS_DIR, MIN_CRISIS_PHRASINGS, MIN_LOOK_ALIKES),
     "fresh_phrasings": (FRESH_DIR, FRESH_MIN_CRISIS_PHRASINGS, FRESH_MIN_LOOK_ALIKES),
     "third_phrasings": (THIRD_DIR, FRESH_MIN_CRISIS_PHRASINGS, FRESH_MIN_LOOK_ALIKES),
+    "fourth_phrasings": (FOURTH_DIR, FRESH_MIN_CRISIS_PHRASINGS, FRESH_MIN_LOOK_ALIKES),
 }
 LOCALES = ("en-US", "en-GB", "en-AU", "en-CA", "en-IN")
 
@@ -115,17 +119,18 @@ def test_no_phrasing_appears_twice_in_any_file(set_name):
                 repeats.append(f"{category}: {phrasing!r} repeats {seen[key]}")
             else:
                 seen[key] = f"{category}: {phrasing!r}"
-    if directory == THIRD_DIR:    # never read: a count, not the phrasings
+    if directory in HIDDEN_DIRS:
         count = len(repeats)
         assert count == 0, f"{count} repeats in {directory.name}"
     assert repeats == []
 
 
-@pytest.mark.parametrize("later, earlier", [(FRESH_DIR, (PHRASINGS_DIR,)), (THIRD_DIR, (PHRASINGS_DIR, FRESH_DIR))],
-                         ids=["fresh", "third"])
+@pytest.mark.parametrize("later, earlier", [(FRESH_DIR, (PHRASINGS_DIR,)), (THIRD_DIR, (PHRASINGS_DIR, FRESH_DIR)),
+                                           (FOURTH_DIR, (PHRASINGS_DIR, FRESH_DIR, THIRD_DIR))],
+                         ids=["fresh", "third", "fourth"])
 def test_a_later_set_repeats_no_phrasing_of_an_earlier_one(later, earlier):
     """The earlier sets were read while the vocabulary was tuned: a repeat would carry that in.
-    Only a count is shown: the third set is never read."""
+    Only a count is shown: the third and fourth sets are never read."""
     seen = {normalise(p) for d in earlier for c in (*CRISIS_CATEGORIES, LOOK_ALIKES) for _, p in load(c, d)}
     repeats = sum(normalise(p) in seen for c in (*CRISIS_CATEGORIES, LOOK_ALIKES) for _, p in load(c, later))
     assert repeats == 0
