@@ -128,6 +128,12 @@ def _index(locale: str) -> _Index:
 
 def nearest(text: str, locale: str = "en-US") -> Nearest | None:
     """The sample most like `text` (any intent), or None when nothing shares a feature."""
+    return nearest_of(text, None, locale)
+
+
+def nearest_of(text: str, intent: str | None, locale: str = "en-US") -> Nearest | None:
+    """The sample of `intent` (None: of any intent) most like `text`, or None when none
+    shares a feature with it."""
     words = _words(text)
     if not words:
         return None
@@ -135,6 +141,8 @@ def nearest(text: str, locale: str = "en-US") -> Nearest | None:
     scores: dict[int, float] = {}
     ix.word_space.scores(_counts(_word_features(words)), scores, WORD_SHARE)
     ix.char_space.scores(_counts(_char_features(words)), scores, 1.0 - WORD_SHARE)
+    if intent is not None:
+        scores = {i: v for i, v in scores.items() if ix.intents[i] == intent}
     if not scores:
         return None
     best = max(scores, key=scores.get)

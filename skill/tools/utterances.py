@@ -8,8 +8,8 @@ Resolution order (each step only when the previous found nothing good enough):
      gives that category's crisis intent;
   2. the text (then the text without politeness fillers) says a sample utterance exactly,
      with slot values that resolve (numbers in words or digits; custom values via synonyms);
-  3. the safety net: the nearest sample of ANY intent by TF-IDF cosine
-     (skill/tools/nearest_sample.py), when it is a danger sample close enough, gives its
+  3. the safety net: a classifier trained on every intent's samples
+     (skill/tools/danger_classifier.py), when it finds danger likely enough, gives its
      category's crisis intent (danger the patterns do not spell, as Alexa generalises);
   4. token similarity (difflib) against every sample, slot values replaced by their type;
   5. AMAZON.FallbackIntent.
@@ -30,7 +30,7 @@ from functools import lru_cache
 
 from skill import danger
 from skill.tools import interaction_model as im
-from skill.tools import nearest_sample
+from skill.tools import danger_classifier
 
 MATCHER_DATA_PATH = im.PROJECT_DIR / "source" / "matcher.json"
 NUMBER_TYPE = "AMAZON.NUMBER"
@@ -520,9 +520,9 @@ def match(text: str, locale: str = "en-US") -> Match | None:
                     best = m
         if best is not None and best.score >= EXACT_ENOUGH:
             return best
-        near = nearest_sample.nearest_danger(" ".join(toks), locale)
-        if near is not None:
-            return Match(near.intent, {}, nearest_sample.NEAREST_DANGER_MIN_COS, near.id)
+        near = danger_classifier.classify(" ".join(toks), locale)
+        if near.category is not None:
+            return Match(near.category.intent, {}, near.danger_prob, near.category.id)
         fuzzy = _fuzzy(core, c)
         if core != toks:   # fillers may matter ('i want to ...'): read both
             fuzzy = max((x for x in (fuzzy, _fuzzy(toks, c)) if x), key=lambda x: x.score, default=None)

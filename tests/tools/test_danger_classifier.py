@@ -1,0 +1,53 @@
+"""skill.tools.danger_classifier: the offline matcher's safety net, a trained classifier."""
+from __future__ import annotations
+
+import pytest
+
+from skill import danger
+from skill.tools import danger_classifier as dc
+from skill.tools import train_danger
+from skill.tools.utterances import match
+
+
+def test_probabilities_cover_the_eight_categories_and_none():
+    probs = dc.probabilities("i keep picturing the rope in my garage")
+    assert set(probs) == {c.id for c in danger.categories()} | {dc.NONE_CLASS}
+    assert sum(probs.values()) == pytest.approx(1.0)
+
+
+def test_the_matcher_uses_it_when_the_patterns_find_nothing():
+    text = "i keep picturing the rope in my garage"
+    assert danger.category_of(text) is None
+    verdict = dc.classify(text)
+    assert verdict.category is not None and verdict.danger_prob >= dc.DANGER_MIN_PROB
+    assert match(text).intent == verdict.category.intent
+
+
+def test_everyday_text_is_not_danger():
+    for text in ("can we do a breathing exercise", "tell me more", "i'm stressed about my exam"):
+        assert dc.classify(text).category is None, text
+
+
+def test_a_lookalike_is_never_danger():
+    text = "my phone battery is dying"
+    assert danger.is_lookalike(text)
+    assert dc.classify(text).category is None
+
+
+def test_a_negation_no_sample_of_the_category_says_blocks_a_negatable_one():
+    cat = next(c for c in danger.categories() if c.negatable)
+    sample = next(s for s in cat.samples if not set(danger.normalize(s).split()) & danger.negation_words())
+    assert not dc._blocked(sample, cat, "en-US")
+    assert dc._blocked("never " + sample, cat, "en-US")
+
+
+def test_training_leaves_out_the_held_out_sets():
+    sources = {s for _, _, s in train_danger.training_set()}
+    assert not any(s.startswith(("phrasings/", "third_phrasings/")) for s in sources)
+
+
+@pytest.mark.slow
+def test_the_committed_weights_equal_a_fresh_build():
+    """The weights cannot drift from the vocabulary: rebuild with
+    python -m skill.tools.train_danger build (about 40 s)."""
+    assert dc.WEIGHTS_PATH.read_text(encoding="utf-8") == train_danger.build()
