@@ -129,8 +129,3 @@ def classify(text: str, locale: str = "en-US", model: _Model | None = None) -> V
         if _blocked(text, cat, locale):
             cat = None
     return Verdict(cat, round(danger_prob, 4), likeliest)
-
-
-def danger_category(text: str, locale: str = "en-US") -> danger.Category | None:
-    """The category of danger `text` speaks of by the classifier, or None."""
-    return classify(text, locale).category
