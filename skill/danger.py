@@ -141,6 +141,7 @@ class _ThirdParty:
     first_person: frozenset[str]
     in_match: frozenset[str]
     to: str
+    speaker_in_gap: frozenset[str]
 
 
 @dataclass(frozen=True)
@@ -180,7 +181,7 @@ def _vocabulary() -> _Vocabulary:
                   for cat, phrases in order for p in phrases)
     tp = data["third_party"]
     third = _ThirdParty(_regex(tp["subject"], macros), frozenset(tp["upgrades"]), frozenset(tp["first_person"]),
-                        frozenset(tp["first_person_in_match"]), tp["to"])
+                        frozenset(tp["first_person_in_match"]), tp["to"], frozenset(tp["speaker_in_gap"]))
     return _Vocabulary(tuple(cat for cat, _ in order), rules,
                        tuple(_regex(p, macros) for p in data["lookalikes"]),
                        frozenset(data["negations"]), frozenset(data["transparent"]), third)
@@ -242,6 +243,14 @@ def _negated(text: str, start: int, end: int, rule: _Rule, v: _Vocabulary) -> bo
     return False
 
 
+def _speaker_in_gap(text: str, start: int, end: int, rule: _Rule, v: _Vocabulary) -> bool:
+    """A someone-else phrase whose gap says "i" is the speaker's own danger: "once my husband
+    is asleep im going to end it" is a plan, not his risk."""
+    if rule.category.id != v.third_party.to:
+        return False
+    return any(w in v.third_party.speaker_in_gap and w not in rule.own_words for w in text[start:end].split())
+
+
 def hits(text: str | None) -> list[Hit]:
     """Every category's un-negated, non-look-alike match in `text`, in priority order."""
     v = _vocabulary()
@@ -257,7 +266,7 @@ def hits(text: str | None) -> list[Hit]:
             s, e = m.span()
             if any(s < be and bs < e for bs, be in blocked):
                 continue
-            if _negated(norm, s, e, rule, v):
+            if _negated(norm, s, e, rule, v) or _speaker_in_gap(norm, s, e, rule, v):
                 continue
             found.append(Hit(rule.category, s, e))
             seen.add(rule.category.id)

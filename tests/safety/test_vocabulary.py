@@ -78,6 +78,16 @@ def test_the_issues_examples_reach_their_category(text, category):
         assert utterances.match(text, locale).intent == danger.by_id(category).intent, locale
 
 
+@pytest.mark.parametrize("text, category", [
+    ("once my husband is asleep I'm going to end it", "plan-or-means"),   # "I" in the phrase's gap
+    ("my daughter said she is going to end it", "someone-else"),
+    ("my son told me he wants to die", "someone-else"),                   # "me" the phrase spells
+])
+def test_danger_is_someone_elses_only_while_the_speaker_is_not_its_subject(text, category):
+    assert danger.category_of(text).id == category
+    assert utterances.match(text, "en-GB").intent == danger.by_id(category).intent
+
+
 def test_a_misspelling_is_mended_only_towards_danger_words():
     assert danger.mend_targets() and all(len(w) >= 4 for w in danger.mend_targets())
     c = utterances._compile("en-US")
