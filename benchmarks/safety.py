@@ -18,8 +18,8 @@ SAFETY_SHOW_MISSES=1, the first set's missed phrasings themselves, for a develop
 
 Each held-out set is reported in a section of its own (HELD_OUT_SETS). A set may be
 *readable* (its misses printed with SAFETY_SHOW_MISSES=1): the first set, and the fresh second
-set since it was read as a development set (2026-12-02). A set not yet read (the third and
-the fourth, tests/safety/third_phrasings/ and fourth_phrasings/) is *hidden*: its misses are never printed,
+set and the fifth, read as development sets (2026-12-02). A set not yet read (the third, the
+fourth and the sixth, tests/safety/third_phrasings/, fourth_phrasings/, sixth_phrasings/) is *hidden*: its misses are never printed,
 with or without SAFETY_SHOW_MISSES, so it stays an honest measure while nobody tunes on it.
 """
 from __future__ import annotations
@@ -36,6 +36,8 @@ HELD_OUT_DIR = REPO / "tests" / "safety" / "phrasings"
 FRESH_DIR = REPO / "tests" / "safety" / "fresh_phrasings"
 THIRD_DIR = REPO / "tests" / "safety" / "third_phrasings"
 FOURTH_DIR = REPO / "tests" / "safety" / "fourth_phrasings"
+FIFTH_DIR = REPO / "tests" / "safety" / "fifth_phrasings"
+SIXTH_DIR = REPO / "tests" / "safety" / "sixth_phrasings"
 DEV_DIR = REPO / "tests" / "safety" / "dev_phrasings"
 LOOK_ALIKES = "not-crisis"
 FALLBACK_INTENT = "AMAZON.FallbackIntent"
@@ -62,7 +64,10 @@ HELD_OUT_SETS = (
                           "2026-12-02 (tests/safety/fresh_phrasings)", True),
     HeldOutSet(THIRD_DIR, "Safety: third held-out set, never read (tests/safety/third_phrasings)", False),
     HeldOutSet(FOURTH_DIR, "Safety: fourth held-out set, never read (tests/safety/fourth_phrasings)", False),
+    HeldOutSet(FIFTH_DIR, "Safety: fifth set, a development set read from 2026-12-02 (tests/safety/fifth_phrasings)", True),
+    HeldOutSet(SIXTH_DIR, "Safety: sixth held-out set, never read (tests/safety/sixth_phrasings)", False),
 )
+HIDDEN_DIRS = tuple(s.directory for s in HELD_OUT_SETS if not s.readable)   # failures give counts, never phrasings
 
 
 def read_phrasings(path: Path, locale: str) -> list[str]:

@@ -1,7 +1,6 @@
-"""The held-out phrasings (tests/safety/phrasings/, the fresh second set in
-tests/safety/fresh_phrasings/, and the never-read third and fourth sets in
-tests/safety/third_phrasings/ and fourth_phrasings/) were never copied into the vocabulary or the interaction model:
-no danger sample, no phrase pattern read as words, and no sample of any intent in any locale
+"""The held-out phrasings (every set of benchmarks.safety.HELD_OUT_SETS: the first, the read
+fresh and fifth sets, the never-read third, fourth and sixth) were never copied into the
+vocabulary or the interaction model: no danger sample, no phrase pattern read as words, and no sample of any intent in any locale
 (the everyday look-alikes' too) is equal or nearly equal to one of them."""
 import re
 from pathlib import Path
@@ -9,13 +8,11 @@ from pathlib import Path
 import pytest
 
 from skill import danger
+from benchmarks.safety import HELD_OUT_DIR as PHRASINGS_DIR
+from benchmarks.safety import HELD_OUT_SETS, HIDDEN_DIRS
+from skill import danger
 from skill.tools import interaction_model as im
 
-PHRASINGS_DIR = Path(__file__).parent / "phrasings"
-FRESH_DIR = Path(__file__).parent / "fresh_phrasings"
-THIRD_DIR = Path(__file__).parent / "third_phrasings"
-FOURTH_DIR = Path(__file__).parent / "fourth_phrasings"
-HIDDEN_DIRS = (THIRD_DIR, FOURTH_DIR)    # never read: failures give counts, never phrasings
 NEAR_JACCARD = 0.8        # token-set overlap at or above this is a near-copy
 MIN_TOKENS_FOR_NEAR = 4   # shorter phrasings are compared for equality only
 _TAG = re.compile(r"^\[[^\]]*\]\s*")
@@ -50,7 +47,7 @@ def _jaccard(a: set, b: set) -> float:
 
 
 @pytest.mark.parametrize("texts", [_vocabulary_texts, _model_sample_texts], ids=["vocabulary", "model samples"])
-@pytest.mark.parametrize("directory", [PHRASINGS_DIR, FRESH_DIR, *HIDDEN_DIRS], ids=lambda d: d.name)
+@pytest.mark.parametrize("directory", [s.directory for s in HELD_OUT_SETS], ids=lambda d: d.name)
 def test_no_held_out_phrasing_is_in_the_vocabulary(directory, texts):
     if not directory.exists():
         pytest.skip(f"no {directory.name} set in this tree")

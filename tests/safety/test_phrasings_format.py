@@ -1,6 +1,6 @@
-"""The held-out safety phrasings (tests/safety/phrasings/*.txt, the fresh second set in
-tests/safety/fresh_phrasings/*.txt and the never-read third and fourth in
-tests/safety/third_phrasings/ and fourth_phrasings/) parse, and are
+"""The held-out safety phrasings (every set of benchmarks.safety.HELD_OUT_SETS: the first in
+tests/safety/phrasings/, the read fresh and fifth sets, the never-read third, fourth and
+sixth) parse, and are
 big enough and distinct enough to give a steady recall figure; a later set repeats nothing of an
 earlier one. Failures about the never-read sets give counts, never its phrasings.
 
@@ -14,11 +14,9 @@ from pathlib import Path
 
 import pytest
 
-PHRASINGS_DIR = Path(__file__).parent / "phrasings"
-FRESH_DIR = Path(__file__).parent / "fresh_phrasings"
-THIRD_DIR = Path(__file__).parent / "third_phrasings"
-FOURTH_DIR = Path(__file__).parent / "fourth_phrasings"
-HIDDEN_DIRS = (THIRD_DIR, FOURTH_DIR)    # never read: failures give counts, never phrasings
+from benchmarks.safety import HELD_OUT_DIR as PHRASINGS_DIR
+from benchmarks.safety import HELD_OUT_SETS, HIDDEN_DIRS
+
 CRISIS_CATEGORIES = (
     "suicidal-thoughts",
     "plan-or-means",
@@ -34,13 +32,10 @@ MIN_CRISIS_PHRASINGS = 25  # issue 10's floor per category
 MIN_LOOK_ALIKES = 100
 FRESH_MIN_CRISIS_PHRASINGS = 30
 FRESH_MIN_LOOK_ALIKES = 120
-#: set name -> (directory, floor per crisis category, floor of look-alikes)
-SETS = {
-    "phrasings": (PHRASINGS_DIR, MIN_CRISIS_PHRASINGS, MIN_LOOK_ALIKES),
-    "fresh_phrasings": (FRESH_DIR, FRESH_MIN_CRISIS_PHRASINGS, FRESH_MIN_LOOK_ALIKES),
-    "third_phrasings": (THIRD_DIR, FRESH_MIN_CRISIS_PHRASINGS, FRESH_MIN_LOOK_ALIKES),
-    "fourth_phrasings": (FOURTH_DIR, FRESH_MIN_CRISIS_PHRASINGS, FRESH_MIN_LOOK_ALIKES),
-}
+#: set name -> (directory, floor per crisis category, floor of look-alikes); later sets are bigger
+SETS = {s.directory.name: (s.directory, MIN_CRISIS_PHRASINGS, MIN_LOOK_ALIKES) if s.directory == PHRASINGS_DIR
+        else (s.directory, FRESH_MIN_CRISIS_PHRASINGS, FRESH_MIN_LOOK_ALIKES)
+        for s in HELD_OUT_SETS if s.directory.exists()}
 LOCALES = ("en-US", "en-GB", "en-AU", "en-CA", "en-IN")
 
 _TAG = re.compile(r"^\[([^\]]*)\]")
@@ -125,12 +120,13 @@ def test_no_phrasing_appears_twice_in_any_file(set_name):
     assert repeats == []
 
 
-@pytest.mark.parametrize("later, earlier", [(FRESH_DIR, (PHRASINGS_DIR,)), (THIRD_DIR, (PHRASINGS_DIR, FRESH_DIR)),
-                                           (FOURTH_DIR, (PHRASINGS_DIR, FRESH_DIR, THIRD_DIR))],
-                         ids=["fresh", "third", "fourth"])
-def test_a_later_set_repeats_no_phrasing_of_an_earlier_one(later, earlier):
+@pytest.mark.parametrize("later", list(SETS)[1:])
+def test_a_later_set_repeats_no_phrasing_of_an_earlier_one(later):
     """The earlier sets were read while the vocabulary was tuned: a repeat would carry that in.
-    Only a count is shown: the third and fourth sets are never read."""
+    Only a count is shown: the hidden sets are never read."""
+    names = list(SETS)
+    earlier = [SETS[n][0] for n in names[:names.index(later)]]
+    later = SETS[later][0]
     seen = {normalise(p) for d in earlier for c in (*CRISIS_CATEGORIES, LOOK_ALIKES) for _, p in load(c, d)}
     repeats = sum(normalise(p) in seen for c in (*CRISIS_CATEGORIES, LOOK_ALIKES) for _, p in load(c, later))
     assert repeats == 0
