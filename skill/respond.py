@@ -58,8 +58,11 @@ def reply(hi, *bodies: str | render.Turn, reprompt: str | None = None, card_titl
     if hi.request_envelope.session is not None:
         state.set_asked(hi, *(_question or (None,)))
     if disclaimer and hi.request_envelope.session is not None and state.needs_disclaimer(hi):
-        # the disclaimer, with how to get urgent help: the first thing a new listener hears
-        bodies = (render.dialog("first_time", loc, rate, help=helplines.for_locale(loc)),) + bodies
+        # the disclaimer, with how to get urgent help: the first thing a new listener hears;
+        # it says the urgent note, so a fallback's own is not said twice in a row
+        urgent = render.dialog("urgent_note", loc, rate, help=helplines.for_locale(loc))
+        bodies = (render.dialog("first_time", loc, rate, help=helplines.for_locale(loc)),
+                  *(b for b in bodies if b != urgent))
         state.mark_told(hi)
         hi.attributes_manager.request_attributes[URGENT_HELP_GIVEN] = True
     note = _first_words_note(hi)

@@ -335,3 +335,16 @@ def test_words_not_understood_are_answered_with_how_to_get_urgent_help(app, loca
     said = numbers(speech(body))
     assert " ".join(help["emergency"]["number"]) in said and " ".join(help["crisis"]["number"]) in said
     assert is_open(body)
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_first_words_not_understood_say_the_urgent_help_once(app, locale):
+    """A new listener's first words, not understood: the disclaimer says how to get urgent
+    help, so the fallback's own note is not said again straight after it."""
+    person = Person(app, locale)
+    person.session.new = False
+    body = person.intent("AMAZON.FallbackIntent")
+    emergency = " ".join(helplines.for_locale(locale)["emergency"]["number"])
+    said = numbers(speech(body))
+    assert said.count(emergency) == 1, said
+    assert "not a therapist" in speech(body)
