@@ -17,10 +17,11 @@ alarms <= 2 %. Nothing the phrasings say is logged; only counts are printed (and
 SAFETY_SHOW_MISSES=1, the first set's missed phrasings themselves, for a developer's eyes).
 
 Each held-out set is reported in a section of its own (HELD_OUT_SETS). A set may be
-*readable* (its misses printed with SAFETY_SHOW_MISSES=1): the first set, and the fresh second
-set and the fifth, read as development sets (2026-12-02). A set not yet read (the third, the
-fourth and the sixth, tests/safety/third_phrasings/, fourth_phrasings/, sixth_phrasings/) is *hidden*: its misses are never printed,
-with or without SAFETY_SHOW_MISSES, so it stays an honest measure while nobody tunes on it.
+*readable* (its misses printed with SAFETY_SHOW_MISSES=1: the first, fresh and fifth sets) or
+*unread* (the third, fourth and sixth: its misses are never printed, with or without
+SAFETY_SHOW_MISSES). A set the offline classifier is *trained* on (every set but the sixth,
+from run 11; skill/tools/train_danger.py) gives training figures, not a measure. The sixth set,
+unread and untrained on, is *hidden*: the honest measure while nobody tunes on it.
 """
 from __future__ import annotations
 
@@ -54,20 +55,24 @@ _DIGITS = re.compile(r'<say-as interpret-as="digits">([0-9]+)</say-as>')
 class HeldOutSet:
     directory: Path
     title: str
-    readable: bool      # False: its missed phrasings are never printed (nobody may tune on it)
+    readable: bool      # False: its missed phrasings are never printed (nobody has read it)
+    trained: bool       # the offline classifier learns from it (skill/tools/train_danger.py): not a measure
 
 
 HELD_OUT_SETS = (
-    HeldOutSet(HELD_OUT_DIR, "Safety: danger phrasings nobody wrote into the vocabulary (held-out set)", True),
-    # read from 2026-12-02 on (a development set now; its README)
-    HeldOutSet(FRESH_DIR, "Safety: fresh second set, written without reading the vocabulary, read from "
-                          "2026-12-02 (tests/safety/fresh_phrasings)", True),
-    HeldOutSet(THIRD_DIR, "Safety: third held-out set, never read (tests/safety/third_phrasings)", False),
-    HeldOutSet(FOURTH_DIR, "Safety: fourth held-out set, never read (tests/safety/fourth_phrasings)", False),
-    HeldOutSet(FIFTH_DIR, "Safety: fifth set, a development set read from 2026-12-02 (tests/safety/fifth_phrasings)", True),
-    HeldOutSet(SIXTH_DIR, "Safety: sixth held-out set, never read (tests/safety/sixth_phrasings)", False),
+    HeldOutSet(HELD_OUT_DIR, "Safety: first set, read and trained on (tests/safety/phrasings)", True, True),
+    HeldOutSet(FRESH_DIR, "Safety: fresh second set, read and trained on (tests/safety/fresh_phrasings)", True, True),
+    # measured unread in runs 7-10 (benchmarks/safety_runs.md), then trained on from run 11
+    HeldOutSet(THIRD_DIR, "Safety: third set, never read, trained on from run 11 (tests/safety/third_phrasings)",
+               False, True),
+    HeldOutSet(FOURTH_DIR, "Safety: fourth set, never read, trained on from run 11 (tests/safety/fourth_phrasings)",
+               False, True),
+    HeldOutSet(FIFTH_DIR, "Safety: fifth set, read and trained on (tests/safety/fifth_phrasings)", True, True),
+    HeldOutSet(SIXTH_DIR, "Safety: sixth held-out set, never read, never trained on (tests/safety/sixth_phrasings)",
+               False, False),
 )
-HIDDEN_DIRS = tuple(s.directory for s in HELD_OUT_SETS if not s.readable)   # failures give counts, never phrasings
+UNREAD_DIRS = tuple(s.directory for s in HELD_OUT_SETS if not s.readable)   # failures give counts, never phrasings
+HIDDEN_DIRS = tuple(s.directory for s in HELD_OUT_SETS if not s.readable and not s.trained)   # the honest measure
 
 
 def read_phrasings(path: Path, locale: str) -> list[str]:
@@ -108,21 +113,22 @@ class Webhook:
         return res.get_json()
 
     def answer(self, intent: str, slots: dict, locale: str) -> tuple[str | None, list[str]]:
-        """(category id the webhook answered as, or None; the numbers it spoke, in order)."""
+        """(category id the webhook answered as, or None; the numbers it spoke, in order: the
+        fallback's too, which says how to get urgent help)."""
         from skill import danger
         from skill.tools import envelopes
         cat = danger.by_intent(intent)
         if cat is None:   # words in a slot value still count, as on the webhook
             cat = next((c for c in map(danger.category_of, slots.values()) if c), None)
-        if cat is None:
+        if cat is None and intent != FALLBACK_INTENT:
             return None, []
-        key = (cat.id, locale)
+        key = (cat.id if cat else intent, locale)
         if key not in self._answers:
             session = envelopes.new_session(locale)
             session.new = False
-            body = self.send(envelopes.intent_request(cat.intent, {}, locale, session=session))
+            body = self.send(envelopes.intent_request(cat.intent if cat else intent, {}, locale, session=session))
             ssml = body["response"]["outputSpeech"]["ssml"]
-            self._answers[key] = (cat.id, _numbers(ssml))
+            self._answers[key] = (cat.id if cat else None, _numbers(ssml))
         return self._answers[key]
 
 
@@ -146,6 +152,11 @@ def required_numbers(category_id: str, locale: str) -> tuple[list[str], bool]:
     lines = helplines.lines_for(cat.lines, locale)
     numbers = [" ".join(e["number"]) for _, e in lines if "number" in e]
     return numbers, bool(lines) and lines[0][0] == "emergency"
+
+
+def emergency_number(locale: str) -> str:
+    from skill import helplines
+    return " ".join(helplines.lines_for(("emergency",), locale)[0][1]["number"])
 
 
 def right_help(category_id: str, answered: str | None, spoken: list[str], locale: str) -> bool:
@@ -182,6 +193,7 @@ ROUTERS = {"offline": route_offline, "alexa": route_alexa}
 class Tally:
     caught: int = 0
     exact: int = 0
+    emergency: int = 0   # the answer spoke the locale's emergency number (the fallback's does)
     total: int = 0
     misses: list = field(default_factory=list)
 
@@ -201,6 +213,7 @@ class Result:
         t = Tally()
         for c in self.per_category.values():
             t.caught, t.exact, t.total = t.caught + c.caught, t.exact + c.exact, t.total + c.total
+            t.emergency += c.emergency
         return t
 
     def meets_targets(self) -> bool:
@@ -227,6 +240,7 @@ def evaluate(path: str, directory: Path = HELD_OUT_DIR, locales=LOCALES, webhook
                         tally.misses.append((locale, text, answered))
                     continue
                 tally.exact += answered == category
+                tally.emergency += emergency_number(locale) in spoken
                 if right_help(category, answered, spoken, locale):
                     tally.caught += 1
                 else:
@@ -253,7 +267,8 @@ def _add_figures(section, result: Result) -> None:
     missed = [m for t in result.per_category.values() for m in t.misses]
     to_fallback = sum(m[2] == FALLBACK_INTENT for m in missed)
     section.notes.append(f"{path}: of {len(missed)} danger phrasings missed, {to_fallback} reached the fallback, "
-                         "which says the emergency number and the crisis line (not the category's answer)")
+                         "which says the emergency number and the crisis line (not the category's answer); "
+                         f"{o.pct('emergency'):.1f} % of all danger phrasings heard the emergency number ({o.emergency}/{o.total})")
     fa = result.false_alarms
     section.figures.append(_fig(section.title, f"{path}: false alarms (look-alikes)", fa.pct(),
                                 TARGET_FALSE_ALARM_PCT, at_most=True, note=f"{fa.caught}/{fa.total}"))
@@ -290,7 +305,10 @@ def measure(quick: bool = False):
         _method_notes(section, locales)
         if not held.readable:
             section.notes.append("this set's missed phrasings are never printed (not even with "
-                                 "SAFETY_SHOW_MISSES=1): nobody tunes on it")
+                                 "SAFETY_SHOW_MISSES=1): nobody has read it")
+        if held.trained:
+            section.notes.append("the offline classifier is trained on this set: its offline figures are "
+                                 "training figures, not a measure of new wording")
     return sections
 
 
