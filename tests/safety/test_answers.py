@@ -348,3 +348,14 @@ def test_first_words_not_understood_say_the_urgent_help_once(app, locale):
     said = numbers(speech(body))
     assert said.count(emergency) == 1, said
     assert "not a therapist" in speech(body)
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_everyday_words_that_sound_like_danger_hear_the_emergency_number(app, locale):
+    """Alexa puts "my back is killing me" in EverydayIntent, and now and then danger said in
+    everyday words ("I sliced my hand and it's pouring blood") too: the number is said there."""
+    person = Person(app, locale)
+    person.send(envelopes.launch_request(locale, session=person.session))
+    body = person.intent("EverydayIntent")
+    assert " ".join(helplines.for_locale(locale)["emergency"]["number"]) in numbers(speech(body))
+    assert is_open(body)
