@@ -9,7 +9,7 @@ import pytest
 
 from skill import danger
 from benchmarks.safety import HELD_OUT_DIR as PHRASINGS_DIR
-from benchmarks.safety import HELD_OUT_SETS, HIDDEN_DIRS
+from benchmarks.safety import HELD_OUT_SETS, UNREAD_DIRS
 from skill import danger
 from skill.tools import interaction_model as im
 
@@ -62,7 +62,7 @@ def test_no_held_out_phrasing_is_in_the_vocabulary(directory, texts):
         hs = set(h.split())
         if len(hs) >= MIN_TOKENS_FOR_NEAR:
             copies += [(h, v) for v, vs in vocab_sets if _jaccard(hs, vs) >= NEAR_JACCARD]
-    if directory in HIDDEN_DIRS:
+    if directory in UNREAD_DIRS:
         count = len(copies)
         assert count == 0, f"{count} near-copies in {directory.name}: remove them from the set, unread"
     assert copies == []

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from benchmarks.safety import HELD_OUT_DIR as PHRASINGS_DIR
-from benchmarks.safety import HELD_OUT_SETS, HIDDEN_DIRS
+from benchmarks.safety import HELD_OUT_SETS, UNREAD_DIRS
 
 CRISIS_CATEGORIES = (
     "suicidal-thoughts",
@@ -114,7 +114,7 @@ def test_no_phrasing_appears_twice_in_any_file(set_name):
                 repeats.append(f"{category}: {phrasing!r} repeats {seen[key]}")
             else:
                 seen[key] = f"{category}: {phrasing!r}"
-    if directory in HIDDEN_DIRS:
+    if directory in UNREAD_DIRS:
         count = len(repeats)
         assert count == 0, f"{count} repeats in {directory.name}"
     assert repeats == []

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import pytest
 
+from benchmarks import safety
+
 from skill import danger
 from skill.tools import danger_classifier as dc
 from skill.tools import train_danger
@@ -41,9 +43,12 @@ def test_a_negation_no_sample_of_the_category_says_blocks_a_negatable_one():
     assert dc._blocked("never " + sample, cat, "en-US")
 
 
-def test_training_leaves_out_the_held_out_sets():
-    sources = {s for _, _, s in train_danger.training_set()}
-    assert not any(s.startswith(("phrasings/", "third_phrasings/")) for s in sources)
+def test_training_leaves_out_the_hidden_sets():
+    sources = {s.split("/")[0] for _, _, s in train_danger.training_set()}
+    trained = {s.directory.name for s in safety.HELD_OUT_SETS if s.trained}
+    assert {d.name for d in train_danger.TRAINING_SETS} == trained | {safety.DEV_DIR.name}
+    assert trained <= sources
+    assert safety.HIDDEN_DIRS and not sources & {d.name for d in safety.HIDDEN_DIRS}
 
 
 @pytest.mark.slow
