@@ -11,7 +11,7 @@ a test proves the committed file equals a fresh build. The text is danger when t
 probability of all danger classes together is at least DANGER_MIN_PROB; its category is the
 likeliest danger class. A danger.json look-alike blocks every category, and a negation
 (danger.json "negations") the nearest sample of the category does not share blocks a negatable
-one ("i'm not going to ..."), as in the nearest-sample rule (skill/tools/nearest_sample.py).
+one ("i'm not going to ...": skill/tools/nearest_sample.py).
 
 Standard library only (the runner stays light); the weights load once, then a text takes a
 fraction of a millisecond. Nothing here logs or keeps the text it is given.

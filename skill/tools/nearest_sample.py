@@ -1,21 +1,14 @@
-"""Danger the patterns missed, by the nearest sample utterance: the offline matcher's safety net.
+"""The nearest sample utterance of an intent, by TF-IDF cosine over words, word pairs and
+character n-grams (misspellings and word forms still overlap).
 
-    nearest_danger("i keep picturing the rope in my garage", "en-GB")   # no pattern says it
-    -> Category('plan-or-means', ...): its nearest sample is a plan-or-means one
+    nearest_of("i'm not going to hurt myself", "CrisisSelfHarmIntent", "en-GB")
+    -> Nearest(intent='CrisisSelfHarmIntent', sample='i need to hurt myself', cos=0.54, ...)
 
-The interaction model gives Alexa over a thousand varied danger samples (built from
-skill/data/danger.json) beside every other intent's, EverydayIntent's look-alikes included.
-Alexa generalises from them; the danger patterns (skill/danger.py) only match what they spell.
-So when the patterns find nothing, the typed text is compared with EVERY sample of the locale
-by TF-IDF cosine over words, word pairs and character n-grams (misspellings and word forms
-still overlap), and the nearest one decides: a danger sample at least NEAREST_DANGER_MIN_COS
-alike gives its category; an everyday or any other sample gives nothing, so "my back is
-killing me" lands on the everyday sample it is like. A negation (danger.json "negations") said
-by the text or by the nearest sample but not by both ("i'm not going to ...", "i feel safe" near
-"i don't feel safe") blocks a negatable category, and so does a danger.json look-alike.
-
-Standard library only: the runner must stay light (no embedding model at run time). Each
-locale's index is built once, on first use (a few hundred milliseconds), then cached.
+The offline danger classifier (skill/tools/danger_classifier.py) asks it when a negation is
+said: a negatable category counts only when the nearest sample of its intent says the same
+negations ("i'm not going to ..." is not "i'm going to ...", "i feel safe" is not "i don't
+feel safe"). Standard library only: the runner must stay light. Each locale's index is built
+once, on first use (a few hundred milliseconds), then cached.
 """
 from __future__ import annotations
 
@@ -26,10 +19,6 @@ from functools import lru_cache
 from skill import danger
 from skill.tools import interaction_model as im
 
-# The cutoff: cosine (0..1, TF-IDF, WORD_SHARE words + the rest character n-grams) between the
-# text and its nearest sample below which a nearest danger sample is not trusted. Chosen on the
-# dev phrasings and the first held-out set (benchmarks/safety_runs.md, run 5).
-NEAREST_DANGER_MIN_COS = 0.60
 WORD_SHARE = 0.3             # weight of the word (and word-pair) cosine; characters get the rest
 CHAR_GRAM_SIZES = (3, 4, 5)  # character n-grams, within ' word ' (so word edges count)
 
@@ -126,11 +115,6 @@ def _index(locale: str) -> _Index:
                   _Space.build([_counts(_char_features(w)) for w in tokenised]))
 
 
-def nearest(text: str, locale: str = "en-US") -> Nearest | None:
-    """The sample most like `text` (any intent), or None when nothing shares a feature."""
-    return nearest_of(text, None, locale)
-
-
 def nearest_of(text: str, intent: str | None, locale: str = "en-US") -> Nearest | None:
     """The sample of `intent` (None: of any intent) most like `text`, or None when none
     shares a feature with it."""
@@ -147,25 +131,3 @@ def nearest_of(text: str, intent: str | None, locale: str = "en-US") -> Nearest 
         return None
     best = max(scores, key=scores.get)
     return Nearest(ix.intents[best], ix.samples[best], round(scores[best], 4), ix.words[best])
-
-
-def _negations(words) -> frozenset[str]:
-    return frozenset(words) & danger.negation_words()
-
-
-def nearest_danger(text: str, locale: str = "en-US") -> danger.Category | None:
-    """The danger category of the nearest sample, when it is a danger sample close enough and
-    no negation in the text that the sample lacks turns it round; else None."""
-    if danger.is_lookalike(text):
-        return None
-    near = nearest(text, locale)
-    if near is None or near.cos < NEAREST_DANGER_MIN_COS:
-        return None
-    cat = danger.by_intent(near.intent)
-    if cat is None:
-        return None
-    # A negation on one side only turns the meaning round: "i'm not going to ..." is not the
-    # sample "i'm going to ...", and "i feel safe now" is not "i don't feel safe".
-    if cat.negatable and _negations(set(_words(text))) != _negations(near.words):
-        return None
-    return cat
