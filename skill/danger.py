@@ -62,27 +62,57 @@ class Hit:
 _TOKEN = re.compile(r"\(|\)|\||<[a-z_]+>|\.\.\.|\$|\^|~|#|[a-z0-9*]+")
 
 
-def _compile_seq(tokens: list[str], pos: int, macros: dict[str, str], stop: set[str]) -> tuple[str, int]:
-    """Regex for a sequence of pattern tokens, each element matching ' word' (leading space)."""
-    out = []
+@dataclass(frozen=True)
+class Choice:
+    """'(a b|c|)' in a pattern: one of its options, each a sequence; a macro is a choice of one."""
+    options: tuple[tuple, ...]
+
+
+def parse(pattern: str, macros: dict[str, str]) -> tuple:
+    """A pattern as a tree, parsed once for every reader (the compiler here, the classifier's
+    trainer): a sequence of tokens (str: a word, 'word*', '...', '~', '#', '$', '^') and Choices."""
+    tokens = _TOKEN.findall(pattern)
+    seq, pos = _parse_seq(tokens, 0, macros, frozenset())
+    if pos != len(tokens):
+        raise ValueError(f"danger.json: unbalanced pattern {pattern!r}")
+    return seq
+
+
+def _parse_seq(tokens: list[str], pos: int, macros: dict[str, str], stop: frozenset[str]) -> tuple[tuple, int]:
+    out: list = []
     while pos < len(tokens) and tokens[pos] not in stop:
         tok = tokens[pos]
         if tok == "(":
-            alts, pos = [], pos + 1
+            options, pos = [], pos + 1
             while True:
-                part, pos = _compile_seq(tokens, pos, macros, {"|", ")"})
-                alts.append(part)
-                if tokens[pos] == ")":
-                    pos += 1
+                part, pos = _parse_seq(tokens, pos, macros, frozenset({"|", ")"}))
+                options.append(part)
+                if pos >= len(tokens):
+                    raise ValueError(f"danger.json: unbalanced pattern {' '.join(tokens)!r}")
+                pos += 1
+                if tokens[pos - 1] == ")":
                     break
-                pos += 1   # '|'
-            out.append("(?:" + "|".join(alts) + ")")
+            out.append(Choice(tuple(options)))
             continue
         if tok.startswith("<"):
             name = tok[1:-1]
             if name not in macros:
                 raise ValueError(f"danger.json: unknown macro <{name}>")
-            out.append(_compile_pattern(macros[name], macros))
+            out.append(Choice((parse(macros[name], macros),)))
+        elif tok in ("|", ")"):   # outside any choice
+            raise ValueError(f"danger.json: unbalanced pattern {' '.join(tokens)!r}")
+        else:
+            out.append(tok)
+        pos += 1
+    return tuple(out), pos
+
+
+def _compile(seq: tuple) -> str:
+    """Regex for a parsed sequence, each element matching ' word' (leading space)."""
+    out = []
+    for tok in seq:
+        if isinstance(tok, Choice):
+            out.append("(?:" + "|".join(_compile(o) for o in tok.options) + ")")
         elif tok == "...":
             out.append(r"(?: [a-z0-9]+){0,%d}" % GAP_WORDS)
         elif tok == "~":
@@ -97,32 +127,24 @@ def _compile_seq(tokens: list[str], pos: int, macros: dict[str, str], stop: set[
             out.append(" " + re.escape(tok[:-1]) + "[a-z0-9]*")
         else:
             out.append(" " + re.escape(tok))
-        pos += 1
-    return "".join(out), pos
-
-
-def _compile_pattern(pattern: str, macros: dict[str, str]) -> str:
-    tokens = _TOKEN.findall(pattern)
-    regex, pos = _compile_seq(tokens, 0, macros, set())
-    if pos != len(tokens):
-        raise ValueError(f"danger.json: unbalanced pattern {pattern!r}")
-    return regex
+    return "".join(out)
 
 
 def _regex(pattern: str, macros: dict[str, str]) -> re.Pattern:
     # The text is searched as ' w1 w2 ... wn ': every element starts with a space and the
     # match must end at a word boundary.
-    return re.compile(_compile_pattern(pattern, macros) + r"(?= )")
+    return re.compile(_compile(parse(pattern, macros)) + r"(?= )")
 
 
 def _literal_words(pattern: str, macros: dict[str, str]) -> frozenset[str]:
-    words = set()
-    for tok in _TOKEN.findall(pattern):
-        if tok.startswith("<"):
-            words |= _literal_words(macros[tok[1:-1]], macros)
-        elif re.fullmatch(r"[a-z0-9]+", tok):
-            words.add(tok)
-    return frozenset(words)
+    def walk(seq):
+        for tok in seq:
+            if isinstance(tok, Choice):
+                for option in tok.options:
+                    yield from walk(option)
+            elif re.fullmatch(r"[a-z0-9]+", tok):
+                yield tok
+    return frozenset(walk(parse(pattern, macros)))
 
 
 @dataclass(frozen=True)

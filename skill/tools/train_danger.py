@@ -89,33 +89,16 @@ def _spelt(sample: str, slots: dict[str, str], locale: str) -> list[str]:
 
 
 def _pattern_spellings(pattern: str, macros: dict[str, str], k: int) -> str:
-    """One plain spelling of a danger.json pattern: the k-th choice (cycling) of each group."""
-    tokens = danger._TOKEN.findall(pattern)
-
-    def seq(pos: int, stop: set[str]) -> tuple[list[str], int]:
-        out = []
-        while pos < len(tokens) and tokens[pos] not in stop:
-            tok = tokens[pos]
-            if tok == "(":
-                alts, pos = [], pos + 1
-                while True:
-                    part, pos = seq(pos, {"|", ")"})
-                    alts.append(part)
-                    pos += 1
-                    if tokens[pos - 1] == ")":
-                        break
-                out.extend(alts[k % len(alts)])
-                continue
-            if tok.startswith("<"):
-                out.append(_pattern_spellings(macros[tok[1:-1]], macros, k))
+    """One plain spelling of a danger.json pattern: the k-th option (cycling) of each choice."""
+    def words(seq):
+        for tok in seq:
+            if isinstance(tok, danger.Choice):
+                yield from words(tok.options[k % len(tok.options)])
             elif tok == "#":
-                out.append(NUMBER_FILLS[k % len(NUMBER_FILLS)])
+                yield NUMBER_FILLS[k % len(NUMBER_FILLS)]
             elif re.fullmatch(r"[a-z0-9*]+", tok):
-                out.append(tok.rstrip("*"))
-            pos += 1
-        return out, pos
-
-    return " ".join(w for w in seq(0, set())[0] if w)
+                yield tok.rstrip("*")
+    return " ".join(w for w in words(danger.parse(pattern, macros)) if w)
 
 
 def training_set() -> list[tuple[str, str, str]]:

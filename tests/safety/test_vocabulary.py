@@ -92,3 +92,20 @@ def test_a_misspelling_is_mended_only_towards_danger_words():
     assert danger.mend_targets() and all(len(w) >= 4 for w in danger.mend_targets())
     c = utterances._compile("en-US")
     assert utterances._mend_danger_typos("i don't want to wake up early tomorrow", c).split()[-2] == "early"
+
+
+def test_a_pattern_is_parsed_once_into_a_tree_both_readers_share():
+    macros = {"pills": "(pills|tablets)"}
+    tree = danger.parse("(took|swallowed) ... <pills> ready*", macros)
+    assert tree[0] == danger.Choice((("took",), ("swallowed",)))
+    assert tree[1] == "..." and tree[3] == "ready*"
+    assert danger._regex("(took|swallowed) ... <pills> ready*", macros).search(" i took all my tablets readyish ")
+    from skill.tools import train_danger
+    assert train_danger._pattern_spellings("(took|swallowed) ... <pills> ready*", macros, 1) == "swallowed tablets ready"
+
+
+@pytest.mark.parametrize("pattern, problem", [("(took|swallowed", "unbalanced"), ("took)", "unbalanced"),
+                                              ("took <nothing>", "unknown macro")])
+def test_a_malformed_pattern_is_refused_with_its_reason(pattern, problem):
+    with pytest.raises(ValueError, match=problem):
+        danger.parse(pattern, {})
