@@ -106,6 +106,7 @@ class Webhook:
         self._dir = tempfile.mkdtemp(prefix="safety-bench-")
         self.client = create_app({"DEVELOPER_MODE": True, "SKILL_DATA_DIR": self._dir}).test_client()
         self._answers: dict[tuple, tuple] = {}
+        self._welcomed: set[str] = set()
 
     def send(self, envelope: dict) -> dict:
         res = self.client.post("/alexa", data=json.dumps(envelope), content_type="application/json")
@@ -113,22 +114,27 @@ class Webhook:
         return res.get_json()
 
     def answer(self, intent: str, slots: dict, locale: str) -> tuple[str | None, list[str]]:
-        """(category id the webhook answered as, or None; the numbers it spoke, in order: the
-        fallback's too, which says how to get urgent help)."""
+        """(category id the webhook answered as, or None; the numbers it spoke, in order), to a
+        listener who has heard the welcome: any intent's answer is read (the fallback and the
+        everyday answer say the emergency number too)."""
         from skill import danger
         from skill.tools import envelopes
         cat = danger.by_intent(intent)
         if cat is None:   # words in a slot value still count, as on the webhook
             cat = next((c for c in map(danger.category_of, slots.values()) if c), None)
-        if cat is None and intent != FALLBACK_INTENT:
-            return None, []
         key = (cat.id if cat else intent, locale)
         if key not in self._answers:
+            if locale not in self._welcomed:   # the first answer a listener hears carries the disclaimer
+                self.send(envelopes.launch_request(locale))
+                self._welcomed.add(locale)
             session = envelopes.new_session(locale)
             session.new = False
-            body = self.send(envelopes.intent_request(cat.intent if cat else intent, {}, locale, session=session))
-            ssml = body["response"]["outputSpeech"]["ssml"]
-            self._answers[key] = (cat.id if cat else None, _numbers(ssml))
+            if intent == "LaunchRequest" and cat is None:
+                body = self.send(envelopes.launch_request(locale, session=session))
+            else:
+                body = self.send(envelopes.intent_request(cat.intent if cat else intent, {}, locale, session=session))
+            speech = body["response"].get("outputSpeech") or {}
+            self._answers[key] = (cat.id if cat else None, _numbers(speech.get("ssml", "")))
         return self._answers[key]
 
 
