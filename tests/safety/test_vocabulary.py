@@ -56,7 +56,9 @@ def test_no_second_danger_list_remains():
     "this breathing is killing me", "I'd kill for a coffee", "I'm dying to try the body scan",
     "my heart is racing before my exam", "I'm not suicidal", "I would never hurt myself",
     "I cut myself shaving", "I took my pills this morning", "I can't breathe in for that long",
-    "my husband never hits me", "can we do it tomorrow"])
+    "my husband never hits me", "can we do it tomorrow", "I've got a date on Saturday",
+    "it's my last shift at the office, cake at four", "my sister follows me on tiktok",
+    "puffed after the run up the hill", "back from a spin class and my heart is pounding"])
 def test_look_alikes_and_negations_are_not_danger(text):
     assert danger.category_of(text) is None
     for locale in LOCALES:
@@ -92,6 +94,11 @@ def test_a_misspelling_is_mended_only_towards_danger_words():
     assert danger.mend_targets() and all(len(w) >= 4 for w in danger.mend_targets())
     c = utterances._compile("en-US")
     assert utterances._mend_danger_typos("i don't want to wake up early tomorrow", c).split()[-2] == "early"
+
+
+def test_a_look_alike_blocks_only_its_own_words():
+    assert danger.category_of("it's my last day at work") is None
+    assert danger.category_of("it's my last day at work and then I'll end it").id == "plan-or-means"
 
 
 def test_a_pattern_is_parsed_once_into_a_tree_both_readers_share():
