@@ -18,10 +18,10 @@ SAFETY_SHOW_MISSES=1, the first set's missed phrasings themselves, for a develop
 
 Each held-out set is reported in a section of its own (HELD_OUT_SETS). A set may be
 *readable* (its misses printed with SAFETY_SHOW_MISSES=1: the first, fresh and fifth sets) or
-*unread* (the third, fourth and sixth: its misses are never printed, with or without
-SAFETY_SHOW_MISSES). A set the offline classifier is *trained* on (every set but the sixth,
-from run 11; skill/tools/train_danger.py) gives training figures, not a measure. The sixth set,
-unread and untrained on, is *hidden*: the honest measure while nobody tunes on it.
+*unread* (the third, fourth, sixth to tenth: its misses are never printed, with or without
+SAFETY_SHOW_MISSES). A set the offline classifier is *trained* on (every set but the sixth and
+the tenth; skill/tools/train_danger.py) gives training figures, not a measure. The sixth and
+tenth sets, unread and untrained on, are *hidden*: the honest measure while nobody tunes on them.
 """
 from __future__ import annotations
 
@@ -39,6 +39,7 @@ THIRD_DIR = REPO / "tests" / "safety" / "third_phrasings"
 FOURTH_DIR = REPO / "tests" / "safety" / "fourth_phrasings"
 FIFTH_DIR = REPO / "tests" / "safety" / "fifth_phrasings"
 SIXTH_DIR = REPO / "tests" / "safety" / "sixth_phrasings"
+TENTH_DIR = REPO / "tests" / "safety" / "tenth_phrasings"
 DEV_DIR = REPO / "tests" / "safety" / "dev_phrasings"
 LOOK_ALIKES = "not-crisis"
 FALLBACK_INTENT = "AMAZON.FallbackIntent"
@@ -69,6 +70,11 @@ HELD_OUT_SETS = (
                False, True),
     HeldOutSet(FIFTH_DIR, "Safety: fifth set, read and trained on (tests/safety/fifth_phrasings)", True, True),
     HeldOutSet(SIXTH_DIR, "Safety: sixth held-out set, never read, never trained on (tests/safety/sixth_phrasings)",
+               False, False),
+    # written blind as training data (run 13): never read, never measured as held-out sets
+    *(HeldOutSet(REPO / "tests" / "safety" / f"{n}_phrasings", f"Safety: {n} set, written to train on, never read "
+                 f"(tests/safety/{n}_phrasings)", False, True) for n in ("seventh", "eighth", "ninth")),
+    HeldOutSet(TENTH_DIR, "Safety: tenth held-out set, never read, never trained on (tests/safety/tenth_phrasings)",
                False, False),
 )
 UNREAD_DIRS = tuple(s.directory for s in HELD_OUT_SETS if not s.readable)   # failures give counts, never phrasings
