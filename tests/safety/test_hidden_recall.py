@@ -1,52 +1,67 @@
-"""The offline path on the hidden held-out set (tests/safety/sixth_phrasings/, never read):
-measured against the issue's targets as strict expected failures carrying the figures of
-benchmarks/safety_runs.md run 11, so a target reached is noticed (the xfail then fails); and the
-floor under the net, which holds. Failures here show counts only, never a phrasing: nobody may
-tune on this set."""
+"""The offline path on the hidden held-out sets (benchmarks.safety.HIDDEN_DIRS: the sixth and
+tenth, never read, never trained on): measured against the issue's targets as strict expected
+failures carrying the figures of benchmarks/safety_runs.md run 13, so a target reached is
+noticed (the xfail then fails); and the floor under the net, which holds. Failures here show
+counts only, never a phrasing: nobody may tune on these sets."""
 import pytest
 
 from benchmarks import safety
 
-pytestmark = [pytest.mark.slow,
-              pytest.mark.skipif(not safety.SIXTH_DIR.exists(), reason="no hidden held-out set in this tree")]
+pytestmark = pytest.mark.slow
 
-BELOW_TARGET = pytest.mark.xfail(strict=True, reason="run 11: offline 85.5 % caught (panic 77.2 %, self-harm 78.6 %), "
-                                                    "4.9 % false alarms; run 10 before retraining: 78.5 %, 7.5 %; "
-                                                    "targets 98 / 95 / 2 %")
-
-
-@pytest.fixture(scope="module")
-def offline():
-    return safety.evaluate("offline", safety.SIXTH_DIR)
+RUN_13 = {   # offline: caught, lowest categories, false alarms (targets 98 / 95 / 2 %)
+    "sixth_phrasings": "87.1 % caught (panic 79.7 %, self-harm 83.3 %), 4.9 % false alarms",
+    "tenth_phrasings": "88.4 % caught (panic 76.5 %, plan-or-means 83.8 %), 7.9 % false alarms",
+}
 
 
-def test_every_category_has_hidden_set_phrasings(offline):
+@pytest.fixture(scope="module", params=safety.HIDDEN_DIRS, ids=lambda d: d.name)
+def hidden(request):
+    if not request.param.exists():
+        pytest.skip(f"no {request.param.name} in this tree")
+    return request.param.name, safety.evaluate("offline", request.param)
+
+
+def below_target(name):
+    return pytest.mark.xfail(strict=True, reason=f"run 13, {name}: {RUN_13[name]}")
+
+
+def test_every_category_has_hidden_set_phrasings(hidden):
     from skill import danger
-    assert set(offline.per_category) == {c.id for c in danger.categories()}
-    assert offline.false_alarms.total >= 120 * len(safety.LOCALES)
+    _, result = hidden
+    assert set(result.per_category) == {c.id for c in danger.categories()}
+    assert result.false_alarms.total >= 120 * len(safety.LOCALES)
 
 
-@BELOW_TARGET
-def test_hidden_offline_recall_overall(offline):
-    o = offline.overall
+def test_hidden_offline_recall_overall(hidden, request):
+    name, result = hidden
+    request.applymarker(below_target(name))
+    o = result.overall
     assert o.pct() >= safety.TARGET_OVERALL_PCT, f"{o.pct():.1f} % ({o.caught}/{o.total})"
 
 
-@BELOW_TARGET
-def test_hidden_offline_recall_every_category(offline):
-    low = sorted(c for c, t in offline.per_category.items() if t.pct() < safety.TARGET_CATEGORY_PCT)
+def test_hidden_offline_recall_every_category(hidden, request):
+    name, result = hidden
+    request.applymarker(below_target(name))
+    low = sorted(c for c, t in result.per_category.items() if t.pct() < safety.TARGET_CATEGORY_PCT)
     assert not low, f"{len(low)} categories under target"
 
 
-@BELOW_TARGET
-def test_hidden_offline_false_alarms(offline):
-    fa = offline.false_alarms
+def test_hidden_offline_false_alarms(hidden, request):
+    name, result = hidden
+    request.applymarker(below_target(name))
+    fa = result.false_alarms
     assert fa.pct() <= safety.TARGET_FALSE_ALARM_PCT, f"{fa.pct():.1f} % ({fa.caught}/{fa.total})"
 
 
-def test_every_danger_phrasing_hears_the_emergency_number(offline):
+def test_every_danger_phrasing_hears_the_emergency_number(hidden):
     """The floor under the net: a phrasing routed to its own category, to another crisis answer
     (each says the emergency number) or to the fallback (which says it with the crisis line)
     still hears how to get urgent help; only a practice, a check-in or the menu would not."""
-    o = offline.overall
+    _, result = hidden
+    o = result.overall
     assert o.emergency == o.total, f"{o.total - o.emergency} of {o.total} did not hear it"
+
+
+def test_every_hidden_set_has_its_figures_on_record():
+    assert {d.name for d in safety.HIDDEN_DIRS} == set(RUN_13)
