@@ -230,10 +230,13 @@ def negation_words() -> frozenset[str]:
     return _vocabulary().negations
 
 
-def is_lookalike(text: str | None) -> bool:
-    """True when `text` says one of danger.json's look-alikes ("killing me" of a practice)."""
+def without_lookalikes(text: str | None) -> str:
+    """normalize(text) with every danger.json look-alike's words taken out ("this breathing is
+    killing me" -> "this breathing is"): what is left is all that may still say danger."""
     norm = f" {normalize(text or '')} "
-    return any(rx.search(norm) for rx in _vocabulary().lookalikes)
+    for rx in _vocabulary().lookalikes:
+        norm = rx.sub(" ", norm)
+    return " ".join(norm.split())
 
 
 def categories() -> tuple[Category, ...]:

@@ -9,7 +9,8 @@ Its weights (skill/tools/danger_weights.json) are built from the one vocabulary'
 every other intent's samples by `python -m skill.tools.train_danger build`, deterministically;
 a test proves the committed file equals a fresh build. The text is danger when the
 probability of all danger classes together is at least DANGER_MIN_PROB; its category is the
-likeliest danger class. A danger.json look-alike blocks every category, and a negation
+likeliest danger class. The words of a danger.json look-alike are taken out before it is
+asked (they never count as danger; the rest of the text still does), and a negation
 (danger.json "negations") the nearest sample of the category does not share blocks a negatable
 one ("i'm not going to ...": skill/tools/nearest_sample.py).
 
@@ -42,7 +43,6 @@ DANGER_MIN_PROB = 0.75
 class Verdict:
     category: danger.Category | None   # None: not danger (or blocked)
     danger_prob: float                 # P(any danger class), 0..1
-    likeliest: str                     # the likeliest danger class id, blocked or not
 
 
 def features(text: str) -> dict[str, float]:
@@ -105,8 +105,6 @@ def probabilities(text: str, model: _Model | None = None) -> dict[str, float]:
 
 
 def _blocked(text: str, cat: danger.Category, locale: str) -> bool:
-    if danger.is_lookalike(text):
-        return True
     if not cat.negatable:
         return False
     said = set(danger.normalize(text).split()) & danger.negation_words()
@@ -118,8 +116,12 @@ def _blocked(text: str, cat: danger.Category, locale: str) -> bool:
 
 
 def classify(text: str, locale: str = "en-US", model: _Model | None = None) -> Verdict:
-    """The danger category the classifier gives `text`, unless a look-alike or a negation
-    blocks it (see the module's notes)."""
+    """The danger category the classifier gives `text`, unless a negation blocks it; the words
+    of a look-alike are taken out first, so they never count, and the rest still does (see the
+    module's notes)."""
+    text = danger.without_lookalikes(text)
+    if not text:
+        return Verdict(None, 0.0)
     probs = probabilities(text, model)
     likeliest = max((c for c in probs if c != NONE_CLASS), key=probs.get)
     danger_prob = 1.0 - probs.get(NONE_CLASS, 0.0)
@@ -128,4 +130,4 @@ def classify(text: str, locale: str = "en-US", model: _Model | None = None) -> V
         cat = danger.by_id(likeliest)
         if _blocked(text, cat, locale):
             cat = None
-    return Verdict(cat, round(danger_prob, 4), likeliest)
+    return Verdict(cat, round(danger_prob, 4))

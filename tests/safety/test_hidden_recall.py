@@ -1,18 +1,24 @@
 """The offline path on the hidden held-out sets (benchmarks.safety.HIDDEN_DIRS: the sixth and
 tenth, never read, never trained on): measured against the issue's targets as strict expected
-failures carrying the figures of benchmarks/safety_runs.md run 13, so a target reached is
-noticed (the xfail then fails); and the floor under the net, which holds. Failures here show
-counts only, never a phrasing: nobody may tune on these sets."""
+failures carrying the figures of benchmarks/safety_runs.md run 14, so a target reached is
+noticed (the xfail then fails); plain guards a point from those figures, so a fall is noticed
+too; and the floor under the net, which holds. Failures here show counts only, never a phrasing:
+nobody may tune on these sets."""
 import pytest
 
 from benchmarks import safety
 
 pytestmark = pytest.mark.slow
 
-RUN_13 = {   # offline: caught, lowest categories, false alarms (targets 98 / 95 / 2 %)
-    "sixth_phrasings": "87.1 % caught (panic 79.7 %, self-harm 83.3 %), 4.9 % false alarms",
-    "tenth_phrasings": "88.4 % caught (panic 76.5 %, plan-or-means 83.8 %), 7.9 % false alarms",
+RUN_14 = {   # offline: caught, lowest categories, false alarms (targets 98 / 95 / 2 %)
+    "sixth_phrasings": "86.8 % caught (panic 79.7 %, self-harm 80.9 %), 5.3 % false alarms",
+    "tenth_phrasings": "88.8 % caught (plan-or-means 81.3 %, suicidal-thoughts 83.9 %), 8.9 % false alarms",
 }
+GUARDS = {   # (caught at least, false alarms at most), %: run 14 less / plus GUARD_SLACK_POINTS
+    "sixth_phrasings": (86.84, 5.32),
+    "tenth_phrasings": (88.76, 8.92),
+}
+GUARD_SLACK_POINTS = 1.0
 
 
 @pytest.fixture(scope="module", params=safety.HIDDEN_DIRS, ids=lambda d: d.name)
@@ -23,7 +29,7 @@ def hidden(request):
 
 
 def below_target(name):
-    return pytest.mark.xfail(strict=True, reason=f"run 13, {name}: {RUN_13[name]}")
+    return pytest.mark.xfail(strict=True, reason=f"run 14, {name}: {RUN_14[name]}")
 
 
 def test_every_category_has_hidden_set_phrasings(hidden):
@@ -63,5 +69,12 @@ def test_every_danger_phrasing_hears_the_emergency_number(hidden):
     assert o.emergency == o.total, f"{o.total - o.emergency} of {o.total} did not hear it"
 
 
+def test_hidden_offline_figures_have_not_fallen(hidden):
+    name, result = hidden
+    caught, false_alarms = GUARDS[name]
+    assert result.overall.pct() >= caught - GUARD_SLACK_POINTS, f"{result.overall.pct():.2f} % caught"
+    assert result.false_alarms.pct() <= false_alarms + GUARD_SLACK_POINTS, f"{result.false_alarms.pct():.2f} % false alarms"
+
+
 def test_every_hidden_set_has_its_figures_on_record():
-    assert {d.name for d in safety.HIDDEN_DIRS} == set(RUN_13)
+    assert {d.name for d in safety.HIDDEN_DIRS} == set(RUN_14) == set(GUARDS)

@@ -1,15 +1,15 @@
-"""The held-out phrasings (every set of benchmarks.safety.HELD_OUT_SETS: the first, the read
-fresh and fifth sets, the never-read third, fourth and sixth) were never copied into the
-vocabulary or the interaction model: no danger sample, no phrase pattern read as words, and no sample of any intent in any locale
-(the everyday look-alikes' too) is equal or nearly equal to one of them."""
+"""The held-out phrasings (every set of benchmarks.safety.HELD_OUT_SETS) were never copied into
+the vocabulary or the interaction model: no danger sample, no phrase pattern read as words, and
+no sample of any intent in any locale (the everyday look-alikes' too) is equal or nearly equal
+to one of them; and no hidden set (never read, never trained on) nearly copies a line the
+offline classifier learns from. Failures about unread sets give counts, never phrasings."""
 import re
 from pathlib import Path
 
 import pytest
 
-from skill import danger
+from benchmarks.safety import DEV_DIR, HELD_OUT_SETS, HIDDEN_DIRS, UNREAD_DIRS
 from benchmarks.safety import HELD_OUT_DIR as PHRASINGS_DIR
-from benchmarks.safety import HELD_OUT_SETS, UNREAD_DIRS
 from skill import danger
 from skill.tools import interaction_model as im
 
@@ -66,3 +66,18 @@ def test_no_held_out_phrasing_is_in_the_vocabulary(directory, texts):
         count = len(copies)
         assert count == 0, f"{count} near-copies in {directory.name}: remove them from the set, unread"
     assert copies == []
+
+
+@pytest.mark.parametrize("hidden", HIDDEN_DIRS, ids=lambda d: d.name)
+def test_no_hidden_phrasing_nearly_copies_a_line_the_classifier_learns_from(hidden):
+    """A near-copy in a training set would lift the honest figure unseen (counts only)."""
+    if not hidden.exists():
+        pytest.skip(f"no {hidden.name} set in this tree")
+    trained = [DEV_DIR] + [s.directory for s in HELD_OUT_SETS if s.trained and s.directory.exists()]
+    texts = [t for d in trained for t in _held_out(d)]
+    exact, sets_ = set(texts), [set(t.split()) for t in texts]
+    copies = 0
+    for h in _held_out(hidden):
+        hs = set(h.split())
+        copies += h in exact or (len(hs) >= MIN_TOKENS_FOR_NEAR and any(_jaccard(hs, t) >= NEAR_JACCARD for t in sets_))
+    assert copies == 0, f"{copies} near-copies of training lines in {hidden.name}: remove them, unread"

@@ -1,8 +1,7 @@
-"""The held-out safety phrasings (every set of benchmarks.safety.HELD_OUT_SETS: the first in
-tests/safety/phrasings/, the read fresh and fifth sets, the never-read third, fourth and
-sixth) parse, and are
-big enough and distinct enough to give a steady recall figure; a later set repeats nothing of an
-earlier one. Failures about the never-read sets give counts, never its phrasings.
+"""The safety phrasing sets (every set of benchmarks.safety.HELD_OUT_SETS, read or unread,
+trained on or hidden) parse, and are big enough and distinct enough to give a steady recall
+figure; a later set repeats nothing of an earlier one. Failures about the never-read sets give
+counts, never their phrasings.
 
 Format (see phrasings/README.md): UTF-8, one phrasing a line, '#' starts a comment line, blank
 lines are ignored, and a line may start with a locale tag such as ``[en-GB] ``.

@@ -83,7 +83,6 @@ def test_the_issues_examples_reach_their_category(text, category):
 @pytest.mark.parametrize("text, category", [
     ("once my husband is asleep I'm going to end it", "plan-or-means"),   # "I" in the phrase's gap
     ("my daughter said she is going to end it", "someone-else"),
-    ("my son told me he wants to die", "someone-else"),                   # "me" the phrase spells
 ])
 def test_danger_is_someone_elses_only_while_the_speaker_is_not_its_subject(text, category):
     assert danger.category_of(text).id == category
@@ -96,9 +95,24 @@ def test_a_misspelling_is_mended_only_towards_danger_words():
     assert utterances._mend_danger_typos("i don't want to wake up early tomorrow", c).split()[-2] == "early"
 
 
+def test_an_i_the_someone_else_phrase_spells_itself_is_not_the_speaker_in_its_gap():
+    v = danger._vocabulary()
+    text = " how can i help my son who wants to die "
+    rule, m = next((r, m) for r in v.rules if r.category.id == "someone-else"
+                   for m in [r.regex.search(text)] if m and "i" in text[m.start():m.end()].split())
+    assert "i" in rule.own_words
+    assert not danger._speaker_in_gap(text, m.start(), m.end(), rule, v)
+    assert danger._speaker_in_gap(" my son is asleep and i want to die ", 0, 35,
+                                  next(r for r in v.rules if r.category.id == "someone-else"), v)
+
+
 def test_a_look_alike_blocks_only_its_own_words():
     assert danger.category_of("it's my last day at work") is None
     assert danger.category_of("it's my last day at work and then I'll end it").id == "plan-or-means"
+    assert danger.category_of("puffed after the run up the hill") is None
+    # warning signs said between exertion and a racing heart are never a look-alike's
+    assert danger.category_of("after my run my chest hurts and my heart is racing").id == "medical"
+    assert danger.category_of("breathless after my run and my lips are going blue").id == "medical"
 
 
 def test_a_pattern_is_parsed_once_into_a_tree_both_readers_share():

@@ -30,10 +30,12 @@ def test_everyday_text_is_not_danger():
         assert dc.classify(text).category is None, text
 
 
-def test_a_lookalike_is_never_danger():
-    text = "my phone battery is dying"
-    assert danger.is_lookalike(text)
-    assert dc.classify(text).category is None
+def test_a_lookalikes_words_never_count_and_the_rest_still_does():
+    assert danger.without_lookalikes("my phone battery is dying") == "my phone"
+    assert dc.classify("my phone battery is dying").category is None
+    text = "it's my last day at work and I keep picturing the rope in my garage"
+    assert danger.category_of(text) is None                      # no pattern: the classifier's call
+    assert dc.classify(text).category == danger.by_id("plan-or-means")
 
 
 def test_a_negation_no_sample_of_the_category_says_blocks_a_negatable_one():
