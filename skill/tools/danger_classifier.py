@@ -9,8 +9,9 @@ Its weights (skill/tools/danger_weights.json) are built from the one vocabulary'
 every other intent's samples by `python -m skill.tools.train_danger build`, deterministically;
 a test proves the committed file equals a fresh build. The text is danger when the
 probability of all danger classes together is at least DANGER_MIN_PROB; its category is the
-likeliest danger class. The words of a danger.json look-alike are taken out before it is
-asked (they never count as danger; the rest of the text still does), and a negation
+likeliest danger class. A text a danger.json look-alike says all of is never danger; one with
+words of its own besides is still classified whole (the trained weights know the look-alikes,
+which a fragment such as "i want to" would lose), and a negation
 (danger.json "negations") the nearest sample of the category does not share blocks a negatable
 one ("i'm not going to ...": skill/tools/nearest_sample.py).
 
@@ -116,11 +117,9 @@ def _blocked(text: str, cat: danger.Category, locale: str) -> bool:
 
 
 def classify(text: str, locale: str = "en-US", model: _Model | None = None) -> Verdict:
-    """The danger category the classifier gives `text`, unless a negation blocks it; the words
-    of a look-alike are taken out first, so they never count, and the rest still does (see the
-    module's notes)."""
-    text = danger.without_lookalikes(text)
-    if not text:
+    """The danger category the classifier gives `text`, unless a negation blocks it or a
+    look-alike says all of it (see the module's notes)."""
+    if not danger.without_lookalikes(text):
         return Verdict(None, 0.0)
     probs = probabilities(text, model)
     likeliest = max((c for c in probs if c != NONE_CLASS), key=probs.get)

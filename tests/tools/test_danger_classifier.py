@@ -30,9 +30,12 @@ def test_everyday_text_is_not_danger():
         assert dc.classify(text).category is None, text
 
 
-def test_a_lookalikes_words_never_count_and_the_rest_still_does():
+def test_a_lookalike_silences_only_a_text_it_says_all_of():
     assert danger.without_lookalikes("my phone battery is dying") == "my phone"
     assert dc.classify("my phone battery is dying").category is None
+    assert danger.without_lookalikes("disappear into a good book") == ""
+    assert dc.classify("disappear into a good book") == dc.Verdict(None, 0.0)
+    assert dc.classify("i want to disappear into a good book").category is None   # classified whole
     text = "it's my last day at work and I keep picturing the rope in my garage"
     assert danger.category_of(text) is None                      # no pattern: the classifier's call
     assert dc.classify(text).category == danger.by_id("plan-or-means")
