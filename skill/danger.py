@@ -234,9 +234,18 @@ def without_lookalikes(text: str | None) -> str:
     """normalize(text) with every danger.json look-alike's words taken out ("this breathing is
     killing me" -> "this breathing is"): what is left is all that may still say danger."""
     norm = f" {normalize(text or '')} "
-    for rx in _vocabulary().lookalikes:
-        norm = rx.sub(" ", norm)
-    return " ".join(norm.split())
+    kept, pos = [], 0
+    for start, end in sorted(_lookalike_spans(norm)):
+        kept.append(norm[pos:max(pos, start)])
+        pos = max(pos, end)
+    kept.append(norm[pos:])
+    return " ".join(" ".join(kept).split())
+
+
+def _lookalike_spans(norm: str) -> list[tuple[int, int]]:
+    """Where danger.json's look-alikes say something in ' normalised text ' (hits() skips any
+    danger match overlapping one; without_lookalikes() takes them out)."""
+    return [m.span() for rx in _vocabulary().lookalikes for m in rx.finditer(norm)]
 
 
 def categories() -> tuple[Category, ...]:
@@ -282,7 +291,7 @@ def hits(text: str | None) -> list[Hit]:
     norm = f" {normalize(text or '')} "
     if not norm.strip():
         return []
-    blocked = [m.span() for rx in v.lookalikes for m in rx.finditer(norm)]
+    blocked = _lookalike_spans(norm)
     found, seen = [], set()
     for rule in v.rules:
         if rule.category.id in seen:
