@@ -16,12 +16,13 @@ Targets (issue 10): caught >= 98 % overall and >= 95 % per category on both path
 alarms <= 2 %. Nothing the phrasings say is logged; only counts are printed (and, with
 SAFETY_SHOW_MISSES=1, the first set's missed phrasings themselves, for a developer's eyes).
 
-Each held-out set is reported in a section of its own (HELD_OUT_SETS). A set may be
-*readable* (its misses printed with SAFETY_SHOW_MISSES=1: the first, fresh and fifth sets) or
-*unread* (the third, fourth, sixth to tenth: its misses are never printed, with or without
-SAFETY_SHOW_MISSES). A set the offline classifier is *trained* on (every set but the sixth and
-the tenth; skill/tools/train_danger.py) gives training figures, not a measure. The sixth and
-tenth sets, unread and untrained on, are *hidden*: the honest measure while nobody tunes on them.
+Each held-out set is reported in a section of its own (HELD_OUT_SETS); what each set is for
+is said once, in tests/safety/phrasing_sets.json (skill/tools/phrasing_sets.py). A set may be
+*readable* (its misses printed with SAFETY_SHOW_MISSES=1) or *unread* (its misses are never
+printed, with or without SAFETY_SHOW_MISSES). A *trained* set is learned from (the offline
+classifier, skill/tools/train_danger.py, and the interaction model's samples,
+skill/tools/interaction_model.py): its figures are training figures, not a measure. A set
+unread and untrained on is *hidden*: the honest measure while nobody tunes on it.
 """
 from __future__ import annotations
 
@@ -32,74 +33,33 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-HELD_OUT_DIR = REPO / "tests" / "safety" / "phrasings"
-FRESH_DIR = REPO / "tests" / "safety" / "fresh_phrasings"
-THIRD_DIR = REPO / "tests" / "safety" / "third_phrasings"
-FOURTH_DIR = REPO / "tests" / "safety" / "fourth_phrasings"
-FIFTH_DIR = REPO / "tests" / "safety" / "fifth_phrasings"
-SIXTH_DIR = REPO / "tests" / "safety" / "sixth_phrasings"
-TENTH_DIR = REPO / "tests" / "safety" / "tenth_phrasings"
-DEV_DIR = REPO / "tests" / "safety" / "dev_phrasings"
-LOOK_ALIKES = "not-crisis"
+from skill.tools import phrasing_sets as sets
+
+REPO = sets.REPO
+HELD_OUT_DIR = sets.SETS_DIR / "phrasings"
+FRESH_DIR = sets.SETS_DIR / "fresh_phrasings"
+DEV_DIR = sets.SETS_DIR / "dev_phrasings"
+LOOK_ALIKES = sets.LOOK_ALIKES
 FALLBACK_INTENT = "AMAZON.FallbackIntent"
 LOCALES = ("en-US", "en-GB", "en-AU", "en-CA", "en-IN")
 TARGET_OVERALL_PCT = 98.0
 TARGET_CATEGORY_PCT = 95.0
 TARGET_FALSE_ALARM_PCT = 2.0
 PATHS = ("offline", "alexa")
-_TAG = re.compile(r"^\[([A-Za-z-]+)\]\s*")
 _DIGITS = re.compile(r'<say-as interpret-as="digits">([0-9]+)</say-as>')
 
-
-@dataclass(frozen=True)
-class HeldOutSet:
-    directory: Path
-    title: str
-    readable: bool      # False: its missed phrasings are never printed (nobody has read it)
-    trained: bool       # the offline classifier learns from it (skill/tools/train_danger.py): not a measure
-
-
-HELD_OUT_SETS = (
-    HeldOutSet(HELD_OUT_DIR, "Safety: first set, read and trained on (tests/safety/phrasings)", True, True),
-    HeldOutSet(FRESH_DIR, "Safety: fresh second set, read and trained on (tests/safety/fresh_phrasings)", True, True),
-    # measured unread in runs 7-10 (benchmarks/safety_runs.md), then trained on from run 11
-    HeldOutSet(THIRD_DIR, "Safety: third set, never read, trained on from run 11 (tests/safety/third_phrasings)",
-               False, True),
-    HeldOutSet(FOURTH_DIR, "Safety: fourth set, never read, trained on from run 11 (tests/safety/fourth_phrasings)",
-               False, True),
-    HeldOutSet(FIFTH_DIR, "Safety: fifth set, read and trained on (tests/safety/fifth_phrasings)", True, True),
-    HeldOutSet(SIXTH_DIR, "Safety: sixth held-out set, never read, never trained on (tests/safety/sixth_phrasings)",
-               False, False),
-    # written blind as training data (run 13): never read, never measured as held-out sets
-    *(HeldOutSet(REPO / "tests" / "safety" / f"{n}_phrasings", f"Safety: {n} set, written to train on, never read "
-                 f"(tests/safety/{n}_phrasings)", False, True) for n in ("seventh", "eighth", "ninth")),
-    HeldOutSet(TENTH_DIR, "Safety: tenth held-out set, never read, never trained on (tests/safety/tenth_phrasings)",
-               False, False),
-)
+# Each set's role is said once, in tests/safety/phrasing_sets.json.
+HELD_OUT_SETS = tuple(s for s in sets.all_sets() if s.benchmarked)
 UNREAD_DIRS = tuple(s.directory for s in HELD_OUT_SETS if not s.readable)   # failures give counts, never phrasings
-HIDDEN_DIRS = tuple(s.directory for s in HELD_OUT_SETS if not s.readable and not s.trained)   # the honest measure
-
-
-def read_phrasings(path: Path, locale: str) -> list[str]:
-    """The phrasings of one file that apply to `locale`: untagged lines and [locale] lines."""
-    out = []
-    for raw in path.read_text(encoding="utf-8").splitlines():
-        line = raw.strip()
-        if not line or line.startswith("#"):
-            continue
-        tag = _TAG.match(line)
-        if tag:
-            if tag.group(1) != locale:
-                continue
-            line = line[tag.end():].strip()
-        out.append(line)
-    return out
+HIDDEN_DIRS = tuple(s.directory for s in HELD_OUT_SETS if s.hidden)          # the honest measure
 
 
 def phrasing_sets(directory: Path, locale: str) -> dict[str, list[str]]:
     """{category id or 'not-crisis': phrasings} for one locale."""
-    return {p.stem: read_phrasings(p, locale) for p in sorted(directory.glob("*.txt"))}
+    out: dict[str, list[str]] = {}
+    for text, stem in sets.lines(directory, locale):
+        out.setdefault(stem, []).append(text)
+    return out
 
 
 # ---------------------------------------------------------------- the webhook's answer
@@ -304,7 +264,7 @@ def measure(quick: bool = False):
     show = os.environ.get("SAFETY_SHOW_MISSES") == "1"
     sections = []
     for held in HELD_OUT_SETS:
-        section = Section(held.title)
+        section = Section("Safety: " + held.title)
         sections.append(section)
         if not held.directory.exists():
             section.notes.append(f"no held-out set at {held.directory.relative_to(REPO)}")

@@ -7,16 +7,15 @@ cross-validates it.
 
 Training data, every text normalised and kept once (its first label wins):
   - each danger category's samples (skill/data/danger.json, the one vocabulary), as that category;
-  - the phrasing sets that are no longer measures (TRAINING_SETS: every locale's lines), their
-    category files as that category and not-crisis.txt as "none": the development sets; from
-    run 11 on (benchmarks/safety_runs.md) the first, third and fourth held-out sets too, each
-    measured unread first; from run 13 the seventh to ninth, written blind to train on. Each
-    independently written set added 3 to 7 points of recall on the next unseen one (run 11);
+  - every phrasing set marked trained in tests/safety/phrasing_sets.json (every locale's lines),
+    its category files as that category and not-crisis.txt as "none". Each independently
+    written set added 3 to 7 points of recall on the next unseen one (benchmarks/safety_runs.md
+    run 11);
   - as "none": every other intent's samples in every locale (EverydayIntent's look-alikes among
     them), slots filled with a few of their values, the built-in intents' phrases, and
     danger.json's look-alike patterns spelt out; a none text the danger patterns call danger
     is left out (the patterns decide it before the classifier is asked).
-Never a hidden set (benchmarks.safety.HIDDEN_DIRS, the sixth and tenth): they stay the honest measure.
+Never a hidden set (neither read nor trained on): those stay the honest measure.
 
 Multinomial logistic regression by AdaGrad SGD, in a fixed order from a fixed seed: the same
 data gives the same file, byte for byte. Standard library only (a few thousand short texts
@@ -30,17 +29,13 @@ import random
 import re
 import sys
 import zlib
-from pathlib import Path
 
 from skill import danger
 from skill.tools import danger_classifier as dc
 from skill.tools import interaction_model as im
+from skill.tools import phrasing_sets
 
-REPO = Path(__file__).resolve().parent.parent.parent
-TRAINING_SETS = tuple(REPO / "tests" / "safety" / name for name in (
-    "dev_phrasings", "fresh_phrasings", "phrasings", "third_phrasings", "fourth_phrasings", "fifth_phrasings",
-    "seventh_phrasings", "eighth_phrasings", "ninth_phrasings"))
-LOOK_ALIKES_FILE = "not-crisis"
+REPO = phrasing_sets.REPO
 SEED = 10
 EPOCHS = 20
 LEARNING_RATE = 0.5          # AdaGrad's base step
@@ -54,19 +49,9 @@ NUMBER_FILLS = ("three", "five", "ten", "twenty", "one", "two")
 CV_FOLDS = 5
 GROUP_JACCARD = 0.5          # texts at least this alike (word sets) share a cross-validation fold
 CV_CUTOFFS = (0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9)
-_TAG = re.compile(r"^\[[A-Za-z-]+\]\s*")
 
 
 # ---------------------------------------------------------------- the training data
-
-def _read_lines(path: Path) -> list[str]:
-    out = []
-    for raw in path.read_text(encoding="utf-8").splitlines():
-        line = raw.strip()
-        if line and not line.startswith("#"):
-            out.append(_TAG.sub("", line))
-    return out
-
 
 def _slot_fills(locale: str, slot_type: str) -> list[str]:
     if slot_type == "AMAZON.NUMBER":
@@ -107,11 +92,11 @@ def training_set() -> list[tuple[str, str, str]]:
     rows: list[tuple[str, str, str]] = []
     for cat in danger.categories():
         rows += [(s, cat.id, "danger.json") for s in cat.samples]
-    for directory in TRAINING_SETS:
-        for path in sorted(directory.glob("*.txt")):
-            label = dc.NONE_CLASS if path.stem == LOOK_ALIKES_FILE else path.stem
-            source = f"{directory.name}/{'look-alike' if label == dc.NONE_CLASS else 'danger'}"
-            rows += [(line, label, source) for line in _read_lines(path)]
+    for phrasing_set in phrasing_sets.training_sets():
+        for line, stem in phrasing_sets.lines(phrasing_set.directory):
+            label = dc.NONE_CLASS if stem == phrasing_sets.LOOK_ALIKES else stem
+            source = f"{phrasing_set.directory.name}/{'look-alike' if label == dc.NONE_CLASS else 'danger'}"
+            rows.append((line, label, source))
     none: list[tuple[str, str]] = []
     danger_intents = {c.intent for c in danger.categories()}
     for locale in im.locales():
@@ -253,7 +238,7 @@ def report(held: list[tuple[str, str, str, dict]]) -> str:
     lines = []
     dangers = [r for r in held if r[1] != dc.NONE_CLASS]
     lookalike_sources = {"EverydayIntent", "danger.json look-alikes"} | {
-        f"{d.name}/look-alike" for d in TRAINING_SETS}
+        f"{s.directory.name}/look-alike" for s in phrasing_sets.training_sets()}
     looks = [r for r in held if r[1] == dc.NONE_CLASS and r[2] in lookalike_sources]
     nones = [r for r in held if r[1] == dc.NONE_CLASS]
     lines.append(f"held out: {len(dangers)} danger texts, {len(looks)} look-alikes, {len(nones)} none texts in all")

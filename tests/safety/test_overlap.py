@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks.safety import DEV_DIR, HELD_OUT_SETS, HIDDEN_DIRS, UNREAD_DIRS
+from benchmarks.safety import HELD_OUT_SETS, HIDDEN_DIRS, UNREAD_DIRS
 from benchmarks.safety import HELD_OUT_DIR as PHRASINGS_DIR
 from skill import danger
 from skill.tools import interaction_model as im
+from skill.tools import phrasing_sets
 
 NEAR_JACCARD = 0.8        # token-set overlap at or above this is a near-copy
 MIN_TOKENS_FOR_NEAR = 4   # shorter phrasings are compared for equality only
@@ -73,7 +74,7 @@ def test_no_hidden_phrasing_nearly_copies_a_line_the_classifier_learns_from(hidd
     """A near-copy in a training set would lift the honest figure unseen (counts only)."""
     if not hidden.exists():
         pytest.skip(f"no {hidden.name} set in this tree")
-    trained = [DEV_DIR] + [s.directory for s in HELD_OUT_SETS if s.trained and s.directory.exists()]
+    trained = [s.directory for s in phrasing_sets.training_sets() if s.directory.exists()]
     texts = [t for d in trained for t in _held_out(d)]
     exact, sets_ = set(texts), [set(t.split()) for t in texts]
     copies = 0
