@@ -59,8 +59,7 @@ SAMPLE_CHARS = re.compile(r"^[a-z' .\-{}A-Z_]+$")
 DISCLAIMER_START = "Compassion Coach is not a therapist or a medical service and cannot help in an emergency"
 # Skill events the manifest must subscribe to: disabling deletes the listener's data.
 REQUIRED_EVENTS = frozenset({"SKILL_ENABLED", "SKILL_DISABLED", "SKILL_PERMISSION_ACCEPTED", "SKILL_PERMISSION_CHANGED"})
-# Speech may say the wake word only to tell the listener how to stop while Alexa speaks.
-# the wake word only where it tells how to stop (or, for the tone track, pause) while Alexa plays
+# Speech may say the wake word only where it tells how to stop (or, for the tone track, pause) while Alexa plays
 WAKE_WORD = re.compile(r"\balexa\b(?!, (?:stop|pause)\b)", re.IGNORECASE)
 QUESTION_SENTENCE = re.compile(r"[^.?!]*\?")
 
@@ -159,6 +158,10 @@ def build_locale_model(source: dict, locale: str) -> dict:
             }
         }
     }
+    from skill.tools.learned_samples import learned_samples   # local: it imports this module
+    lm = model["interactionModel"]["languageModel"]
+    for intent, samples in learned_samples(lm, locale).items():
+        next(i for i in lm["intents"] if i["name"] == intent)["samples"].extend(samples)
     if source.get("dialog"):
         dialog = _fill_limits(_strip_comments(source["dialog"]))
         model["interactionModel"]["dialog"] = {k: v for k, v in dialog.items() if k != "prompts"}
@@ -376,30 +379,42 @@ def _sample_pattern(sample: str) -> tuple[re.Pattern, tuple[str, ...]]:
 
 def sample_readings(phrase: str, language_model: dict) -> list[tuple[str, str]]:
     """Every (intent, sample) that says the phrase exactly, with real slot values."""
+    return readings_of(language_model)(phrase)
+
+
+def readings_of(language_model: dict, slotted_only: bool = False):
+    """sample_readings() for many phrases against one model, its slot values read once; with
+    `slotted_only`, only the samples with a slot (what a literal could say again)."""
     from skill.tools.utterances import parse_number  # local: utterances imports this module
 
-    text = normalize_sample(phrase)
     spoken_by_type = {
         t["name"]: {normalize_sample(s) for v in t["values"] for s in [v["name"]["value"]] + v["name"].get("synonyms", [])}
         for t in language_model.get("types", [])}
-    found = []
+    entries = []
     for intent in language_model["intents"]:
         slot_type_of = {s["name"]: s["type"] for s in intent.get("slots", [])}
         for sample in intent.get("samples", []):
-            pattern, names = _sample_pattern(sample)
+            if not slotted_only or SLOT_REF.search(sample):
+                entries.append((intent["name"], sample, slot_type_of) + _sample_pattern(sample))
+
+    def readings(phrase: str) -> list[tuple[str, str]]:
+        text = normalize_sample(phrase)
+        found = []
+        for name, sample, slot_type_of, pattern, names in entries:
             m = pattern.match(text)
             if not m:
                 continue
             ok = True
-            for name, said in zip(names, m.groups()):
-                stype = slot_type_of.get(name)
+            for slot, said in zip(names, m.groups()):
+                stype = slot_type_of.get(slot)
                 if stype == "AMAZON.NUMBER":
                     ok &= parse_number(said) is not None
                 else:
                     ok &= said in spoken_by_type.get(stype, set())
             if ok:
-                found.append((intent["name"], sample))
-    return found
+                found.append((name, sample))
+        return found
+    return readings
 
 
 def phrase_matches_sample(phrase: str, locale: str) -> str | None:
@@ -456,6 +471,7 @@ def validate_model(model: dict, locale: str, builtin: dict[str, list[str]] | Non
     for req in sorted(REQUIRED_BUILTINS - set(names)):
         problems.append(f"{locale}: missing required built-in {req}")
 
+    slotted = readings_of(lm, slotted_only=True)
     seen: dict[str, str] = {}
     for name, phrases in (builtin or {}).items():
         for p in phrases:
@@ -497,9 +513,10 @@ def validate_model(model: dict, locale: str, builtin: dict[str, list[str]] | Non
         for sample in intent.get("samples", []):
             # A literal sample that another sample already says with a slot value filled in
             # ('no more ratings' = '{toggle} ratings') is ambiguous: Alexa may pick either.
+            # (Two literals alike are duplicates, found above by their keys.)
             if SLOT_REF.search(sample):
                 continue
-            others = [(i, s) for i, s in sample_readings(sample, lm) if s != sample]
+            others = [(i, s) for i, s in slotted(sample) if s != sample]
             for other_intent, other in others:
                 relation = "also" if other_intent == name else f"clashes with {other_intent}:"
                 problems.append(f"{locale}: {name}: {sample!r} {relation} {other!r} with a slot value")
@@ -507,7 +524,7 @@ def validate_model(model: dict, locale: str, builtin: dict[str, list[str]] | Non
             problems.append(f"{locale}: {name}: slot {unused} appears in no sample")
     for builtin_name, phrases in (builtin or {}).items():
         for phrase in phrases:
-            for other_intent, other in sample_readings(phrase, lm):
+            for other_intent, other in slotted(phrase):
                 if other_intent != builtin_name:
                     problems.append(f"{locale}: built-in {builtin_name} phrase {phrase!r} clashes with "
                                     f"{other_intent}: {other!r}")

@@ -1,8 +1,8 @@
 """The held-out phrasings (every set of benchmarks.safety.HELD_OUT_SETS) were never copied into
-the vocabulary or the interaction model: no danger sample, no phrase pattern read as words, and
-no sample of any intent in any locale (the everyday look-alikes' too) is equal or nearly equal
-to one of them; and no hidden set (never read, never trained on) nearly copies a line the
-offline classifier learns from. Failures about unread sets give counts, never phrasings."""
+the vocabulary: no danger sample and no phrase pattern read as words is equal or nearly equal to
+one of them; no untrained set's line is nearly any sample of any intent in any locale (a
+trained set's lines are samples: skill/tools/learned_samples.py); and no hidden set (never
+read, never trained on) nearly copies a line the offline classifier learns from. Failures about unread sets give counts, never phrasings."""
 import re
 from pathlib import Path
 
@@ -47,8 +47,12 @@ def _jaccard(a: set, b: set) -> float:
     return len(a & b) / len(a | b) if a | b else 1.0
 
 
-@pytest.mark.parametrize("texts", [_vocabulary_texts, _model_sample_texts], ids=["vocabulary", "model samples"])
-@pytest.mark.parametrize("directory", [s.directory for s in HELD_OUT_SETS], ids=lambda d: d.name)
+_CHECKS = [(s.directory, texts) for s in HELD_OUT_SETS for texts in (_vocabulary_texts, _model_sample_texts)
+           if not (s.trained and texts is _model_sample_texts)]   # a trained set's lines are samples
+
+
+@pytest.mark.parametrize("directory,texts", _CHECKS,
+                         ids=[f"{d.name}-{'vocabulary' if t is _vocabulary_texts else 'model samples'}" for d, t in _CHECKS])
 def test_no_held_out_phrasing_is_in_the_vocabulary(directory, texts):
     if not directory.exists():
         pytest.skip(f"no {directory.name} set in this tree")
