@@ -1,6 +1,6 @@
 """The offline path on the hidden held-out sets (benchmarks.safety.HIDDEN_DIRS: the sixth and
 tenth, never read, never trained on): measured against the issue's targets as strict expected
-failures carrying the figures of benchmarks/safety_runs.md run 14, so a target reached is
+failures carrying the figures of benchmarks/safety_runs.md run 15, so a target reached is
 noticed (the xfail then fails); plain guards a point from those figures, so a fall is noticed
 too; and the floor under the net, which holds. Failures here show counts only, never a phrasing:
 nobody may tune on these sets."""
@@ -10,13 +10,13 @@ from benchmarks import safety
 
 pytestmark = pytest.mark.slow
 
-RUN_14 = {   # offline: caught, lowest categories, false alarms (targets 98 / 95 / 2 %)
-    "sixth_phrasings": "86.8 % caught (panic 79.7 %, self-harm 80.9 %), 4.9 % false alarms",
-    "tenth_phrasings": "88.8 % caught (plan-or-means 81.3 %, suicidal-thoughts 83.9 %), 8.4 % false alarms",
+RUN_15 = {   # offline: caught, lowest categories, false alarms (targets 98 / 95 / 2 %)
+    "sixth_phrasings": "87.9 % caught (self-harm 80.9 %, panic 82.2 %), 4.9 % false alarms",
+    "tenth_phrasings": "89.8 % caught (plan-or-means 81.3 %, suicidal-thoughts 86.5 %), 7.4 % false alarms",
 }
-GUARDS = {   # (caught at least, false alarms at most), %: run 14 less / plus GUARD_SLACK_POINTS
-    "sixth_phrasings": (86.84, 4.88),
-    "tenth_phrasings": (88.76, 8.42),
+GUARDS = {   # (caught at least, false alarms at most), %: run 15 less / plus GUARD_SLACK_POINTS
+    "sixth_phrasings": (87.86, 4.88),
+    "tenth_phrasings": (89.78, 7.43),
 }
 GUARD_SLACK_POINTS = 1.0
 
@@ -29,7 +29,7 @@ def hidden(request):
 
 
 def below_target(name):
-    return pytest.mark.xfail(strict=True, reason=f"run 14, {name}: {RUN_14[name]}")
+    return pytest.mark.xfail(strict=True, reason=f"run 15, {name}: {RUN_15[name]}")
 
 
 def test_every_category_has_hidden_set_phrasings(hidden):
@@ -77,4 +77,4 @@ def test_hidden_offline_figures_have_not_fallen(hidden):
 
 
 def test_every_hidden_set_has_its_figures_on_record():
-    assert {d.name for d in safety.HIDDEN_DIRS} == set(RUN_14) == set(GUARDS)
+    assert {d.name for d in safety.HIDDEN_DIRS} == set(RUN_15) == set(GUARDS)
