@@ -52,7 +52,7 @@ def _route(lm: dict, texts: list[str]) -> list[str]:
     return out
 
 
-def measure(left_out: str) -> dict[str, tuple[float, float, float]]:
+def leave_out(left_out: str) -> dict[str, tuple[float, float, float]]:
     """{"base" | "learned": (own intent %, any crisis intent %, false alarms %)}."""
     trained = sets.training_sets()
     held = next(s for s in trained if s.directory.name == left_out)
@@ -88,7 +88,7 @@ def main(argv: list[str] | None = None) -> int:
     print("| left out | base: own / any crisis / false alarms | learned: own / any crisis / false alarms |")
     print("|---|---|---|")
     for name in argv or DEFAULT_LEFT_OUT:
-        r = measure(name)
+        r = leave_out(name)
         print(f"| {name} | " + " | ".join(" / ".join(f"{x:.1f} %" for x in r[k]) for k in ("base", "learned")) + " |")
     return 0
 
