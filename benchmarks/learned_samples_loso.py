@@ -17,7 +17,6 @@ import sys
 
 from skill import danger
 from skill.tools import interaction_model as im
-from skill.tools import learned_samples as ls
 from skill.tools import nlu_standin
 from skill.tools import phrasing_sets as sets
 
@@ -26,14 +25,7 @@ DEFAULT_LEFT_OUT = ("fifth_phrasings", "third_phrasings", "ninth_phrasings")
 
 
 def _model(learn_from: tuple) -> dict:
-    real_learned, real_training = ls.learned_samples, sets.training_sets
-    try:
-        sets.training_sets = lambda: learn_from
-        if not learn_from:
-            ls.learned_samples = lambda lm, locale: {}
-        return im.build_locale_model(im.load_source(), LOCALE)["interactionModel"]["languageModel"]
-    finally:
-        ls.learned_samples, sets.training_sets = real_learned, real_training
+    return im.build_locale_model(im.load_source(), LOCALE, learn_from)["interactionModel"]["languageModel"]
 
 
 def _route(lm: dict, texts: list[str]) -> list[str]:

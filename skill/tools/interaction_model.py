@@ -112,7 +112,7 @@ def _source_intents(source: dict) -> list[dict]:
     return out
 
 
-def build_locale_model(source: dict, locale: str) -> dict:
+def build_locale_model(source: dict, locale: str, learn_from=None) -> dict:
     """The interaction model JSON for one locale (the file Alexa is given)."""
     words = _wording(source, locale)
     extra_samples = source.get("localeSamples", {}).get(locale, {})
@@ -160,7 +160,7 @@ def build_locale_model(source: dict, locale: str) -> dict:
     }
     from skill.tools.learned_samples import learned_samples   # local: it imports this module
     lm = model["interactionModel"]["languageModel"]
-    for intent, samples in learned_samples(lm, locale).items():
+    for intent, samples in learned_samples(lm, locale, learn_from).items():
         next(i for i in lm["intents"] if i["name"] == intent)["samples"].extend(samples)
     if source.get("dialog"):
         dialog = _fill_limits(_strip_comments(source["dialog"]))

@@ -54,8 +54,9 @@ def _unsafe_as_everyday(text: str) -> bool:
     return bool(said & danger.negation_words()) or _pattern_category(text) is not None
 
 
-def learned_samples(lm: dict, locale: str) -> dict[str, list[str]]:
-    """{intent: new samples} for one locale's language model (see the module's notes)."""
+def learned_samples(lm: dict, locale: str, learn_from=None) -> dict[str, list[str]]:
+    """{intent: new samples} for one locale's language model (see the module's notes), from
+    `learn_from` (default: every trained set; () learns nothing)."""
     invocation = lm["invocationName"]
     seen = {im.normalize_sample(p) for ps in im.builtin_phrases(locale).values() for p in ps}
     for intent in lm["intents"]:
@@ -63,7 +64,7 @@ def learned_samples(lm: dict, locale: str) -> dict[str, list[str]]:
         seen |= {im.normalize_sample(s, types) for s in intent.get("samples", [])}
     says_a_slotted_sample = im.readings_of(lm, slotted_only=True)
     out: dict[str, list[str]] = {}
-    for phrasing_set in phrasing_sets.training_sets():
+    for phrasing_set in phrasing_sets.training_sets() if learn_from is None else learn_from:
         for line, stem in phrasing_sets.lines(phrasing_set.directory, locale):
             sample = alexa_sample(line)
             if sample is None or invocation in sample:
