@@ -65,3 +65,44 @@ def lines(directory: Path, locale: str | None = None) -> list[tuple[str, str]]:
                 continue
             out.append((_TAG.sub("", line), path.stem))
     return out
+
+
+def strip_tag(line: str) -> str:
+    """A phrasing line without its leading locale tag."""
+    return _TAG.sub("", line)
+
+
+# ---------------------------------------------------------------- near-copies
+
+NEAR_JACCARD = 0.8        # word-set overlap at or above this is a near-copy
+MIN_WORDS_FOR_NEAR = 4    # shorter phrasings are compared for equality only
+
+
+def near_copy(a: frozenset | set, b: frozenset | set) -> bool:
+    """Two normalised phrasings' word sets, equal or nearly so (the held-out rule)."""
+    if a == b:
+        return True
+    if len(a) < MIN_WORDS_FOR_NEAR:
+        return False
+    return len(a & b) >= NEAR_JACCARD * len(a | b)
+
+
+class NearCopyIndex:
+    """Finds whether a phrasing nearly copies any of many texts, without comparing it to all:
+    a near-copy shares at least ceil(NEAR_JACCARD * |a|) of a's words, so it holds one of a's
+    |a| - that + 1 rarest words."""
+
+    def __init__(self, texts):
+        self._sets = [frozenset(t.split()) for t in texts]
+        self._by_word: dict[str, list[int]] = {}
+        for i, s in enumerate(self._sets):
+            for w in s:
+                self._by_word.setdefault(w, []).append(i)
+
+    def __contains__(self, text: str) -> bool:
+        a = frozenset(text.split())
+        if not a:
+            return False
+        need = -(-NEAR_JACCARD * len(a) // 1) if len(a) >= MIN_WORDS_FOR_NEAR else len(a)
+        rarest = sorted(a, key=lambda w: len(self._by_word.get(w, ())))[: len(a) - int(need) + 1]
+        return any(near_copy(a, self._sets[i]) for w in rarest for i in self._by_word.get(w, ()))

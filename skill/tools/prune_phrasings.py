@@ -1,0 +1,87 @@
+"""Takes out of a newly written phrasing set, unread, every line that copies or nearly copies
+what the detector already knows or another set holds; prints counts only.
+
+    python -m skill.tools.prune_phrasings tests/safety/eleventh_phrasings
+
+A line goes when it equals, or nearly copies (skill.tools.phrasing_sets.near_copy), a danger
+sample, a danger pattern read as words, any intent's sample in any locale, or a line of any
+other registered set (held by tests/safety/test_overlap.py and test_phrasings_format.py). A set
+is pruned before anyone measures with it, so a hidden set stays unread: the lines removed are
+never printed.
+"""
+from __future__ import annotations
+
+import re
+import string
+import sys
+from pathlib import Path
+
+from skill import danger
+from skill.tools import interaction_model as im
+from skill.tools import phrasing_sets
+
+_PATTERN_OPERATORS = re.compile(r"[()|<>*~#^$]|\.\.\.")
+_PUNCTUATION = str.maketrans("", "", string.punctuation + "\u2018\u2019\u201c\u201d")
+
+
+def vocabulary_texts() -> list[str]:
+    """The danger samples, and every danger pattern with its operators dropped, read as words."""
+    data = danger.raw()
+    texts = [danger.normalize(s) for c in data["categories"] for s in c["samples"]]
+    texts += [" ".join(_PATTERN_OPERATORS.sub(" ", p).split()) for c in data["categories"] for p in c["phrases"]]
+    return texts
+
+
+def model_sample_texts() -> list[str]:
+    return sorted({danger.normalize(s) for locale in im.locales()
+                   for samples in im.sample_utterances(locale).values() for s in samples})
+
+
+def _plain(text: str) -> str:
+    """tests/safety/test_phrasings_format.py's reading: apostrophes do not make a new phrasing."""
+    return " ".join(text.lower().translate(_PUNCTUATION).split())
+
+
+def prune(directory: Path) -> dict[str, tuple[int, int]]:
+    """Rewrites each file of `directory` without its near-copies: {file stem: (kept, removed)}."""
+    others = [s.directory for s in phrasing_sets.all_sets() if s.directory != directory and s.directory.exists()]
+    known = vocabulary_texts() + model_sample_texts()
+    known += [danger.normalize(t) for d in others for t, _ in phrasing_sets.lines(d)]
+    index = phrasing_sets.NearCopyIndex(known)
+    plain_known = {_plain(t) for d in others for t, _ in phrasing_sets.lines(d)}
+    counts = {}
+    seen: set[str] = set()
+    for path in sorted(directory.glob("*.txt")):
+        kept_lines, kept, removed = [], 0, 0
+        for raw in path.read_text(encoding="utf-8").splitlines():
+            line = raw.strip()
+            if not line or line.startswith("#"):
+                kept_lines.append(raw)
+                continue
+            text = phrasing_sets.strip_tag(line)
+            norm = danger.normalize(text)
+            if not norm or norm in index or _plain(text) in plain_known or _plain(text) in seen:
+                removed += 1
+                continue
+            seen.add(_plain(text))
+            kept_lines.append(raw)
+            kept += 1
+        path.write_text("\n".join(kept_lines) + "\n", encoding="utf-8")
+        counts[path.stem] = (kept, removed)
+    return counts
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if len(argv) != 1 or not Path(argv[0]).is_dir():
+        print("usage: python -m skill.tools.prune_phrasings SET_DIRECTORY", file=sys.stderr)
+        return 2
+    counts = prune(Path(argv[0]).resolve())
+    for stem, (kept, removed) in counts.items():
+        print(f"{stem}: kept {kept}, removed {removed}")
+    print(f"removed {sum(r for _, r in counts.values())} lines in all")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
