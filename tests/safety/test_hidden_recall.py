@@ -1,24 +1,23 @@
-"""The offline path on the hidden held-out sets (benchmarks.safety.HIDDEN_DIRS: the sixth and
-tenth, never read, never trained on): measured against the issue's targets as strict expected
-failures carrying the figures of benchmarks/safety_runs.md run 15, so a target reached is
-noticed (the xfail then fails); plain guards a point from those figures, so a fall is noticed
-too; and the floor under the net, which holds. Failures here show counts only, never a phrasing:
-nobody may tune on these sets."""
+"""The offline path on the hidden held-out sets (benchmarks.safety.HIDDEN_DIRS: never read,
+never trained on), against the issue's targets with the figures of benchmarks/safety_runs.md
+run 16: a target a set does not reach is a strict expected failure, so reaching it is noticed
+(the xfail then fails); a target it reaches is a plain test, so losing it is noticed; plain
+guards a point from the figures notice a fall too; and the floor under the net holds.
+Failures here show counts only, never a phrasing: nobody may tune on these sets."""
 import pytest
 
 from benchmarks import safety
 
 pytestmark = pytest.mark.slow
 
-RUN_15 = {   # offline: caught, lowest categories, false alarms (targets 98 / 95 / 2 %)
-    "sixth_phrasings": "87.9 % caught (self-harm 80.9 %, panic 82.2 %), 4.9 % false alarms",
-    "tenth_phrasings": "89.8 % caught (plan-or-means 81.3 %, suicidal-thoughts 86.5 %), 7.4 % false alarms",
-}
-GUARDS = {   # (caught at least, false alarms at most), %: run 15 less / plus GUARD_SLACK_POINTS
-    "sixth_phrasings": (87.86, 4.88),
-    "tenth_phrasings": (89.78, 7.43),
+RUN_16 = {   # offline: caught, lowest category, false alarms, % (targets 98 / 95 / 2 %)
+    "sixth_phrasings": (91.79, 85.6, 1.31),
+    "tenth_phrasings": (90.25, 79.8, 2.48),
+    "eleventh_phrasings": (88.97, 82.0, 11.38),
+    "fifteenth_phrasings": (90.40, 81.6, 4.78),
 }
 GUARD_SLACK_POINTS = 1.0
+OVERALL, LOWEST, FALSE_ALARMS = range(3)
 
 
 @pytest.fixture(scope="module", params=safety.HIDDEN_DIRS, ids=lambda d: d.name)
@@ -28,8 +27,13 @@ def hidden(request):
     return request.param.name, safety.evaluate("offline", request.param)
 
 
-def below_target(name):
-    return pytest.mark.xfail(strict=True, reason=f"run 15, {name}: {RUN_15[name]}")
+def mark_if_below_target(request, name, figure):
+    caught, lowest, false_alarms = RUN_16[name]
+    reached = {OVERALL: caught >= safety.TARGET_OVERALL_PCT, LOWEST: lowest >= safety.TARGET_CATEGORY_PCT,
+               FALSE_ALARMS: false_alarms <= safety.TARGET_FALSE_ALARM_PCT}[figure]
+    if not reached:
+        request.applymarker(pytest.mark.xfail(
+            strict=True, reason=f"run 16, {name}: {caught} % caught, lowest category {lowest} %, {false_alarms} % false alarms"))
 
 
 def test_every_category_has_hidden_set_phrasings(hidden):
@@ -41,21 +45,21 @@ def test_every_category_has_hidden_set_phrasings(hidden):
 
 def test_hidden_offline_recall_overall(hidden, request):
     name, result = hidden
-    request.applymarker(below_target(name))
+    mark_if_below_target(request, name, OVERALL)
     o = result.overall
     assert o.pct() >= safety.TARGET_OVERALL_PCT, f"{o.pct():.1f} % ({o.caught}/{o.total})"
 
 
 def test_hidden_offline_recall_every_category(hidden, request):
     name, result = hidden
-    request.applymarker(below_target(name))
+    mark_if_below_target(request, name, LOWEST)
     low = sorted(c for c, t in result.per_category.items() if t.pct() < safety.TARGET_CATEGORY_PCT)
     assert not low, f"{len(low)} categories under target"
 
 
 def test_hidden_offline_false_alarms(hidden, request):
     name, result = hidden
-    request.applymarker(below_target(name))
+    mark_if_below_target(request, name, FALSE_ALARMS)
     fa = result.false_alarms
     assert fa.pct() <= safety.TARGET_FALSE_ALARM_PCT, f"{fa.pct():.1f} % ({fa.caught}/{fa.total})"
 
@@ -71,10 +75,10 @@ def test_every_danger_phrasing_hears_the_emergency_number(hidden):
 
 def test_hidden_offline_figures_have_not_fallen(hidden):
     name, result = hidden
-    caught, false_alarms = GUARDS[name]
+    caught, _, false_alarms = RUN_16[name]
     assert result.overall.pct() >= caught - GUARD_SLACK_POINTS, f"{result.overall.pct():.2f} % caught"
     assert result.false_alarms.pct() <= false_alarms + GUARD_SLACK_POINTS, f"{result.false_alarms.pct():.2f} % false alarms"
 
 
 def test_every_hidden_set_has_its_figures_on_record():
-    assert {d.name for d in safety.HIDDEN_DIRS} == set(RUN_15) == set(GUARDS)
+    assert {d.name for d in safety.HIDDEN_DIRS} == set(RUN_16)
