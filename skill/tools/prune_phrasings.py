@@ -45,7 +45,11 @@ def _plain(text: str) -> str:
 def prune(directory: Path) -> dict[str, tuple[int, int]]:
     """Rewrites each file of `directory` without its near-copies: {file stem: (kept, removed)}."""
     others = [s.directory for s in phrasing_sets.all_sets() if s.directory != directory and s.directory.exists()]
-    known = vocabulary_texts() + model_sample_texts()
+    samples = model_sample_texts()
+    own = {danger.normalize(t) for t, _ in phrasing_sets.lines(directory)}
+    if own and 2 * len(own & set(samples)) > len(own):
+        raise ValueError(f"{directory.name} is already learned into the interaction model: prune a set before building")
+    known = vocabulary_texts() + samples
     known += [danger.normalize(t) for d in others for t, _ in phrasing_sets.lines(d)]
     index = phrasing_sets.NearCopyIndex(known)
     plain_known = {_plain(t) for d in others for t, _ in phrasing_sets.lines(d)}
@@ -76,7 +80,11 @@ def main(argv: list[str] | None = None) -> int:
     if len(argv) != 1 or not Path(argv[0]).is_dir():
         print("usage: python -m skill.tools.prune_phrasings SET_DIRECTORY", file=sys.stderr)
         return 2
-    counts = prune(Path(argv[0]).resolve())
+    try:
+        counts = prune(Path(argv[0]).resolve())
+    except ValueError as e:
+        print(e, file=sys.stderr)
+        return 2
     for stem, (kept, removed) in counts.items():
         print(f"{stem}: kept {kept}, removed {removed}")
     print(f"removed {sum(r for _, r in counts.values())} lines in all")

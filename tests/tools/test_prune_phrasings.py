@@ -1,4 +1,6 @@
 """skill.tools.prune_phrasings: a new set loses, unread, what copies the vocabulary or another set."""
+import shutil
+
 from skill import danger
 from skill.tools import phrasing_sets, prune_phrasings
 
@@ -37,3 +39,13 @@ def test_near_copy_is_the_held_out_rule():
 def test_a_bad_argument_gets_one_line_and_a_non_zero_exit(tmp_path, capsys):
     assert prune_phrasings.main([str(tmp_path / "missing")]) == 2
     assert capsys.readouterr().err.count("\n") == 1
+
+
+def test_it_refuses_a_set_already_learned_into_the_model(tmp_path, capsys):
+    trained = next(s for s in phrasing_sets.training_sets() if s.directory.exists() and s.readable and s.benchmarked)
+    copy = tmp_path / trained.directory.name
+    shutil.copytree(trained.directory, copy)
+    before = {p.name: p.read_text(encoding="utf-8") for p in copy.glob("*.txt")}
+    assert prune_phrasings.main([str(copy)]) == 2
+    assert "already learned" in capsys.readouterr().err
+    assert {p.name: p.read_text(encoding="utf-8") for p in copy.glob("*.txt")} == before
