@@ -75,7 +75,7 @@ def strip_tag(line: str) -> str:
 # ---------------------------------------------------------------- near-copies
 
 NEAR_JACCARD = 0.8        # word-set overlap at or above this is a near-copy
-MIN_WORDS_FOR_NEAR = 4    # shorter phrasings are compared for equality only
+MIN_WORDS_FOR_NEAR = 4    # shorter phrasings are copies only with the same word set
 
 
 def near_copy(a: frozenset | set, b: frozenset | set) -> bool:

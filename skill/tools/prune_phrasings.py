@@ -44,6 +44,7 @@ def _plain(text: str) -> str:
 
 def prune(directory: Path) -> dict[str, tuple[int, int]]:
     """Rewrites each file of `directory` without its near-copies: {file stem: (kept, removed)}."""
+    directory = directory.resolve()   # the registry's paths are absolute: never compare a set with itself
     others = [s.directory for s in phrasing_sets.all_sets() if s.directory != directory and s.directory.exists()]
     samples = model_sample_texts()
     own = {danger.normalize(t) for t, _ in phrasing_sets.lines(directory)}
