@@ -12,6 +12,7 @@ An installed wheel has no tests/ folder: then there are no sets (only developmen
 from __future__ import annotations
 
 import json
+import math
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -103,6 +104,6 @@ class NearCopyIndex:
         a = frozenset(text.split())
         if not a:
             return False
-        need = -(-NEAR_JACCARD * len(a) // 1) if len(a) >= MIN_WORDS_FOR_NEAR else len(a)
-        rarest = sorted(a, key=lambda w: len(self._by_word.get(w, ())))[: len(a) - int(need) + 1]
+        need = math.ceil(NEAR_JACCARD * len(a)) if len(a) >= MIN_WORDS_FOR_NEAR else len(a)
+        rarest = sorted(a, key=lambda w: len(self._by_word.get(w, ())))[: len(a) - need + 1]
         return any(near_copy(a, self._sets[i]) for w in rarest for i in self._by_word.get(w, ()))

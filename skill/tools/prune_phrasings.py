@@ -37,8 +37,9 @@ def model_sample_texts() -> list[str]:
                    for samples in im.sample_utterances(locale).values() for s in samples})
 
 
-def _plain(text: str) -> str:
-    """tests/safety/test_phrasings_format.py's reading: apostrophes do not make a new phrasing."""
+def plain(text: str) -> str:
+    """A phrasing as the repeat rule reads it (tests/safety/test_phrasings_format.py): case,
+    punctuation (apostrophes too, so "i'm" == "im") and spacing do not make a new phrasing."""
     return " ".join(text.lower().translate(_PUNCTUATION).split())
 
 
@@ -50,10 +51,9 @@ def prune(directory: Path) -> dict[str, tuple[int, int]]:
     own = {danger.normalize(t) for t, _ in phrasing_sets.lines(directory)}
     if own and 2 * len(own & set(samples)) > len(own):
         raise ValueError(f"{directory.name} is already learned into the interaction model: prune a set before building")
-    known = vocabulary_texts() + samples
-    known += [danger.normalize(t) for d in others for t, _ in phrasing_sets.lines(d)]
-    index = phrasing_sets.NearCopyIndex(known)
-    plain_known = {_plain(t) for d in others for t, _ in phrasing_sets.lines(d)}
+    other_lines = [t for d in others for t, _ in phrasing_sets.lines(d)]
+    index = phrasing_sets.NearCopyIndex(vocabulary_texts() + samples + [danger.normalize(t) for t in other_lines])
+    plain_known = {plain(t) for t in other_lines}
     counts = {}
     seen: set[str] = set()
     for path in sorted(directory.glob("*.txt")):
@@ -65,10 +65,11 @@ def prune(directory: Path) -> dict[str, tuple[int, int]]:
                 continue
             text = phrasing_sets.strip_tag(line)
             norm = danger.normalize(text)
-            if not norm or norm in index or _plain(text) in plain_known or _plain(text) in seen:
+            key = plain(text)
+            if not norm or norm in index or key in plain_known or key in seen:
                 removed += 1
                 continue
-            seen.add(_plain(text))
+            seen.add(key)
             kept_lines.append(raw)
             kept += 1
         path.write_text("\n".join(kept_lines) + "\n", encoding="utf-8")
@@ -82,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
         print("usage: python -m skill.tools.prune_phrasings SET_DIRECTORY", file=sys.stderr)
         return 2
     try:
-        counts = prune(Path(argv[0]).resolve())
+        counts = prune(Path(argv[0]))
     except ValueError as e:
         print(e, file=sys.stderr)
         return 2

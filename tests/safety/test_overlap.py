@@ -3,7 +3,6 @@ the vocabulary: no danger sample and no phrase pattern read as words is equal or
 one of them; no untrained set's line is nearly any sample of any intent in any locale (a
 trained set's lines are samples: skill/tools/learned_samples.py); and no hidden set (never
 read, never trained on) nearly copies a line the offline classifier learns from. Failures about unread sets give counts, never phrasings."""
-import re
 from pathlib import Path
 
 import pytest
@@ -13,17 +12,10 @@ from benchmarks.safety import HELD_OUT_DIR as PHRASINGS_DIR
 from skill import danger
 from skill.tools import phrasing_sets, prune_phrasings
 
-_TAG = re.compile(r"^\[[^\]]*\]\s*")
 
 
 def _held_out(directory: Path = PHRASINGS_DIR) -> list[str]:
-    out = []
-    for path in sorted(directory.glob("*.txt")):
-        for line in path.read_text(encoding="utf-8").splitlines():
-            line = line.strip()
-            if line and not line.startswith("#"):
-                out.append(danger.normalize(_TAG.sub("", line)))
-    return out
+    return [danger.normalize(t) for t, _ in phrasing_sets.lines(directory)]
 
 
 _vocabulary_texts = prune_phrasings.vocabulary_texts
@@ -44,7 +36,7 @@ def test_no_held_out_phrasing_is_in_the_vocabulary(directory, texts):
     copies = []
     for h in _held_out(directory):
         hs = frozenset(h.split())
-        copies += [(h, v) for v, vs in vocab_sets if h == v or phrasing_sets.near_copy(hs, vs)]
+        copies += [(h, v) for v, vs in vocab_sets if phrasing_sets.near_copy(hs, vs)]
     if directory in UNREAD_DIRS:
         count = len(copies)
         assert count == 0, f"{count} near-copies in {directory.name}: remove them from the set, unread"

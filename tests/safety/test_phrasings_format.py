@@ -8,13 +8,13 @@ lines are ignored, and a line may start with a locale tag such as ``[en-GB] ``.
 """
 
 import re
-import string
 from pathlib import Path
 
 import pytest
 
 from benchmarks.safety import HELD_OUT_DIR as PHRASINGS_DIR
 from benchmarks.safety import HELD_OUT_SETS, UNREAD_DIRS
+from skill.tools import prune_phrasings
 
 CRISIS_CATEGORIES = (
     "suicidal-thoughts",
@@ -38,7 +38,6 @@ SETS = {s.directory.name: (s.directory, MIN_CRISIS_PHRASINGS, MIN_LOOK_ALIKES) i
 LOCALES = ("en-US", "en-GB", "en-AU", "en-CA", "en-IN")
 
 _TAG = re.compile(r"^\[([^\]]*)\]")
-_PUNCTUATION = str.maketrans("", "", string.punctuation + "\u2018\u2019\u201c\u201d")
 
 
 class PhrasingsFormatError(ValueError):
@@ -70,9 +69,7 @@ def parse_phrasings(text, name="<text>"):
     return phrasings
 
 
-def normalise(phrasing):
-    """Case, punctuation (apostrophes too, so "i'm" == "im") and spacing do not make a new phrasing."""
-    return " ".join(phrasing.lower().translate(_PUNCTUATION).split())
+normalise = prune_phrasings.plain
 
 
 def load(category, directory=PHRASINGS_DIR):
