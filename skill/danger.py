@@ -107,18 +107,19 @@ def _parse_seq(tokens: list[str], pos: int, macros: dict[str, str], stop: frozen
     return tuple(out), pos
 
 
-def _compile(seq: tuple) -> str:
-    """Regex for a parsed sequence, each element matching ' word' (leading space)."""
+def _compile(seq: tuple, end: str = r"(?= $)") -> str:
+    """Regex for a parsed sequence, each element matching ' word' (leading space); `end` is
+    what '$' compiles to."""
     out = []
     for tok in seq:
         if isinstance(tok, Choice):
-            out.append("(?:" + "|".join(_compile(o) for o in tok.options) + ")")
+            out.append("(?:" + "|".join(_compile(o, end) for o in tok.options) + ")")
         elif tok == "...":
             out.append(r"(?: [a-z0-9]+){0,%d}" % GAP_WORDS)
         elif tok == "~":
             out.append(r"(?: [a-z0-9]+){0,%d}" % LONG_GAP_WORDS)
         elif tok == "$":
-            out.append(r"(?= $)")
+            out.append(end)
         elif tok == "^":
             out.append(r"^")
         elif tok == "#":
@@ -130,10 +131,12 @@ def _compile(seq: tuple) -> str:
     return "".join(out)
 
 
-def _regex(pattern: str, macros: dict[str, str]) -> re.Pattern:
+def _regex(pattern: str, macros: dict[str, str], breaks: tuple[str, ...] = ()) -> re.Pattern:
     # The text is searched as ' w1 w2 ... wn ': every element starts with a space and the
-    # match must end at a word boundary.
-    return re.compile(_compile(parse(pattern, macros)) + r"(?= )")
+    # match must end at a word boundary. '$' is the end of the text or of a clause: before
+    # one of `breaks` ("i want to end it then give me a breathing exercise").
+    end = r"(?= (?:$|(?:%s) ))" % "|".join(map(re.escape, breaks)) if breaks else r"(?= $)"
+    return re.compile(_compile(parse(pattern, macros), end) + r"(?= )")
 
 
 def _literal_words(pattern: str, macros: dict[str, str]) -> frozenset[str]:
@@ -199,7 +202,8 @@ def _vocabulary() -> _Vocabulary:
     data = raw()
     macros = {k: v for k, v in data["macros"].items()}
     order = _categories()
-    rules = tuple(_Rule(cat, _regex(p, macros), _literal_words(p, macros))
+    breaks = tuple(data["clause_breaks"])
+    rules = tuple(_Rule(cat, _regex(p, macros, breaks), _literal_words(p, macros))
                   for cat, phrases in order for p in phrases)
     tp = data["third_party"]
     third = _ThirdParty(_regex(tp["subject"], macros), frozenset(tp["upgrades"]), frozenset(tp["first_person"]),

@@ -73,7 +73,7 @@ def learned_samples(lm: dict, locale: str, learn_from=None) -> dict[str, list[st
                 if _unsafe_as_everyday(sample):
                     continue
                 intent = LOOK_ALIKES_INTENT
-            else:   # where the danger patterns speak, they decide, as offline
+            else:   # where the danger patterns speak, they decide the category, as offline
                 intent = (_pattern_category(sample) or danger.by_id(stem)).intent
             key = im.normalize_sample(sample)
             if key in seen or says_a_slotted_sample(sample):

@@ -1,6 +1,6 @@
 """The offline path on the hidden held-out sets (benchmarks.safety.HIDDEN_DIRS: never read,
 never trained on), against the issue's targets with the figures of benchmarks/safety_runs.md
-run 16: a target a set does not reach is a strict expected failure, so reaching it is noticed
+run 17: a target a set does not reach is a strict expected failure, so reaching it is noticed
 (the xfail then fails); a target it reaches is a plain test, so losing it is noticed; plain
 guards a point from the figures notice a fall too; and the floor under the net holds.
 Failures here show counts only, never a phrasing: nobody may tune on these sets."""
@@ -10,11 +10,11 @@ from benchmarks import safety
 
 pytestmark = pytest.mark.slow
 
-RUN_16 = {   # offline: caught, lowest category, false alarms, % (targets 98 / 95 / 2 %)
-    "sixth_phrasings": (92.09, 85.6, 5.32),
-    "tenth_phrasings": (90.59, 82.3, 7.43),
-    "eleventh_phrasings": (88.97, 82.0, 19.27),
-    "fifteenth_phrasings": (90.40, 81.6, 11.16),
+RUN_17 = {   # offline: caught, lowest category, false alarms, % (targets 98 / 95 / 2 %)
+    "sixth_phrasings": (92.57, 80.9, 1.31),
+    "tenth_phrasings": (90.59, 84.5, 2.97),
+    "eleventh_phrasings": (89.23, 82.0, 14.63),
+    "fifteenth_phrasings": (90.70, 85.6, 4.78),
 }
 GUARD_SLACK_POINTS = 1.0
 OVERALL, LOWEST, FALSE_ALARMS = range(3)
@@ -28,12 +28,12 @@ def hidden(request):
 
 
 def mark_if_below_target(request, name, figure):
-    caught, lowest, false_alarms = RUN_16[name]
+    caught, lowest, false_alarms = RUN_17[name]
     reached = {OVERALL: caught >= safety.TARGET_OVERALL_PCT, LOWEST: lowest >= safety.TARGET_CATEGORY_PCT,
                FALSE_ALARMS: false_alarms <= safety.TARGET_FALSE_ALARM_PCT}[figure]
     if not reached:
         request.applymarker(pytest.mark.xfail(
-            strict=True, reason=f"run 16, {name}: {caught} % caught, lowest category {lowest} %, {false_alarms} % false alarms"))
+            strict=True, reason=f"run 17, {name}: {caught} % caught, lowest category {lowest} %, {false_alarms} % false alarms"))
 
 
 def test_every_category_has_hidden_set_phrasings(hidden):
@@ -75,10 +75,12 @@ def test_every_danger_phrasing_hears_the_emergency_number(hidden):
 
 def test_hidden_offline_figures_have_not_fallen(hidden):
     name, result = hidden
-    caught, _, false_alarms = RUN_16[name]
+    caught, lowest, false_alarms = RUN_17[name]
     assert result.overall.pct() >= caught - GUARD_SLACK_POINTS, f"{result.overall.pct():.2f} % caught"
+    low = min(t.pct() for t in result.per_category.values())
+    assert low >= lowest - GUARD_SLACK_POINTS, f"lowest category {low:.1f} %"
     assert result.false_alarms.pct() <= false_alarms + GUARD_SLACK_POINTS, f"{result.false_alarms.pct():.2f} % false alarms"
 
 
 def test_every_hidden_set_has_its_figures_on_record():
-    assert {d.name for d in safety.HIDDEN_DIRS} == set(RUN_16)
+    assert {d.name for d in safety.HIDDEN_DIRS} == set(RUN_17)
