@@ -43,7 +43,7 @@ DANGER_MIN_PROB = 0.75
 # The veto: P("none") at or above which the classifier overrules the danger patterns offline.
 # Leaving one trained set out at a time (benchmarks/safety_runs.md run 17), at 0.95 no danger
 # phrasing lost its answer, alone or joined to a request or small talk, and false alarms fell
-# by a quarter to a half; at 0.9 a few joined ones did. It relies on the training joining
+# by 28 to 61 %; at 0.9 a few joined ones did. It relies on the training joining
 # danger to requests (train_danger.joined): without that, a request beside danger hid it.
 PATTERN_VETO_NONE_PROB = 0.95
 
