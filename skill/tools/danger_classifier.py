@@ -13,9 +13,7 @@ likeliest danger class. A text a danger.json look-alike says all of is never dan
 words of its own besides is still classified whole (the trained weights know the look-alikes,
 which a fragment such as "i want to" would lose), and a negation
 (danger.json "negations") the nearest sample of the category does not share blocks a negatable
-one ("i'm not going to ...": skill/tools/nearest_sample.py). Offline it may also overrule the
-danger patterns (`vetoes`) when it is sure a text they call danger is not: the minimal pairs
-the sets taught it ("a rope for the tree swing"), which hand-written patterns cannot learn.
+one ("i'm not going to ...": skill/tools/nearest_sample.py).
 
 Standard library only (the runner stays light); the weights load once, then a text takes a
 fraction of a millisecond. Nothing here logs or keeps the text it is given.
@@ -40,12 +38,6 @@ NEGATION_SCOPE_WORDS = 3     # words after a negation that also count as negated
 # (EverydayIntent's, written to sit beside danger) and under 2 % of the fresh set's
 # independently written ones are flagged, with about 80 % of held-out danger flagged.
 DANGER_MIN_PROB = 0.75
-# The veto: P("none") at or above which the classifier overrules the danger patterns offline.
-# Leaving one trained set out at a time (benchmarks/safety_runs.md run 17), at 0.95 no danger
-# phrasing lost its answer, alone or joined to a request or small talk, and false alarms fell
-# by 28 to 61 %; at 0.9 a few joined ones did. It relies on the training joining
-# danger to requests (train_danger.joined): without that, a request beside danger hid it.
-PATTERN_VETO_NONE_PROB = 0.95
 
 
 @dataclass(frozen=True)
@@ -111,11 +103,6 @@ def probabilities(text: str, model: _Model | None = None) -> dict[str, float]:
     exps = [math.exp(s - top) for s in scores]
     total = sum(exps)
     return {c: e / total for c, e in zip(m.classes, exps)}
-
-
-def vetoes(text: str, model: _Model | None = None) -> bool:
-    """The classifier is sure that `text`, which the danger patterns call danger, is not."""
-    return probabilities(text, model)[NONE_CLASS] >= PATTERN_VETO_NONE_PROB
 
 
 def _blocked(text: str, cat: danger.Category, locale: str) -> bool:

@@ -14,11 +14,7 @@ Training data, every text normalised and kept once (its first label wins):
   - as "none": every other intent's samples in every locale (EverydayIntent's look-alikes among
     them), slots filled with a few of their values, the built-in intents' phrases, and
     danger.json's look-alike patterns spelt out; a none text the danger patterns call danger
-    is left out (the patterns decide it before the classifier is asked);
-  - every danger sample, danger line and look-alike line once more, joined (before or after,
-    with a plain joiner) to another intent's sample, under its own class: whole-text scores
-    then stop letting a practice request or small talk beside danger drown it out
-    (benchmarks/safety_runs.md run 17), which the veto on the patterns relies on.
+    is left out (the patterns decide it before the classifier is asked).
 Never a hidden set (neither read nor trained on): those stay the honest measure.
 
 Multinomial logistic regression by AdaGrad SGD, in a fixed order from a fixed seed: the same
@@ -50,7 +46,6 @@ WEIGHT_DIGITS = 3            # decimals kept in the file
 SLOT_FILLS = 6               # a sample with slots is spelt out with this many of their values
 LOOKALIKE_SPELLINGS = 4      # ... and a look-alike pattern with this many choices of its words
 NUMBER_FILLS = ("three", "five", "ten", "twenty", "one", "two")
-JOINERS = ("", "and", "then", "but", "so", "anyway", "also", "ok")   # between a line and the request joined to it
 CV_FOLDS = 5
 GROUP_JACCARD = 0.5          # texts at least this alike (word sets) share a cross-validation fold
 CV_CUTOFFS = (0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9)
@@ -116,27 +111,12 @@ def training_set() -> list[tuple[str, str, str]]:
     none += [(_pattern_spellings(p, data["macros"], k), "danger.json look-alikes")
              for p in data["lookalikes"] for k in range(LOOKALIKE_SPELLINGS)]
     rows += [(t, dc.NONE_CLASS, src) for t, src in none if danger.category_of(t) is None]
-    rows += joined(rows)
     out, seen = [], set()
     for text, label, source in rows:
         norm = danger.normalize(text)
         if norm and norm not in seen:
             seen.add(norm)
             out.append((norm, label, source))
-    return out
-
-
-def joined(rows: list[tuple[str, str, str]]) -> list[tuple[str, str, str]]:
-    """Each danger and look-alike row once more, another intent's sample before or after it
-    (a fixed choice from SEED); the source gains '+joined', so leaving a set out leaves these out."""
-    rng = random.Random(SEED)
-    requests = sorted(danger.normalize(t) for t, _, s in rows if s in ("other intents", "built-in phrases"))
-    out = []
-    for text, label, source in rows:
-        if source == "danger.json" or source.endswith(("/danger", "/look-alike")):
-            request, joiner = rng.choice(requests), rng.choice(JOINERS)
-            both = f"{request} {joiner} {text}" if rng.random() < 0.5 else f"{text} {joiner} {request}"
-            out.append((" ".join(both.split()), label, source + "+joined"))
     return out
 
 

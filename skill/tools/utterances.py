@@ -5,8 +5,7 @@
 
 Resolution order (each step only when the previous found nothing good enough):
   1. safety first: danger anywhere in the text (skill/danger.py, the one danger vocabulary)
-     gives that category's crisis intent, unless the trained classifier is sure it is not
-     danger (danger_classifier.vetoes: the minimal pairs the patterns cannot tell apart);
+     gives that category's crisis intent;
   2. the text (then the text without politeness fillers) says a sample utterance exactly,
      with slot values that resolve (numbers in words or digits; custom values via synonyms);
   3. the safety net: a classifier trained on every intent's samples
@@ -508,7 +507,7 @@ def match(text: str, locale: str = "en-US") -> Match | None:
         return None
     # Safety first: danger anywhere in the text, as typed or with misspelt danger words mended.
     found = danger.category_of(text) or danger.category_of(_mend_danger_typos(text, c))
-    if found is not None and not danger_classifier.vetoes(" ".join(toks)):
+    if found is not None:
         return Match(found.intent, {}, SCORE_LITERAL, found.id)
     best = _exact(" ".join(toks), c)
     if best is None or best.score < EXACT_ENOUGH:

@@ -1,8 +1,9 @@
-"""Danger said beside a request or small talk keeps its crisis answer offline: the patterns
-read '$' as the end of a clause too, and the classifier, trained on danger joined to requests
-(skill/tools/train_danger.joined), does not let the request drown it out when it is asked to
-overrule the patterns (danger_classifier.vetoes). A review found the veto without that training
-lost 151 to 178 of the 1,592 samples behind one request (benchmarks/safety_runs.md run 16)."""
+"""Danger said beside a request or small talk keeps its crisis answer offline: a pattern that
+needs the end of the text also ends at a clause break ("i want to end it then give me a
+breathing exercise"), and nothing lets the words around danger overrule the patterns. Two
+vetoes that did were backed out after reviews found requests or small talk beside a plain
+danger clause hid it (benchmarks/safety_runs.md runs 16 and 17); this test, with a reviewer's
+small talk among its requests, is there to catch a third."""
 from pathlib import Path
 
 import pytest
@@ -12,11 +13,12 @@ from skill import danger
 from skill.tools import train_danger
 from skill.tools.utterances import match
 
-# Slow: every danger sample beside every request, in every locale (about 140,000 matches).
+# Slow: every danger sample beside every request, in every locale (about 180,000 matches).
 pytestmark = pytest.mark.slow
 
 REQUESTS_PATH = Path(__file__).parent / "joined_requests.txt"
-MIN_KEPT_PCT = 99.9   # of samples x requests: a look-alike can rightly claim a few ("end things and ...")
+MIN_KEPT_PCT = 99.8   # of samples x requests (run 17: 99.91 % in en-US; a few go to the fallback,
+                      # which says the emergency number, or a look-alike claims the words: "end things and ...")
 CRISIS = {c.intent for c in danger.categories()}
 
 

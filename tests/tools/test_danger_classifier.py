@@ -48,34 +48,6 @@ def test_a_negation_no_sample_of_the_category_says_blocks_a_negatable_one():
     assert dc._blocked("never " + sample, cat, "en-US")
 
 
-def _readable(look_alikes: bool) -> list[str]:
-    return [t for s in phrasing_sets.training_sets() if s.readable
-            for t, stem in phrasing_sets.lines(s.directory) if (stem == phrasing_sets.LOOK_ALIKES) == look_alikes]
-
-
-def test_it_vetoes_the_patterns_on_minimal_pairs_it_has_learned():
-    flagged = [t for t in _readable(look_alikes=True) if danger.category_of(t) is not None]
-    vetoed = [t for t in flagged if dc.vetoes(t)]
-    assert flagged and len(vetoed) >= len(flagged) // 2, f"{len(vetoed)} of {len(flagged)}"
-    assert match(vetoed[0]).intent not in {c.intent for c in danger.categories()}
-
-
-def test_it_never_vetoes_a_danger_sample_or_a_read_danger_phrasing():
-    texts = [s for c in danger.categories() for s in c.samples] + _readable(look_alikes=False)
-    caught = [t for t in texts if danger.category_of(t) is not None]
-    assert len(caught) > 500
-    assert [t for t in caught if dc.vetoes(t)] == []
-
-
-def test_joined_copies_keep_their_class_and_name_their_source():
-    rows = [("i want to die", "suicidal-thoughts", "danger.json"), ("dying to try it", "none", "x/look-alike"),
-            ("start the body scan", "none", "other intents")]
-    out = train_danger.joined(rows)
-    assert [(y, s) for _, y, s in out] == [("suicidal-thoughts", "danger.json+joined"), ("none", "x/look-alike+joined")]
-    assert all(t.startswith("start the body scan") or t.endswith("start the body scan") for t, _, _ in out)
-    assert "i want to die" in out[0][0] and "dying to try it" in out[1][0]
-
-
 def test_training_leaves_out_the_hidden_sets():
     sources = {s.split("/")[0] for _, _, s in train_danger.training_set()}
     trained = {s.directory.name for s in phrasing_sets.training_sets()}
