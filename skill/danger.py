@@ -21,6 +21,7 @@ GAP_WORDS = 3               # '...' in a pattern: up to this many words
 LONG_GAP_WORDS = 8          # '~' in a pattern: up to this many words
 NUMBER_WORDS = ("one two three four five six seven eight nine ten eleven twelve fifteen twenty thirty forty "
                 "fifty sixty seventy eighty ninety hundred dozen dozens").split()
+TEXT_END = r"(?= $)"        # what '$' compiles to without clause breaks
 NEGATION_LOOKBACK = 1       # words (past transparent ones) before a match that may negate it
 
 _APOSTROPHES = re.compile("[\u2018\u2019\u02bc`']")
@@ -107,7 +108,7 @@ def _parse_seq(tokens: list[str], pos: int, macros: dict[str, str], stop: frozen
     return tuple(out), pos
 
 
-def _compile(seq: tuple, end: str = r"(?= $)") -> str:
+def _compile(seq: tuple, end: str = TEXT_END) -> str:
     """Regex for a parsed sequence, each element matching ' word' (leading space); `end` is
     what '$' compiles to."""
     out = []
@@ -135,7 +136,7 @@ def _regex(pattern: str, macros: dict[str, str], breaks: tuple[str, ...] = ()) -
     # The text is searched as ' w1 w2 ... wn ': every element starts with a space and the
     # match must end at a word boundary. '$' is the end of the text or of a clause: before
     # one of `breaks` ("i want to end it then give me a breathing exercise").
-    end = r"(?= (?:$|(?:%s) ))" % "|".join(map(re.escape, breaks)) if breaks else r"(?= $)"
+    end = r"(?= (?:$|(?:%s) ))" % "|".join(map(re.escape, breaks)) if breaks else TEXT_END
     return re.compile(_compile(parse(pattern, macros), end) + r"(?= )")
 
 

@@ -38,8 +38,8 @@ def test_the_requests_are_held_out_from_training():
 def test_danger_beside_a_request_keeps_its_crisis_answer(locale):
     samples = [s for c in danger.categories() for s in c.samples]
     texts = [t.format(s) for t in _templates() for s in samples]
-    lost = [t for t in texts if match(t, locale).intent not in CRISIS]
-    assert 100.0 * (len(texts) - len(lost)) / len(texts) >= MIN_KEPT_PCT, lost[:10]
+    lost = {t: intent for t in texts if (intent := match(t, locale).intent) not in CRISIS}
+    assert 100.0 * (len(texts) - len(lost)) / len(texts) >= MIN_KEPT_PCT, list(lost)[:10]
     # Never a practice instead, unless a look-alike said the danger words another way.
-    practice = [t for t in lost if match(t, locale).intent not in {"AMAZON.FallbackIntent", "EverydayIntent"}]
+    practice = [t for t, intent in lost.items() if intent not in {"AMAZON.FallbackIntent", "EverydayIntent"}]
     assert [t for t in practice if danger.without_lookalikes(t) == danger.normalize(t)] == []
