@@ -32,12 +32,11 @@ WEIGHTS_PATH = Path(__file__).resolve().parent / "danger_weights.json"
 NONE_CLASS = "none"
 CHAR_GRAM_SIZES = (3, 4, 5)  # character n-grams, within ' word ' (so word edges count)
 NEGATION_SCOPE_WORDS = 3     # words after a negation that also count as negated ('not_' features)
-# The cutoff: P(any danger class) at or above which the text is danger. Chosen by grouped
-# 5-fold cross-validation on the training data (`python -m skill.tools.train_danger cv`;
-# benchmarks/safety_runs.md run 8): at 0.75 about 4 % of the held-out near-copy look-alikes
-# (EverydayIntent's, written to sit beside danger) and under 2 % of the fresh set's
-# independently written ones are flagged, with about 80 % of held-out danger flagged.
-DANGER_MIN_PROB = 0.75
+# The cutoff: P(any danger class) at or above which the text is danger. Chosen by leaving
+# one trained set out (`python -m benchmarks.cutoff_loso`; benchmarks/safety_runs.md run 18):
+# from 0.75 to 0.6 the four left-out sets caught 2.2 to 6.5 points more danger for 0.4 to 2.3
+# points more false alarms; from 0.6 to 0.5, 0.6 to 1.6 points more for 0.4 to 2.3 more.
+DANGER_MIN_PROB = 0.6
 
 
 @dataclass(frozen=True)
@@ -116,7 +115,8 @@ def _blocked(text: str, cat: danger.Category, locale: str) -> bool:
     return near is None or said != set(near.words) & danger.negation_words()
 
 
-def classify(text: str, locale: str = "en-US", model: _Model | None = None) -> Verdict:
+def classify(text: str, locale: str = "en-US", model: _Model | None = None,
+             cutoff: float = DANGER_MIN_PROB) -> Verdict:
     """The danger category the classifier gives `text`, unless a negation blocks it or a
     look-alike says all of it (see the module's notes)."""
     if not danger.without_lookalikes(text):
@@ -125,7 +125,7 @@ def classify(text: str, locale: str = "en-US", model: _Model | None = None) -> V
     likeliest = max((c for c in probs if c != NONE_CLASS), key=probs.get)
     danger_prob = 1.0 - probs.get(NONE_CLASS, 0.0)
     cat = None
-    if danger_prob >= DANGER_MIN_PROB:
+    if danger_prob >= cutoff:
         cat = danger.by_id(likeliest)
         if _blocked(text, cat, locale):
             cat = None

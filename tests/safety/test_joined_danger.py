@@ -13,11 +13,11 @@ from skill import danger
 from skill.tools import train_danger
 from skill.tools.utterances import match
 
-# Slow: every danger sample beside every request, in every locale (about 180,000 matches).
+# Slow: every danger sample beside every request, in every locale (about 310,000 matches).
 pytestmark = pytest.mark.slow
 
 REQUESTS_PATH = Path(__file__).parent / "joined_requests.txt"
-MIN_KEPT_PCT = 99.8   # of samples x requests (run 17: 99.91 % in en-US; a few go to the fallback,
+MIN_KEPT_PCT = 99.8   # of samples x requests (run 18: 99.90 % in en-US; a few go to the fallback,
                       # which says the emergency number, or a look-alike claims the words: "end things and ...")
 CRISIS = {c.intent for c in danger.categories()}
 

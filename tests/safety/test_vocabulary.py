@@ -119,10 +119,14 @@ def test_a_look_alike_blocks_only_its_own_words():
     ("i want to end it then give me a breathing exercise", "suicidal-thoughts"),
     ("i don't feel safe ok start the body scan", "plan-or-means"),
     ("he has a knife so what do i do", "abuse"),
+    ("i want to end it please play some rain sounds", "suicidal-thoughts"),
+    ("he has a gun i can see it from here", "abuse"),
 ])
 def test_an_end_of_text_pattern_also_ends_at_a_clause_break(text, category):
     assert danger.category_of(text).id == category
-    assert danger.category_of(text.replace(" then ", " with ").replace(" ok ", " to ").replace(" so ", " for ")) is None
+    for word, other in ((" then ", " with "), (" ok ", " to "), (" so ", " for "), (" please ", " with "), (" i ", " for ")):
+        text = text.replace(word, other)
+    assert danger.category_of(text) is None
 
 
 def test_a_pattern_is_parsed_once_into_a_tree_both_readers_share():
