@@ -35,7 +35,8 @@ NEGATION_SCOPE_WORDS = 3     # words after a negation that also count as negated
 # The cutoff: P(any danger class) at or above which the text is danger. Chosen by leaving
 # one trained set out (`python -m benchmarks.cutoff_loso`; benchmarks/safety_runs.md run 18):
 # from 0.75 to 0.6 the four left-out sets caught 2.2 to 6.5 points more danger for 0.4 to 2.3
-# points more false alarms; from 0.6 to 0.5, 0.6 to 1.6 points more for 0.4 to 2.3 more.
+# points more false alarms; going on to 0.5 cost as many false alarms again for only 0.6 to 1.6
+# points more danger caught.
 DANGER_MIN_PROB = 0.6
 
 

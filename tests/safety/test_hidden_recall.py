@@ -14,7 +14,7 @@ RUN_18 = {   # offline: caught, lowest category, false alarms, % (targets 98 / 9
     "sixth_phrasings": (93.60, 90.1, 5.75),
     "tenth_phrasings": (93.03, 87.4, 7.43),
     "eleventh_phrasings": (90.56, 83.9, 20.08),
-    "fifteenth_phrasings": (91.61, 86.8, 11.16),
+    "fifteenth_phrasings": (91.61, 86.8, 11.56),
     "twentieth_phrasings": (91.31, 82.3, 16.58),
 }
 # Sets where some danger phrasing reaches an answer without the emergency number (the floor).

@@ -17,7 +17,7 @@ from skill.tools.utterances import match
 pytestmark = pytest.mark.slow
 
 REQUESTS_PATH = Path(__file__).parent / "joined_requests.txt"
-MIN_KEPT_PCT = 99.8   # of samples x requests (run 18: 99.90 % in en-US; a few go to the fallback,
+MIN_KEPT_PCT = 99.8   # of samples x requests (run 18: 99.83 % in en-US; most go to the fallback,
                       # which says the emergency number, or a look-alike claims the words: "end things and ...")
 CRISIS = {c.intent for c in danger.categories()}
 

@@ -119,13 +119,19 @@ def test_a_look_alike_blocks_only_its_own_words():
     ("i want to end it then give me a breathing exercise", "suicidal-thoughts"),
     ("i don't feel safe ok start the body scan", "plan-or-means"),
     ("he has a knife so what do i do", "abuse"),
-    ("i want to end it please play some rain sounds", "suicidal-thoughts"),
-    ("he has a gun i can see it from here", "abuse"),
 ])
 def test_an_end_of_text_pattern_also_ends_at_a_clause_break(text, category):
     assert danger.category_of(text).id == category
-    for word, other in ((" then ", " with "), (" ok ", " to "), (" so ", " for "), (" please ", " with "), (" i ", " for ")):
-        text = text.replace(word, other)
+    assert danger.category_of(text.replace(" then ", " with ").replace(" ok ", " to ").replace(" so ", " for ")) is None
+
+
+@pytest.mark.parametrize("text", [
+    "im dying i cant stop laughing", "its hard to breathe ive got a cold", "im going to jump i love this song",
+    "i want it to end please skip this track",
+])
+def test_a_new_sentence_is_not_a_clause_break(text):
+    """Run 18 tried a first-person subject and request words as clause breaks; a review found
+    they made ordinary sentences danger, so only joining words end a clause."""
     assert danger.category_of(text) is None
 
 
@@ -144,3 +150,10 @@ def test_a_pattern_is_parsed_once_into_a_tree_both_readers_share():
 def test_a_malformed_pattern_is_refused_with_its_reason(pattern, problem):
     with pytest.raises(ValueError, match=problem):
         danger.parse(pattern, {})
+
+
+def test_an_everyday_injury_is_a_look_alike_but_never_the_neck():
+    assert danger.category_of("i hurt my back lifting boxes") is None
+    assert danger.category_of("pulled my hamstring at the gym") is None
+    # 'neck myself' is slang for suicide, and a neck is where a rope goes: no look-alike there
+    assert danger.category_of("i hurt my neck myself") is not None
