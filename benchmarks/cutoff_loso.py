@@ -42,15 +42,26 @@ def leave_out(left_out: str) -> dict[float, tuple[float, float, float]]:
     training = [r for r in train_danger.training_set()
                 if not r[2].startswith(left_out + "/") and r[0] not in held]
     model = dc.model_from(train_danger.train(training))
+    return _score(rows, model)
+
+
+def _score(rows: list[tuple[str, str]], model) -> dict[float, tuple[float, float, float]]:
+    # Each line is read once: the patterns' category, else the classifier's (unblocked) one
+    # with its P(danger); each cutoff then only compares.
+    routed = []
+    for text, stem in rows:
+        found = danger.category_of(text)
+        if found is not None:
+            routed.append((stem, found.id, 1.0))
+        else:
+            verdict = dc.classify(text, LOCALE, model, cutoff=0.0)
+            routed.append((stem, verdict.category.id if verdict.category else None, verdict.danger_prob))
     out = {}
     for cutoff in CUTOFFS:
         per = defaultdict(lambda: [0, 0])
         alarms = looks = 0
-        for text, stem in rows:
-            found = danger.category_of(text)
-            if found is None:
-                found = dc.classify(text, LOCALE, model, cutoff).category
-            answered = found.id if found else None
+        for stem, category, prob in routed:
+            answered = category if prob >= cutoff else None
             if stem == sets.LOOK_ALIKES:
                 looks += 1
                 alarms += answered is not None
