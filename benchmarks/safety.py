@@ -88,7 +88,8 @@ class Webhook:
         cat = danger.by_intent(intent)
         if cat is None:   # words in a slot value still count, as on the webhook
             cat = next((c for c in map(danger.category_of, slots.values()) if c), None)
-        key = (cat.id if cat else intent, locale)
+        # a practice, a check-in or the menu answers with what was said in its slots
+        key = (cat.id, locale) if cat else (intent, tuple(sorted(slots.items())), locale)
         if key not in self._answers:
             if locale not in self._welcomed:   # the first answer a listener hears carries the disclaimer
                 self.send(envelopes.launch_request(locale))
@@ -98,7 +99,8 @@ class Webhook:
             if intent == "LaunchRequest" and cat is None:
                 body = self.send(envelopes.launch_request(locale, session=session))
             else:
-                body = self.send(envelopes.intent_request(cat.intent if cat else intent, {}, locale, session=session))
+                body = self.send(envelopes.intent_request(cat.intent if cat else intent, {} if cat else slots,
+                                                          locale, session=session))
             speech = body["response"].get("outputSpeech") or {}
             self._answers[key] = (cat.id if cat else None, _numbers(speech.get("ssml", "")))
         return self._answers[key]

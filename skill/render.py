@@ -18,7 +18,7 @@ from pathlib import Path
 import jinja2
 from markupsafe import Markup, escape
 
-from skill import breathing, catalogue, ssml
+from skill import breathing, catalogue, helplines, ssml
 from skill.catalogue import SSML_DIR
 from skill.timeline import Item, Phase, Speak, Step, duration_s, flat, phase_starts_s
 
@@ -210,7 +210,7 @@ def _helpers(pct: int) -> dict:
     return {"est": est, "pause": pause, "timed": timed}
 
 
-def _breathing_context(params: dict, pct: int) -> dict:
+def _breathing_context(params: dict, pct: int, locale: str) -> dict:
     cues = breathing_cues()
     pattern = breathing.patterns()[params["pattern"]]
     cycles = breathing.cycles(params["pattern"], params["minutes"] * 60)
@@ -253,7 +253,8 @@ def _breathing_context(params: dict, pct: int) -> dict:
         return text
 
     return {"cycles": cycles, "blocks": blocks, "cue": cue, "pattern_spec": pattern,
-            "holds": bool(pattern.get("holds")), "max_seconds": breathing.max_seconds(params["pattern"])}
+            "holds": bool(pattern.get("holds")), "max_seconds": breathing.max_seconds(params["pattern"]),
+            "help": helplines.for_locale(locale)}
 
 
 def _template_line(err: BaseException) -> str:
@@ -308,7 +309,7 @@ def _parse_parts(script_id: str, locale: str, rate: str, params: dict) -> list[P
     context = {"params": resolved, "title": script.title, "first_time": False, **resolved}
     pct = rate_pct(rate)
     if script.id == "breathing":
-        context.update(_breathing_context(resolved, pct))
+        context.update(_breathing_context(resolved, pct, locale))
     source = render_source(script.template, locale, rate, **context)
     where = template_path(script.template, locale)
     try:

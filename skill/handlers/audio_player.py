@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 
-from skill import audio_route, breathing, catalogue, interfaces, render, state, tones
+from skill import audio_route, breathing, catalogue, helplines, interfaces, render, state, tones
 from skill.handlers import on_request
 from skill.respond import ask, dialog, reply
 
@@ -65,7 +65,7 @@ def start_tones(hi, action: dict):
     hi.response_builder.add_directive(_play(hi, track, token, 0))
     holds = breathing.holds_breath(params["pattern"])
     capped = track.minutes < asked["minutes"]
-    return reply(hi, dialog(hi, "tones_intro", minutes=track.minutes, holds=holds, capped=capped,
+    return reply(hi, dialog(hi, "tones_intro", minutes=track.minutes, holds=holds, capped=capped, help=helplines.for_locale(state.locale(hi)),
                             pattern_title=breathing.patterns()[track.pattern]["title"]),
                  card_title=catalogue.get("breathing").title, card_text=catalogue.get("breathing").summary)
 

@@ -4,8 +4,10 @@ from types import SimpleNamespace
 
 import pytest
 
+from skill import helplines, ssml
 from skill.app import create_app
 from support.conversation import APP_ID, Listener, speech
+from support.spoken import numbers
 
 BASE = "https://coach.example.org"
 DEVICE = {"AudioPlayer": {}}
@@ -80,6 +82,9 @@ def test_choosing_tones_plays_the_track_after_the_introduction(app):
     assert stream["url"] == f"{BASE}/audio/soothing-3-24000.mp3"     # nothing about the listener
     assert stream["token"].startswith("tones:soothing-3-24000.") and stream["offsetInMilliseconds"] == 0
     assert "rises, breathe in" in speech(body) and "bell" in speech(body)
+    text = ssml.plain_text(speech(body))
+    assert text.index("chest pain") < text.index("rises, breathe in")
+    assert " ".join(helplines.for_locale("en-US")["emergency"]["number"]) in numbers(speech(body))
     assert body["response"]["shouldEndSession"] is True
 
 

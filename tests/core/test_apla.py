@@ -94,7 +94,7 @@ def test_a_quieter_cue_keeps_its_volume_in_every_form():
 def _quiet_context():
     """The breathing template's context, with every cue asked to be soft."""
     params = catalogue.get("breathing").resolve(minutes=1, pattern="even")
-    ctx = {"params": params, "title": "t", "first_time": False, **params, **render._breathing_context(params, 90)}
+    ctx = {"params": params, "title": "t", "first_time": False, **params, **render._breathing_context(params, 90, "en-US")}
     timed = render._helpers(90)["timed"]
     ctx["timed"] = lambda s, text, breath="": timed(s, text, breath, "soft" if text else "medium")
     return ctx

@@ -361,3 +361,19 @@ def test_everyday_words_that_sound_like_danger_hear_the_urgent_help(app, locale)
     help, said = helplines.for_locale(locale), numbers(speech(body))
     assert " ".join(help["emergency"]["number"]) in said and " ".join(help["crisis"]["number"]) in said
     assert is_open(body)
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_a_feeling_not_understood_hears_the_urgent_help_and_no_feeling_does_not(app, locale):
+    """Alexa puts "I feel like nothing matters any more" in CheckInIntent with a feeling it
+    cannot resolve: words not understood, so the numbers are said with the question again;
+    a check-in with no feeling yet ("can we check in") is only asked how they feel."""
+    person = Person(app, locale)
+    person.send(envelopes.launch_request(locale, session=person.session))
+    help = helplines.for_locale(locale)
+    body = person.intent("CheckInIntent", feeling="like nothing matters any more")
+    said = numbers(speech(body))
+    assert " ".join(help["emergency"]["number"]) in said and " ".join(help["crisis"]["number"]) in said
+    assert is_open(body) and "anxious, stressed, low" in speech(body)
+    body = person.intent("CheckInIntent")
+    assert numbers(speech(body)) == [] and "anxious, stressed, low" in speech(body)

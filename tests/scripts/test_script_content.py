@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from skill import breathing, catalogue, render, ssml
+from skill import breathing, catalogue, helplines, render, ssml
 
 from skill.tools import lint
 
@@ -265,6 +265,22 @@ def test_patterns_with_holds_always_give_their_caution(pattern):
             for caution in ("sit or lie down", "breathing or heart condition", "pregnant"):
                 assert caution in intro, (pattern, minutes, first_time, caution)
             assert re.search(r"dizzy[^.]*natural breathing", intro)
+
+
+# A medical emergency misheard as a request for breathing ("my chest has been tight for ten
+# minutes") must still hear the emergency number before any breath is paced: every pattern,
+# length and locale, the first time or not (issue 10: medical never gets a breathing exercise).
+@pytest.mark.parametrize("locale", LOCALES)
+@pytest.mark.parametrize("pattern", catalogue.get("breathing").params["pattern"]["choices"])
+def test_every_breathing_practice_first_says_to_call_for_chest_pain(pattern, locale):
+    emergency = " ".join(helplines.for_locale(locale)["emergency"]["number"])
+    for minutes in (1, 5, 20):
+        for first_time in (False, True):
+            first = render.parts("breathing", locale, minutes=minutes, pattern=pattern, first_time=first_time)[0]
+            text = ssml.plain_text(render.speech(first))
+            said = text.find("chest pain")
+            assert said >= 0 and emergency in text[said:said + 80], (minutes, first_time)
+            assert said < text.find("Let's begin"), (minutes, first_time)
 
 
 def test_sigh_keeps_the_breath_gentle():
