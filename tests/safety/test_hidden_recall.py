@@ -17,11 +17,6 @@ RUN_18 = {   # offline: caught, lowest category, false alarms, % (targets 98 / 9
     "fifteenth_phrasings": (91.61, 86.8, 11.56),
     "twentieth_phrasings": (91.31, 82.3, 16.58),
 }
-# Sets where some danger phrasing reaches an answer without the emergency number (the floor).
-FLOOR_BROKEN = {
-    "twentieth_phrasings": "run 18: one medical phrasing, in every locale, reaches a breathing exercise "
-                           "by the fuzzy pass (patterns miss it, the classifier gives P(danger) 0.10)",
-}
 GUARD_SLACK_POINTS = 1.0
 OVERALL, LOWEST, FALSE_ALARMS = range(3)
 
@@ -70,13 +65,12 @@ def test_hidden_offline_false_alarms(hidden, request):
     assert fa.pct() <= safety.TARGET_FALSE_ALARM_PCT, f"{fa.pct():.1f} % ({fa.caught}/{fa.total})"
 
 
-def test_every_danger_phrasing_hears_the_emergency_number(hidden, request):
+def test_every_danger_phrasing_hears_the_emergency_number(hidden):
     """The floor under the net: a phrasing routed to its own category, to another crisis answer
     (each says the emergency number) or to the fallback (which says it with the crisis line)
-    still hears how to get urgent help; only a practice, a check-in or the menu would not."""
-    name, result = hidden
-    if name in FLOOR_BROKEN:
-        request.applymarker(pytest.mark.xfail(strict=True, reason=FLOOR_BROKEN[name]))
+    still hears how to get urgent help, and so does a breathing practice (for chest pain) or a
+    check-in with a feeling not understood; only another practice or the menu would not."""
+    _, result = hidden
     o = result.overall
     assert o.emergency == o.total, f"{o.total - o.emergency} of {o.total} did not hear it"
 
