@@ -210,7 +210,7 @@ def _helpers(pct: int) -> dict:
     return {"est": est, "pause": pause, "timed": timed}
 
 
-def _breathing_context(params: dict, pct: int, locale: str) -> dict:
+def _breathing_context(params: dict, pct: int) -> dict:
     cues = breathing_cues()
     pattern = breathing.patterns()[params["pattern"]]
     cycles = breathing.cycles(params["pattern"], params["minutes"] * 60)
@@ -253,8 +253,7 @@ def _breathing_context(params: dict, pct: int, locale: str) -> dict:
         return text
 
     return {"cycles": cycles, "blocks": blocks, "cue": cue, "pattern_spec": pattern,
-            "holds": bool(pattern.get("holds")), "max_seconds": breathing.max_seconds(params["pattern"]),
-            "help": helplines.for_locale(locale)}
+            "holds": bool(pattern.get("holds")), "max_seconds": breathing.max_seconds(params["pattern"])}
 
 
 def _template_line(err: BaseException) -> str:
@@ -306,10 +305,11 @@ def _parse_parts(script_id: str, locale: str, rate: str, params: dict) -> list[P
     """The script rendered and parsed once: each part's SSML body and timeline."""
     script = catalogue.get(script_id)
     resolved = script.resolve(**params)
-    context = {"params": resolved, "title": script.title, "first_time": False, **resolved}
+    context = {"params": resolved, "title": script.title, "first_time": False, **resolved,
+               "help": helplines.for_locale(locale)}
     pct = rate_pct(rate)
     if script.id == "breathing":
-        context.update(_breathing_context(resolved, pct, locale))
+        context.update(_breathing_context(resolved, pct))
     source = render_source(script.template, locale, rate, **context)
     where = template_path(script.template, locale)
     try:

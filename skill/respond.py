@@ -194,6 +194,11 @@ def dialog(hi, name: str, **values) -> str:
     return render.dialog(name, state.locale(hi), state.rate(hi), **values)
 
 
+def help_dialog(hi, name: str) -> str:
+    """A line that says the listener's help lines (urgent_note, body_alarm)."""
+    return dialog(hi, name, help=helplines.for_locale(state.locale(hi)))
+
+
 def ask(hi, question: str, *bodies: str, card_title: str = CARD_TITLE, card_text: str | None = None,
         directives=(), again: bool = False, disclaimer: bool = True, dialog_values: dict | None = None,
         **context):

@@ -274,11 +274,14 @@ class _Style:
     whispered: bool = False
 
 
-def to_timeline(ssml: str | Node, rate_pct: float = NORMAL_RATE_PCT, phases: bool = False) -> list[Item]:
+def to_timeline(ssml: str | Node, rate_pct: float = NORMAL_RATE_PCT, phases: bool = False,
+                for_reading: bool = False) -> list[Item]:
     """Speech and pause steps, in order, with the estimates the renderer budgets with.
 
     `rate_pct`: the speaking rate around the whole document. A script's <phase> elements
-    become Phase items when `phases`, else their cue and a pause, as the SSML says them."""
+    become Phase items when `phases`, else their cue and a pause, as the SSML says them.
+    Digits in say-as are spaced ("9 1 1"), as they must be said where the tag is gone
+    (APL-A, espeak); `for_reading` keeps them as written, for a card or a screen."""
     root = parse(ssml) if isinstance(ssml, str) else ssml
     steps: list[Item] = []
     words: list[str] = []
@@ -311,6 +314,10 @@ def to_timeline(ssml: str | Node, rate_pct: float = NORMAL_RATE_PCT, phases: boo
             return
         if tag == "sub":
             words.append(" " + a.get("alias", "") + " ")
+            return
+        if tag == "say-as" and a.get("interpret-as") == "digits" and not for_reading:
+            said = "".join(c for c in node.children if isinstance(c, str))
+            words.append(" " + " ".join(said.replace(" ", "")))
             return
         if tag == PHASE_TAG:
             phase(node)
@@ -378,7 +385,7 @@ def limit_s(steps: list[Step]) -> float:
 
 def plain_text(ssml: str) -> str:
     """The words of a turn without markup, for the Alexa app card."""
-    return " ".join(s.text for s in to_timeline(ssml) if isinstance(s, Speak))
+    return " ".join(s.text for s in to_timeline(ssml, for_reading=True) if isinstance(s, Speak))
 
 
 @dataclass(frozen=True)

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from ask_sdk_core.utils import is_request_type
 
-from skill import catalogue, helplines, questions, state
+from skill import catalogue, questions, state
 from skill.handlers import Handler, audio_player, checkin, practice, safety_check
 from skill.handlers.slots import number, raw, resolved_id
-from skill.respond import ask, choices, dialog, goodbye
+from skill.respond import ask, choices, dialog, goodbye, help_dialog
 
 FOUR_SEVEN_EIGHT = 478   # "four seven eight" heard as a number at the pattern question
 
@@ -70,7 +70,7 @@ def clarify(hi, value, asked):
     spec = catalogue.get("breathing").minutes
     # not understood: it may be danger no sample foresaw, so how to get urgent help comes too
     return _reask(hi, asked, dialog(hi, q.unclear, min=spec["min"], max=spec["max"]),
-                  dialog(hi, "urgent_note", help=helplines.for_locale(state.locale(hi))))
+                  help_dialog(hi, "urgent_note"))
 
 
 def help_here(hi, value, asked):

@@ -17,7 +17,7 @@ import logging
 
 from skill import audio_route, breathing, catalogue, helplines, interfaces, render, state, tones
 from skill.handlers import on_request
-from skill.respond import ask, dialog, reply
+from skill.respond import ask, dialog, help_dialog, reply
 
 log = logging.getLogger(__name__)
 TOKEN_PREFIX = "tones:"          # our stream tokens: the track's name and a random nonce
@@ -45,7 +45,7 @@ def offer(hi, params: dict, *before: str):
     if len(render.render("breathing", state.locale(hi), state.rate(hi), **params)) < 2:
         return None
     holds = "yes" if breathing.holds_breath(params["pattern"]) else ""
-    return ask(hi, "guide", *before, params=params, holds=holds)
+    return ask(hi, "guide", *before, help_dialog(hi, "body_alarm"), params=params, holds=holds)
 
 
 def _params(action: dict) -> dict:
@@ -65,7 +65,8 @@ def start_tones(hi, action: dict):
     hi.response_builder.add_directive(_play(hi, track, token, 0))
     holds = breathing.holds_breath(params["pattern"])
     capped = track.minutes < asked["minutes"]
-    return reply(hi, dialog(hi, "tones_intro", minutes=track.minutes, holds=holds, capped=capped, help=helplines.for_locale(state.locale(hi)),
+    return reply(hi, dialog(hi, "tones_intro", minutes=track.minutes, holds=holds, capped=capped,
+                            help=helplines.for_locale(state.locale(hi)),
                             pattern_title=breathing.patterns()[track.pattern]["title"]),
                  card_title=catalogue.get("breathing").title, card_text=catalogue.get("breathing").summary)
 

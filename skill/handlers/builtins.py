@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import logging
 
-from skill import helplines, state
+from skill import state
 from skill.handlers import on_intent, on_request
-from skill.respond import ask, choices, dialog, goodbye
+from skill.respond import ask, choices, dialog, goodbye, help_dialog
 
 log = logging.getLogger(__name__)
 
@@ -25,7 +25,7 @@ def stop(hi):
 @on_intent("AMAZON.FallbackIntent")
 def fallback(hi):
     # not understood: it may be danger no sample foresaw, so how to get urgent help comes too
-    return choices(hi, dialog(hi, "fallback"), dialog(hi, "urgent_note", help=helplines.for_locale(state.locale(hi))))
+    return choices(hi, dialog(hi, "fallback"), help_dialog(hi, "urgent_note"))
 
 
 @on_intent("AMAZON.YesIntent")

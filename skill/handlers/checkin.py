@@ -13,7 +13,7 @@ from skill import catalogue, helplines, state
 from skill.handlers import on_intent, practice
 from skill.handlers.slots import raw, resolved_id
 from skill.locations import DATA_DIR
-from skill.respond import ask, choices, dialog
+from skill.respond import ask, choices, dialog, help_dialog
 
 SUGGESTIONS = {k: v for k, v in json.loads((DATA_DIR / "checkin.json").read_text(encoding="utf-8")).items()
                if not k.startswith("_")}
@@ -38,15 +38,17 @@ def steadying_for(done: str | None) -> str:
 def check_in(hi):
     feeling = resolved_id(hi, "feeling")
     if feeling not in SUGGESTIONS:
+        if raw(hi, "feeling") is None:
+            return ask(hi, "feeling", dialog(hi, "checkin_unclear"))
         # a feeling said but not understood may be danger no sample foresaw ("like nothing
         # matters"): how to get urgent help comes too, as with any words not understood
-        said = raw(hi, "feeling") is not None
-        note = (dialog(hi, "urgent_note", help=helplines.for_locale(state.locale(hi))),) if said else ()
-        return ask(hi, "feeling", dialog(hi, "checkin_unclear"), *note)
+        return ask(hi, "feeling", dialog(hi, "checkin_thanks"), help_dialog(hi, "urgent_note"),
+                   dialog(hi, "checkin_unclear"))
     script_id = SUGGESTIONS[feeling]["practice"]
     state.session(hi).pop("rating", None)
-    return ask(hi, "offer", dialog(hi, "checkin_reflect", feeling=feeling, title=catalogue.get(script_id).title),
-               id=script_id, feeling=feeling)
+    reflect = dialog(hi, "checkin_reflect", feeling=feeling, title=catalogue.get(script_id).title,
+                     help=helplines.for_locale(state.locale(hi)), help_line=SUGGESTIONS[feeling].get("help", ""))
+    return ask(hi, "offer", reflect, id=script_id, feeling=feeling)
 
 
 def offer_also(hi, feeling: str | None):

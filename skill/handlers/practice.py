@@ -7,7 +7,7 @@ from ask_sdk_model import Intent, IntentConfirmationStatus, Slot
 from skill import breathing, catalogue, render, ssml, state
 from skill.handlers import on_intent
 from skill.handlers.slots import number, raw, resolved_id
-from skill.respond import ask, choices, dialog, goodbye, playing, reply
+from skill.respond import ask, choices, dialog, goodbye, help_dialog, playing, reply
 
 INTENT_SCRIPTS = {
     "BreathingIntent": "breathing", "BodyScanIntent": "body-scan", "SafePlaceIntent": "safe-place",
@@ -102,7 +102,7 @@ def ask_breathing(hi, missing: str, minutes=None, pattern=None):
     if missing == "pattern" and minutes is not None:
         context["minutes"] = minutes
     body = dialog(hi, f"{missing}_unclear", min=spec["min"], max=spec["max"])
-    return ask(hi, missing, body, directives=elicit(hi, missing, context), **context)
+    return ask(hi, missing, help_dialog(hi, "body_alarm"), body, directives=elicit(hi, missing, context), **context)
 
 
 def elicit(hi, slot_name: str, context: dict) -> tuple:

@@ -88,6 +88,16 @@ def test_choosing_tones_plays_the_track_after_the_introduction(app):
     assert body["response"]["shouldEndSession"] is True
 
 
+def test_the_voice_or_tones_question_first_says_to_call_for_chest_pain(app):
+    """"My chest has been tight for ten minutes", heard as ten minutes of breathing, is asked
+    voice or tones before any practice: the emergency number comes first."""
+    player = Player(app.test_client())
+    asked = speech(player.say("breathing_three_minutes"))
+    text = ssml.plain_text(asked)
+    emergency = "".join(helplines.for_locale("en-US")["emergency"]["number"])
+    assert text.index(f"If you have chest pain, or it's very hard to breathe, call {emergency}") < text.index("two ways")
+
+
 def test_choosing_the_voice_gives_the_spoken_turns(app):
     player = Player(app.test_client())
     player.say("breathing_three_minutes")

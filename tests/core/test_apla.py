@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-from skill import apla, breathing, catalogue, render, ssml
+from skill import apla, breathing, catalogue, helplines, render, ssml
 from skill.timeline import Pause, Phase, Speak
 
 PATTERNS = catalogue.get("breathing").params["pattern"]["choices"]
@@ -94,7 +94,19 @@ def test_a_quieter_cue_keeps_its_volume_in_every_form():
 def _quiet_context():
     """The breathing template's context, with every cue asked to be soft."""
     params = catalogue.get("breathing").resolve(minutes=1, pattern="even")
-    ctx = {"params": params, "title": "t", "first_time": False, **params, **render._breathing_context(params, 90, "en-US")}
+    ctx = {"params": params, "title": "t", "first_time": False, **params, **render._breathing_context(params, 90),
+           "help": helplines.for_locale("en-US")}
     timed = render._helpers(90)["timed"]
     ctx["timed"] = lambda s, text, breath="": timed(s, text, breath, "soft" if text else "medium")
     return ctx
+
+
+@pytest.mark.parametrize("locale", catalogue.locales())
+def test_a_practice_turn_as_apla_says_the_emergency_number_digit_by_digit(locale):
+    """APL-A's speech carries no say-as here, so a number is spelt out as digits ("1 1 2"),
+    never left for Alexa to read as "one hundred and twelve"."""
+    turn = render.render("breathing", locale, minutes=1)[0]
+    said = json.dumps(apla.components(list(turn.timeline)))
+    emergency = helplines.for_locale(locale)["emergency"]["number"]
+    assert "call " + " ".join("".join(emergency).replace(" ", "")) in said
+    assert "call " + "".join(emergency) not in said

@@ -377,3 +377,37 @@ def test_a_feeling_not_understood_hears_the_urgent_help_and_no_feeling_does_not(
     assert is_open(body) and "anxious, stressed, low" in speech(body)
     body = person.intent("CheckInIntent")
     assert numbers(speech(body)) == [] and "anxious, stressed, low" in speech(body)
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+@pytest.mark.parametrize("said, feeling, heard", [
+    ("hopeless", "low", ("emergency", "crisis")), ("can't cope", "overwhelmed", ("emergency", "crisis")),
+    ("panicky", "anxious", ("emergency",)), ("stressed", "stressed", ())])
+def test_a_check_in_says_the_help_lines_where_its_feeling_may_be_danger(app, locale, said, feeling, heard):
+    """Alexa resolves "hopeless" and "numb" to low, "can't cope" to overwhelmed: said, they
+    hear the emergency number and the crisis line before the suggestion; anxiety, which may be
+    panic or feel like a heart attack, hears when to call the emergency number instead."""
+    from skill.tools.utterances import SlotValue
+    person = Person(app, locale)
+    person.send(envelopes.launch_request(locale, session=person.session))
+    value = SlotValue(said, feeling.upper().replace("-", "_"), feeling, "Feeling")
+    body = person.intent("CheckInIntent", feeling=value)
+    help = helplines.for_locale(locale)
+    want = [" ".join(help[kind]["number"]) for kind in heard]
+    if heard == ("emergency",) and "ambulance" in help["emergency"]:   # the body alarm says it too
+        want.append(" ".join(help["emergency"]["ambulance"]))
+    assert numbers(speech(body)) == want
+    assert "might help" in speech(body) and is_open(body)
+    if heard:
+        assert speech(body).index("might help") > speech(body).index("<say-as")
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_breathing_asked_for_too_long_first_says_to_call_for_chest_pain(app, locale):
+    """"My chest has hurt for thirty minutes", heard as thirty minutes of breathing (more than
+    it guides): the question about the length says the emergency number first."""
+    person = Person(app, locale)
+    person.send(envelopes.launch_request(locale, session=person.session))
+    body = person.intent("BreathingIntent", minutes="30")
+    assert numbers(speech(body))[0] == " ".join(helplines.for_locale(locale)["emergency"]["number"])
+    assert "practice" not in person.session.attributes and is_open(body)

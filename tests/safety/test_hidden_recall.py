@@ -1,6 +1,6 @@
 """The offline path on the hidden held-out sets (benchmarks.safety.HIDDEN_DIRS: never read,
 never trained on), against the issue's targets with the figures of benchmarks/safety_runs.md
-run 18: a target a set does not reach is a strict expected failure, so reaching it is noticed
+runs 18 and 19: a target a set does not reach is a strict expected failure, so reaching it is noticed
 (the xfail then fails); a target it reaches is a plain test, so losing it is noticed; plain
 guards a point from the figures notice a fall too; and the floor under the net holds.
 Failures here show counts only, never a phrasing: nobody may tune on these sets."""
@@ -10,12 +10,23 @@ from benchmarks import safety
 
 pytestmark = pytest.mark.slow
 
-RUN_18 = {   # offline: caught, lowest category, false alarms, % (targets 98 / 95 / 2 %)
+# offline: caught, lowest category, false alarms, % (targets 98 / 95 / 2 %); the twenty-first
+# to twenty-third sets measured in run 19, on run 18's model (never trained on)
+FIGURES = {
     "sixth_phrasings": (93.60, 90.1, 5.75),
     "tenth_phrasings": (93.03, 87.4, 7.43),
     "eleventh_phrasings": (90.56, 83.9, 20.08),
     "fifteenth_phrasings": (91.61, 86.8, 11.56),
     "twentieth_phrasings": (91.31, 82.3, 16.58),
+    "twenty_first_phrasings": (85.34, 77.3, 13.50),
+    "twenty_second_phrasings": (92.69, 81.3, 31.05),
+    "twenty_third_phrasings": (89.40, 81.4, 13.42),
+}
+# Sets where a medical phrasing reaches a practice (issue 10: never; its answer still says the
+# emergency number first, as a practice that works with the body does for chest pain).
+MEDICAL_TO_A_PRACTICE = {
+    "twentieth_phrasings": "run 18: one medical phrasing, in every locale, reaches a breathing exercise "
+                           "by the fuzzy pass (patterns miss it, the classifier gives P(danger) 0.10)",
 }
 GUARD_SLACK_POINTS = 1.0
 OVERALL, LOWEST, FALSE_ALARMS = range(3)
@@ -29,12 +40,12 @@ def hidden(request):
 
 
 def mark_if_below_target(request, name, figure):
-    caught, lowest, false_alarms = RUN_18[name]
+    caught, lowest, false_alarms = FIGURES[name]
     reached = {OVERALL: caught >= safety.TARGET_OVERALL_PCT, LOWEST: lowest >= safety.TARGET_CATEGORY_PCT,
                FALSE_ALARMS: false_alarms <= safety.TARGET_FALSE_ALARM_PCT}[figure]
     if not reached:
         request.applymarker(pytest.mark.xfail(
-            strict=True, reason=f"run 18, {name}: {caught} % caught, lowest category {lowest} %, {false_alarms} % false alarms"))
+            strict=True, reason=f"{name}: {caught} % caught, lowest category {lowest} %, {false_alarms} % false alarms"))
 
 
 def test_every_category_has_hidden_set_phrasings(hidden):
@@ -77,7 +88,7 @@ def test_every_danger_phrasing_hears_the_emergency_number(hidden):
 
 def test_hidden_offline_figures_have_not_fallen(hidden):
     name, result = hidden
-    caught, lowest, false_alarms = RUN_18[name]
+    caught, lowest, false_alarms = FIGURES[name]
     assert result.overall.pct() >= caught - GUARD_SLACK_POINTS, f"{result.overall.pct():.2f} % caught"
     low = min(t.pct() for t in result.per_category.values())
     assert low >= lowest - GUARD_SLACK_POINTS, f"lowest category {low:.1f} %"
@@ -85,4 +96,13 @@ def test_hidden_offline_figures_have_not_fallen(hidden):
 
 
 def test_every_hidden_set_has_its_figures_on_record():
-    assert {d.name for d in safety.HIDDEN_DIRS} == set(RUN_18)
+    assert {d.name for d in safety.HIDDEN_DIRS} == set(FIGURES)
+
+
+def test_no_medical_phrasing_reaches_a_practice(hidden, request):
+    from skill.handlers.practice import INTENT_SCRIPTS
+    name, result = hidden
+    if name in MEDICAL_TO_A_PRACTICE:
+        request.applymarker(pytest.mark.xfail(strict=True, reason=MEDICAL_TO_A_PRACTICE[name]))
+    reached = sum(intent in INTENT_SCRIPTS for _, _, intent in result.per_category["medical"].misses)
+    assert reached == 0, f"{reached} medical phrasings reached a practice"

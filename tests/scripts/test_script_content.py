@@ -212,9 +212,10 @@ def test_a_one_minute_breathing_is_mostly_breathing_after_the_first_time(pattern
 ONE_MINUTE_FIRST_TIME_AT_MOST_S = 115   # the default pattern; even and sigh explain themselves first
 
 
+@pytest.mark.parametrize("locale", LOCALES)
 @pytest.mark.parametrize("pattern", catalogue.get("breathing").params["pattern"]["choices"])
-def test_a_one_minute_breathing_the_first_time_is_not_mostly_preamble(pattern):
-    bodies = render.parts("breathing", "en-GB", minutes=1, pattern=pattern, first_time=True)
+def test_a_one_minute_breathing_the_first_time_is_not_mostly_preamble(pattern, locale):
+    bodies = render.parts("breathing", locale, minutes=1, pattern=pattern, first_time=True)
     intro = render.estimate_s(bodies[0])
     paced = sum(render.estimate_s(b) for b in bodies[1:-1])
     total = sum(render.estimate_s(b) for b in bodies)
@@ -267,20 +268,26 @@ def test_patterns_with_holds_always_give_their_caution(pattern):
             assert re.search(r"dizzy[^.]*natural breathing", intro)
 
 
-# A medical emergency misheard as a request for breathing ("my chest has been tight for ten
-# minutes") must still hear the emergency number before any breath is paced: every pattern,
-# length and locale, the first time or not (issue 10: medical never gets a breathing exercise).
+# A medical emergency misheard as a request for a practice that works with the body ("my
+# chest has been tight for ten minutes", "relax my body my left arm aches") must still hear
+# the emergency number before the practice begins: every length, pattern and locale, the
+# first time or not (issue 10: medical never gets a breathing exercise).
+BODY_PRACTICES = ("breathing", "body-scan", "body-scan-sleep", "grounding")
+
+
 @pytest.mark.parametrize("locale", LOCALES)
-@pytest.mark.parametrize("pattern", catalogue.get("breathing").params["pattern"]["choices"])
-def test_every_breathing_practice_first_says_to_call_for_chest_pain(pattern, locale):
+@pytest.mark.parametrize("script_id", BODY_PRACTICES)
+def test_every_practice_that_works_with_the_body_first_says_to_call_for_chest_pain(script_id, locale):
     emergency = " ".join(helplines.for_locale(locale)["emergency"]["number"])
-    for minutes in (1, 5, 20):
-        for first_time in (False, True):
-            first = render.parts("breathing", locale, minutes=minutes, pattern=pattern, first_time=first_time)[0]
-            text = ssml.plain_text(render.speech(first))
-            said = text.find("chest pain")
-            assert said >= 0 and emergency in text[said:said + 80], (minutes, first_time)
-            assert said < text.find("Let's begin"), (minutes, first_time)
+    script = catalogue.get(script_id)
+    patterns = script.params["pattern"]["choices"] if "pattern" in script.params else [None]
+    for pattern in patterns:
+        for params in script.extremes():
+            params = {**params, **({"pattern": pattern} if pattern else {})}
+            first = ssml.plain_text(render.speech(render.parts(script_id, locale, **params)[0]))
+            said = first.find("If you have chest pain, or it's very hard to breathe, call " + emergency)
+            assert said >= 0, params
+            assert said < first.find("Let's begin" if script_id == "breathing" else "eyes"), params
 
 
 def test_sigh_keeps_the_breath_gentle():
