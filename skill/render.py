@@ -80,8 +80,8 @@ class Turn:
 
     @property
     def text(self) -> str:
-        """The words, without markup: for a card."""
-        return " ".join(s.text for s in self.steps if isinstance(s, Speak))
+        """The words, without markup: for a card (numbers as written)."""
+        return ssml.plain_text(speech(self.body))
 
 
 def rate_pct(rate: str) -> int:

@@ -23,15 +23,19 @@ log = logging.getLogger(__name__)
 URGENT_HELP_GIVEN = "urgent_help_given"   # request attribute set by answers that give the lines
 
 
-def _first_words_note(hi) -> str | None:
+def _first_words_note(hi, bodies: tuple) -> str | None:
     """A first-time listener's first words, whatever they are (a one-shot request too), are
-    answered with how to get urgent help first; the welcome and crisis answers say it already."""
+    answered with how to get urgent help first; the welcome, the crisis answers and an answer
+    that says the urgent note (a fallback, a check-in) say it already."""
     env = hi.request_envelope
     if env.session is None or not env.session.new or getattr(env.request, "object_type", None) != "IntentRequest":
         return None
     if hi.attributes_manager.request_attributes.get(URGENT_HELP_GIVEN) or state.history(hi):
         return None
-    return dialog(hi, "urgent_help", help=helplines.for_locale(state.locale(hi)))
+    urgent = help_dialog(hi, "urgent_note")
+    if any(isinstance(b, str) and urgent in b for b in bodies):
+        return None
+    return help_dialog(hi, "urgent_help")
 
 
 @lru_cache(maxsize=CHECK_CACHE_ENTRIES)
@@ -59,13 +63,13 @@ def reply(hi, *bodies: str | render.Turn, reprompt: str | None = None, card_titl
         state.set_asked(hi, *(_question or (None,)))
     if disclaimer and hi.request_envelope.session is not None and state.needs_disclaimer(hi):
         # the disclaimer, with how to get urgent help: the first thing a new listener hears;
-        # it says the urgent note, so a fallback's own is not said twice in a row
+        # it says the urgent note, so an answer's own (a fallback's, a check-in's) is not said again
         urgent = render.dialog("urgent_note", loc, rate, help=helplines.for_locale(loc))
         bodies = (render.dialog("first_time", loc, rate, help=helplines.for_locale(loc)),
-                  *(b for b in bodies if b != urgent))
+                  *(b.replace(urgent, "") if isinstance(b, str) else b for b in bodies if b != urgent))
         state.mark_told(hi)
         hi.attributes_manager.request_attributes[URGENT_HELP_GIVEN] = True
-    note = _first_words_note(hi)
+    note = _first_words_note(hi, bodies)
     if note:
         bodies = (note, *bodies)
     texts = tuple(b.body if isinstance(b, render.Turn) else b for b in bodies)

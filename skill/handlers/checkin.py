@@ -46,8 +46,10 @@ def check_in(hi):
                    dialog(hi, "checkin_unclear"))
     script_id = SUGGESTIONS[feeling]["practice"]
     state.session(hi).pop("rating", None)
+    help_line = SUGGESTIONS[feeling].get("help", "")
+    lines = {"help": helplines.for_locale(state.locale(hi))} if help_line else {}   # else kept rendered
     reflect = dialog(hi, "checkin_reflect", feeling=feeling, title=catalogue.get(script_id).title,
-                     help=helplines.for_locale(state.locale(hi)), help_line=SUGGESTIONS[feeling].get("help", ""))
+                     help_line=help_line, **lines)
     return ask(hi, "offer", reflect, id=script_id, feeling=feeling)
 
 

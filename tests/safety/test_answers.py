@@ -382,10 +382,11 @@ def test_a_feeling_not_understood_hears_the_urgent_help_and_no_feeling_does_not(
 @pytest.mark.parametrize("locale", LOCALES)
 @pytest.mark.parametrize("said, feeling, heard", [
     ("hopeless", "low", ("emergency", "crisis")), ("can't cope", "overwhelmed", ("emergency", "crisis")),
+    ("worthless", "self-critical", ("emergency", "crisis")),
     ("panicky", "anxious", ("emergency",)), ("stressed", "stressed", ())])
 def test_a_check_in_says_the_help_lines_where_its_feeling_may_be_danger(app, locale, said, feeling, heard):
     """Alexa resolves "hopeless" and "numb" to low, "can't cope" to overwhelmed: said, they
-    hear the emergency number and the crisis line before the suggestion; anxiety, which may be
+    hear the emergency number and the crisis line after the suggestion; anxiety, which may be
     panic or feel like a heart attack, hears when to call the emergency number instead."""
     from skill.tools.utterances import SlotValue
     person = Person(app, locale)
@@ -399,7 +400,7 @@ def test_a_check_in_says_the_help_lines_where_its_feeling_may_be_danger(app, loc
     assert numbers(speech(body)) == want
     assert "might help" in speech(body) and is_open(body)
     if heard:
-        assert speech(body).index("might help") > speech(body).index("<say-as")
+        assert speech(body).index("might help") < speech(body).index("<say-as")
 
 
 @pytest.mark.parametrize("locale", LOCALES)
@@ -411,3 +412,24 @@ def test_breathing_asked_for_too_long_first_says_to_call_for_chest_pain(app, loc
     body = person.intent("BreathingIntent", minutes="30")
     assert numbers(speech(body))[0] == " ".join(helplines.for_locale(locale)["emergency"]["number"])
     assert "practice" not in person.session.attributes and is_open(body)
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_a_new_listeners_check_in_says_the_urgent_help_once(app, locale):
+    """A first-time one-shot "tell compassion coach I feel hopeless": the disclaimer says how to
+    get urgent help, so the check-in's own note is not said again straight after it."""
+    from skill.tools.utterances import SlotValue
+    person = Person(app, locale)
+    body = person.intent("CheckInIntent", feeling=SlotValue("hopeless", "LOW", "low", "Feeling"))
+    help = helplines.for_locale(locale)
+    said = numbers(speech(body))
+    for kind in ("emergency", "crisis"):
+        assert said.count(" ".join(help[kind]["number"])) == 1, (kind, said)
+    assert "not a therapist" in speech(body) and "might help" in speech(body)
+
+
+def test_every_check_in_help_line_is_a_dialog():
+    from skill import render
+    from skill.handlers.checkin import SUGGESTIONS
+    lines = {s["help"] for s in SUGGESTIONS.values() if "help" in s}
+    assert lines == {"urgent_note", "body_alarm"} and lines <= set(render.dialog_names())

@@ -1,5 +1,5 @@
-"""The offline path on the hidden held-out sets (benchmarks.safety.HIDDEN_DIRS: never read,
-never trained on), against the issue's targets with the figures of benchmarks/safety_runs.md
+"""The offline path on the hidden held-out sets (benchmarks.safety.HIDDEN_DIRS: never read, and
+the committed model never trained on them), against the issue's targets with the figures of benchmarks/safety_runs.md
 runs 18 and 19: a target a set does not reach is a strict expected failure, so reaching it is noticed
 (the xfail then fails); a target it reaches is a plain test, so losing it is noticed; plain
 guards a point from the figures notice a fall too; and the floor under the net holds.
