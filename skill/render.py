@@ -420,5 +420,16 @@ def _dialog(name: str, locale: str, rate: str, values: tuple) -> str:
     return render_source(f"dialog/{name}.ssml.j2", locale, rate, **dict(values)).strip()
 
 
+def help_dialog(name: str, locale: str, rate: str = DEFAULT_RATE) -> str:
+    """A line that says the locale's help lines (its `help`: urgent_note, body_alarm, the
+    disclaimer), kept once rendered: the help record itself is not a hashable value."""
+    return _help_dialog(name, locale, rate)
+
+
+@lru_cache(maxsize=DIALOG_CACHE_ENTRIES)
+def _help_dialog(name: str, locale: str, rate: str) -> str:
+    return render_source(f"dialog/{name}.ssml.j2", locale, rate, help=helplines.for_locale(locale)).strip()
+
+
 def dialog_names() -> list[str]:
     return sorted(p.name[: -len(".ssml.j2")] for p in (SSML_DIR / "dialog").glob("*.ssml.j2"))

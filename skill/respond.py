@@ -14,7 +14,7 @@ from ask_sdk_model.ui import SimpleCard
 
 # skill.apl and skill.apla are imported where a screen or APL-A is drawn: a launch on a
 # speaker needs neither (the Lambda cold start).
-from skill import catalogue, helplines, interfaces, questions, render, ssml, state
+from skill import catalogue, interfaces, questions, render, ssml, state
 
 CARD_TITLE = "Compassion Coach"
 CARD_MAX_CHARS = 900
@@ -64,8 +64,8 @@ def reply(hi, *bodies: str | render.Turn, reprompt: str | None = None, card_titl
     if disclaimer and hi.request_envelope.session is not None and state.needs_disclaimer(hi):
         # the disclaimer, with how to get urgent help: the first thing a new listener hears;
         # it says the urgent note, so an answer's own (a fallback's, a check-in's) is not said again
-        urgent = render.dialog("urgent_note", loc, rate, help=helplines.for_locale(loc))
-        bodies = (render.dialog("first_time", loc, rate, help=helplines.for_locale(loc)),
+        urgent = render.help_dialog("urgent_note", loc, rate)
+        bodies = (render.help_dialog("first_time", loc, rate),
                   *(b.replace(urgent, "") if isinstance(b, str) else b for b in bodies if b != urgent))
         state.mark_told(hi)
         hi.attributes_manager.request_attributes[URGENT_HELP_GIVEN] = True
@@ -200,7 +200,7 @@ def dialog(hi, name: str, **values) -> str:
 
 def help_dialog(hi, name: str) -> str:
     """A line that says the listener's help lines (urgent_note, body_alarm)."""
-    return dialog(hi, name, help=helplines.for_locale(state.locale(hi)))
+    return render.help_dialog(name, state.locale(hi), state.rate(hi))
 
 
 def ask(hi, question: str, *bodies: str, card_title: str = CARD_TITLE, card_text: str | None = None,

@@ -5,14 +5,13 @@ the choices. After a crisis answer it is never taken as everyday: a crisis quest
 not understood (skill/handlers/answers.py)."""
 from __future__ import annotations
 
-from skill import helplines, state
 from skill.handlers import on_intent
-from skill.respond import choices, dialog
+from skill.respond import choices, help_dialog
 
 
 @on_intent("EverydayIntent")
 def everyday(hi):
-    return choices(hi, dialog(hi, "everyday", help=helplines.for_locale(state.locale(hi))))
+    return choices(hi, help_dialog(hi, "everyday"))
 
 
 HANDLERS = [everyday]

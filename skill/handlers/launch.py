@@ -2,10 +2,10 @@
 the practice they paused (and how long ago), or their usual practice, or asked how they are."""
 from __future__ import annotations
 
-from skill import catalogue, helplines, state
+from skill import catalogue, state
 from skill.handlers.safety_check import HELP_GIVEN
 from skill.handlers import on_request
-from skill.respond import ask, dialog
+from skill.respond import ask, dialog, help_dialog
 
 
 @on_request("LaunchRequest")
@@ -13,7 +13,7 @@ def launch(hi):
     if state.needs_disclaimer(hi):   # storage down too: a first-time welcome is the kind default
         state.mark_told(hi)
         hi.attributes_manager.request_attributes[HELP_GIVEN] = True   # the welcome says how to get urgent help
-        return ask(hi, "menu", dialog(hi, "welcome_first", help=helplines.for_locale(state.locale(hi))))
+        return ask(hi, "menu", help_dialog(hi, "welcome_first"))
     paused = state.paused_place(hi)   # spoken turns or the tone track: one rule
     if paused is not None:
         ago = state.paused_minutes_ago(paused)
